@@ -1,0 +1,56 @@
+import { activityInfo, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { JetStreamClient } from 'nats';
+import {
+  CONCURRENCY_GATE_WORKFLOW,
+  concurrencyGateWorkflowId,
+  gateAcquireSignal,
+  TASK_QUEUE,
+  type RunActivities,
+} from '@stagecoach/contracts';
+import type { Db } from '@stagecoach/db';
+import { publishRunEvents, type StreamNames } from '@stagecoach/events';
+import type { Logger, SecretBox } from '@stagecoach/platform';
+import { cleanupFreestyleJob } from './freestyle/index.js';
+import { runJobActivity } from './run-job.js';
+
+export interface ActivityDeps {
+  db: Db;
+  js: JetStreamClient;
+  box: SecretBox;
+  temporal: Client;
+  /** parent folder of per-job workspaces */
+  workspaceRoot: string;
+  logger: Logger;
+  /** JetStream stream names and subject prefixes (tests isolate themselves with their own) */
+  names?: StreamNames;
+}
+
+/** The run workflow's activities, bound to the worker's clients. */
+export function createActivities(deps: ActivityDeps): RunActivities {
+  return {
+    runJob: (input) => runJobActivity(deps, input),
+
+    async cleanupJobs({ runId, jobs }) {
+      for (const job of jobs) {
+        // Only freestyle jobs own something to clean up so far (their workspace).
+        if (job.type === 'freestyle') await cleanupFreestyleJob({ runId, job: job.name, workspaceRoot: deps.workspaceRoot });
+      }
+    },
+
+    async acquireConcurrencySlot({ project, workflow, limit, runWorkflowId }) {
+      await deps.temporal.workflow.signalWithStart(CONCURRENCY_GATE_WORKFLOW, {
+        workflowId: concurrencyGateWorkflowId(project, workflow),
+        taskQueue: activityInfo().taskQueue ?? TASK_QUEUE,
+        args: [{ limit, holders: [], queue: [] }],
+        signal: gateAcquireSignal,
+        signalArgs: [{ runWorkflowId }],
+      });
+    },
+
+    async emitEvents(events) {
+      await publishRunEvents(deps.js, events, { names: deps.names });
+      Context.current().log.debug('events published', { count: events.length });
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { createActivities, type ActivityDeps } from './create-activities.js';

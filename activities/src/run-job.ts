@@ -1,0 +1,51 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { ErrorType, type JobActivityInput, type JobActivityResult } from '@stagecoach/contracts';
+import { loadRunSecrets } from '@stagecoach/db';
+import { createLogWriter } from '@stagecoach/events';
+import { maskSecrets } from '@stagecoach/platform';
+import { renderJob, type FreestyleSpec } from '@stagecoach/spec';
+import type { ActivityDeps } from './create-activities.js';
+import { GitCheckoutError, JobFailedError, JobTimeoutError, runFreestyleJob } from './freestyle/index.js';
+
+/**
+ * Runs one job attempt. Credential params are read here, from PostgreSQL, and only here: they fill the
+ * placeholders the workflow left in the spec, become environment variables, and are masked everywhere.
+ */
+export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput): Promise<JobActivityResult> {
+  const ctx = Context.current();
+  const secrets = input.secretParams.length > 0 ? await loadRunSecrets(deps.db, input.runId, deps.box) : {};
+  const secretValues = Object.values(secrets);
+  const spec = renderJob(
+    input.spec as FreestyleSpec,
+    Object.fromEntries(Object.entries(secrets).map(([name, value]) => [`workflow.params.${name}`, value])),
+  );
+  const log = createLogWriter(deps.js, {
+    project: input.project,
+    workflow: input.workflow,
+    runNumber: input.runNumber,
+    job: input.job,
+    retryNum: input.retryNum,
+  }, { names: deps.names });
+  const previous = ctx.info.heartbeatDetails as { pgid?: number } | undefined;
+  try {
+    const result = await runFreestyleJob(
+      { runId: input.runId, job: input.job, spec, env: input.env, secrets, workspaceRoot: deps.workspaceRoot },
+      { log, signal: ctx.cancellationSignal, heartbeat: (details) => ctx.heartbeat(details), previousPgid: previous?.pgid },
+    );
+    await log.close('passed');
+    const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, maskSecrets(v, secretValues)]));
+    return { outputs };
+  } catch (err) {
+    await log.close('failed').catch(() => undefined);
+    throw toActivityFailure(err, secretValues);
+  }
+}
+
+function toActivityFailure(err: unknown, secrets: string[]): unknown {
+  const message = maskSecrets(err instanceof Error ? err.message : String(err), secrets);
+  if (err instanceof JobTimeoutError) return ApplicationFailure.create({ type: ErrorType.JobTimeout, message, nonRetryable: true });
+  if (err instanceof JobFailedError) return ApplicationFailure.create({ type: ErrorType.JobFailed, message, nonRetryable: true });
+  if (err instanceof GitCheckoutError) return ApplicationFailure.create({ type: ErrorType.GitCheckoutFailed, message, nonRetryable: true });
+  return err;
+}

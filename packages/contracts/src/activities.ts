@@ -1,0 +1,42 @@
+import type { RunEvent } from './events.js';
+
+/** The activities the run workflow calls. Workflows import this type only; the worker registers the implementation. */
+export interface JobActivityInput {
+  runId: string;
+  project: string;
+  workflow: string;
+  runNumber: number;
+  retryNum: number;
+  job: string;
+  jobType: 'freestyle';
+  /** rendered spec; credential params are still `{{.workflow.params.NAME}}` placeholders */
+  spec: unknown;
+  /** environment for the job: params (non-secret) and built-ins */
+  env: Record<string, string>;
+  /** names of the run's credential params, read from PostgreSQL by the activity */
+  secretParams: string[];
+}
+
+export interface JobActivityResult {
+  outputs: Record<string, string>;
+}
+
+export interface CleanupJobsInput {
+  runId: string;
+  /** in the order cleanups must run (reverse of execution order) */
+  jobs: { name: string; type: string }[];
+}
+
+export interface ConcurrencySlotInput {
+  project: string;
+  workflow: string;
+  limit: number;
+  runWorkflowId: string;
+}
+
+export interface RunActivities {
+  runJob(input: JobActivityInput): Promise<JobActivityResult>;
+  cleanupJobs(input: CleanupJobsInput): Promise<void>;
+  acquireConcurrencySlot(input: ConcurrencySlotInput): Promise<void>;
+  emitEvents(events: RunEvent[]): Promise<void>;
+}

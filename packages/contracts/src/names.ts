@@ -1,0 +1,33 @@
+// Names recorded in Temporal history and on NATS: never rename one after release.
+
+export const TASK_QUEUE = 'stagecoach-orchestration';
+export const PIPELINE_RUN_WORKFLOW = 'pipelineRunWorkflow';
+export const CONCURRENCY_GATE_WORKFLOW = 'concurrencyGateWorkflow';
+
+export const EVENTS_STREAM = 'STAGECOACH_EVENTS';
+export const EVENTS_SUBJECT_PREFIX = 'stagecoach.events';
+export const LOGS_STREAM = 'STAGECOACH_LOGS';
+export const LOGS_SUBJECT_PREFIX = 'stagecoach.logs';
+
+/** Temporal workflow id of a run: deterministic, so starting twice is idempotent. */
+export function runWorkflowId(project: string, workflow: string, runNumber: number): string {
+  return `${project}/${workflow}/${runNumber}`;
+}
+
+export function concurrencyGateWorkflowId(project: string, workflow: string): string {
+  return `gate/${project}/${workflow}`;
+}
+
+/** NATS subject tokens may not contain '.', '*', '>' or whitespace. */
+export function subjectToken(value: string): string {
+  return value.replace(/[.*>\s]/g, '_');
+}
+
+export function eventSubject(project: string, workflow: string, runNumber: number): string {
+  return `${EVENTS_SUBJECT_PREFIX}.${subjectToken(project)}.${subjectToken(workflow)}.${runNumber}`;
+}
+
+export function logSubject(project: string, workflow: string, runNumber: number, job: string): string {
+  return `${LOGS_SUBJECT_PREFIX}.${subjectToken(project)}.${subjectToken(workflow)}.${runNumber}.${subjectToken(job)}`;
+}
+

@@ -1,0 +1,77 @@
+import type { Status, WorkflowDefinition } from '@stagecoach/spec';
+
+export interface RunCreator {
+  /** display name or one of webhook, timer, jira_hook, meego_hook, general_hook, workflow_trigger */
+  name: string;
+}
+
+/** Everything a run needs, frozen when it is created. Versioned from day one. */
+export interface RunInput {
+  version: 1;
+  project: string;
+  projectDisplayName: string;
+  workflow: string;
+  runNumber: number;
+  creator: string;
+  remark?: string;
+  /** Unix milliseconds when the run was created (the gateway's clock, not the workflow's). */
+  createdAt: number;
+  /** Definition after the first render pass (statically known values substituted). */
+  definition: WorkflowDefinition;
+  /** Non-credential param values by name. Credential values never enter Temporal; see secretParams. */
+  params: Record<string, string>;
+  /** Names of credential params: their values live encrypted in PostgreSQL and only activities read them. */
+  secretParams: string[];
+  /** Set on retry: what the previous execution of this run left behind. */
+  resume?: RunResumeState;
+  /** Public base URL for links. */
+  publicUrl?: string;
+}
+
+export interface JobResult {
+  name: string;
+  type: string;
+  status: Status;
+  startTime?: number;
+  endTime?: number;
+  error?: string;
+  outputs?: Record<string, string>;
+  retryCount?: number;
+  approval?: ApprovalState;
+}
+
+export interface StageResult {
+  name: string;
+  status: Status;
+  startTime?: number;
+  endTime?: number;
+  jobs: JobResult[];
+}
+
+export interface ApprovalVote {
+  user: string;
+  approve: boolean;
+  comment?: string;
+  time: number;
+}
+
+export interface ApprovalState {
+  approvers: string[];
+  neededApprovers: number;
+  votes: ApprovalVote[];
+}
+
+export interface RunResult {
+  status: Status;
+  stages: StageResult[];
+  /** variable context (built-ins, outputs, statuses) for a later retry */
+  context: Record<string, string>;
+  retryNum: number;
+  error?: string;
+}
+
+export interface RunResumeState {
+  stages: StageResult[];
+  context: Record<string, string>;
+  retryNum: number;
+}

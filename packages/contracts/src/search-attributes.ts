@@ -1,0 +1,8 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Custom search attributes every run carries, so runs are findable in the Temporal Web UI. */
+export const SA_PROJECT = defineSearchAttributeKey('StagecoachProject', SearchAttributeType.KEYWORD);
+export const SA_WORKFLOW = defineSearchAttributeKey('StagecoachWorkflow', SearchAttributeType.KEYWORD);
+export const SA_RUN_NUMBER = defineSearchAttributeKey('StagecoachRunNumber', SearchAttributeType.INT);
+export const SA_CREATOR = defineSearchAttributeKey('StagecoachCreator', SearchAttributeType.KEYWORD);
+export const SA_STATUS = defineSearchAttributeKey('StagecoachStatus', SearchAttributeType.KEYWORD);

@@ -1,0 +1,235 @@
+import type { WorkflowDefinition } from '@stagecoach/spec';
+import { ConflictError, NotFoundError, SecretBox } from '@stagecoach/platform';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, withTransaction, type DbHandle } from './client.js';
+import { migrateDatabase } from './migrate.js';
+import { createProject, getProject, listProjects } from './repos/projects.repo.js';
+import { loadRunSecrets, storeRunSecrets } from './repos/run-secrets.repo.js';
+import { allocateRunNumber, getRun, insertRun, listJobRuns, listRuns } from './repos/runs.repo.js';
+import {
+  deleteWorkflow,
+  getWorkflow,
+  getWorkflowVersion,
+  listWorkflows,
+  listWorkflowVersions,
+  upsertWorkflow,
+} from './repos/workflows.repo.js';
+import { createTestDatabase, type TestDatabase } from './testing.js';
+
+function definition(name: string, script = 'echo hi'): WorkflowDefinition {
+  return {
+    name,
+    project: 'demo',
+    display_name: `Display ${name}`,
+    concurrency_limit: 2,
+    stages: [{ name: 'build', jobs: [{ name: 'compile', type: 'freestyle', spec: { script } }] }],
+  };
+}
+
+let testDb: TestDatabase;
+let handle: DbHandle;
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  handle = createDb(testDb.url);
+  await createProject(handle.db, { name: 'demo', displayName: 'Demo' });
+});
+
+afterAll(async () => {
+  await handle?.close();
+  await testDb?.drop();
+});
+
+describe('migrations', () => {
+  it('apply on a fresh database and are idempotent', async () => {
+    const tables = await handle.db.execute<{ table_name: string }>(
+      sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'job_runs',
+      'projects',
+      'run_secrets',
+      'runs',
+      'workflow_versions',
+      'workflows',
+    ]);
+    // Twice more, concurrently: the advisory lock makes the second wait, then both find nothing to do.
+    await Promise.all([migrateDatabase(testDb.url), migrateDatabase(testDb.url)]);
+    const applied = await handle.db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
+    );
+    expect(applied.rows[0]?.n).toBe(1);
+  });
+});
+
+describe('projects', () => {
+  it('creates, gets, lists and rejects duplicates with ConflictError', async () => {
+    await createProject(handle.db, { name: 'other' });
+    expect(await getProject(handle.db, 'other')).toMatchObject({ name: 'other', displayName: 'other' });
+    expect(await getProject(handle.db, 'missing')).toBeUndefined();
+    expect((await listProjects(handle.db)).map((p) => p.name)).toEqual(['demo', 'other']);
+    const err = await createProject(handle.db, { name: 'demo' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConflictError);
+    expect((err as ConflictError).httpStatus).toBe(409);
+  });
+});
+
+describe('workflows', () => {
+  it('upsert bumps the version and keeps every version', async () => {
+    const first = await upsertWorkflow(handle.db, {
+      project: 'demo',
+      name: 'wf',
+      definition: definition('wf'),
+      user: 'alice',
+    });
+    expect(first).toMatchObject({ version: 1, displayName: 'Display wf', concurrencyLimit: 2, createdBy: 'alice' });
+    const second = await upsertWorkflow(handle.db, {
+      project: 'demo',
+      name: 'wf',
+      definition: definition('wf', 'echo v2'),
+      user: 'bob',
+    });
+    expect(second).toMatchObject({ id: first.id, version: 2, createdBy: 'alice', updatedBy: 'bob' });
+    const versions = await listWorkflowVersions(handle.db, 'demo', 'wf');
+    expect(versions.map((v) => [v.version, v.createdBy])).toEqual([
+      [2, 'bob'],
+      [1, 'alice'],
+    ]);
+    const v1 = await getWorkflowVersion(handle.db, 'demo', 'wf', 1);
+    expect(v1?.definition.stages[0]?.jobs[0]?.spec).toEqual({ script: 'echo hi' });
+    expect((await getWorkflow(handle.db, 'demo', 'wf'))?.definition.stages[0]?.jobs[0]?.spec).toEqual({
+      script: 'echo v2',
+    });
+  });
+
+  it('rejects a stale expectedVersion without saving anything', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'occ', definition: definition('occ'), user: 'a' });
+    await expect(
+      upsertWorkflow(handle.db, {
+        project: 'demo',
+        name: 'occ',
+        definition: definition('occ'),
+        user: 'a',
+        expectedVersion: 0,
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      upsertWorkflow(handle.db, {
+        project: 'demo',
+        name: 'occ',
+        definition: definition('occ'),
+        user: 'a',
+        expectedVersion: 7,
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      upsertWorkflow(handle.db, {
+        project: 'demo',
+        name: 'new',
+        definition: definition('new'),
+        user: 'a',
+        expectedVersion: 3,
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(await getWorkflow(handle.db, 'demo', 'new')).toBeUndefined();
+    const ok = await upsertWorkflow(handle.db, {
+      project: 'demo',
+      name: 'occ',
+      definition: definition('occ'),
+      user: 'a',
+      expectedVersion: 1,
+    });
+    expect(ok.version).toBe(2);
+    expect(await listWorkflowVersions(handle.db, 'demo', 'occ')).toHaveLength(2);
+  });
+
+  it('maps a missing project to NotFoundError', async () => {
+    await expect(
+      upsertWorkflow(handle.db, { project: 'nope', name: 'x', definition: definition('x'), user: 'a' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('lists by project and deletes with versions', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'doomed', definition: definition('doomed'), user: 'a' });
+    expect((await listWorkflows(handle.db, 'demo')).map((w) => w.name)).toContain('doomed');
+    expect(await deleteWorkflow(handle.db, 'demo', 'doomed')).toBe(true);
+    expect(await deleteWorkflow(handle.db, 'demo', 'doomed')).toBe(false);
+    expect(await listWorkflowVersions(handle.db, 'demo', 'doomed')).toEqual([]);
+  });
+});
+
+describe('runs', () => {
+  it('50 concurrent allocations yield 50 distinct consecutive numbers', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'busy', definition: definition('busy'), user: 'a' });
+    const numbers = await Promise.all(Array.from({ length: 50 }, () => allocateRunNumber(handle.db, 'demo', 'busy')));
+    expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    await expect(allocateRunNumber(handle.db, 'demo', 'missing')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('allocate + insert in one transaction: a failed insert gives the number back', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'tx', definition: definition('tx'), user: 'a' });
+    const run = await withTransaction(handle.db, async (tx) => {
+      const runNumber = await allocateRunNumber(tx, 'demo', 'tx');
+      return insertRun(tx, { project: 'demo', workflow: 'tx', runNumber, creator: 'alice', params: { a: '1' } });
+    });
+    expect(run).toMatchObject({ id: 'demo/tx/1', status: 'created', runNumber: 1, params: { a: '1' }, stages: [] });
+    await expect(
+      withTransaction(handle.db, async (tx) => {
+        await allocateRunNumber(tx, 'demo', 'tx');
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await allocateRunNumber(handle.db, 'demo', 'tx')).toBe(2);
+  });
+
+  it('lists runs newest first with filters and a total', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'list', definition: definition('list'), user: 'a' });
+    for (let i = 0; i < 5; i++) {
+      const runNumber = await allocateRunNumber(handle.db, 'demo', 'list');
+      await insertRun(handle.db, { project: 'demo', workflow: 'list', runNumber, creator: i % 2 ? 'bob' : 'alice' });
+    }
+    await handle.db.execute(sql`UPDATE runs SET status = 'passed' WHERE id = 'demo/list/2'`);
+    const page = await listRuns(handle.db, { project: 'demo', workflow: 'list', limit: 2, offset: 1 });
+    expect(page.total).toBe(5);
+    expect(page.runs.map((r) => r.runNumber)).toEqual([4, 3]);
+    const bob = await listRuns(handle.db, { project: 'demo', workflow: 'list', creator: 'bob', limit: 10, offset: 0 });
+    expect(bob.runs.map((r) => r.runNumber)).toEqual([4, 2]);
+    const passed = await listRuns(handle.db, {
+      project: 'demo',
+      workflow: 'list',
+      status: ['passed'],
+      limit: 10,
+      offset: 0,
+    });
+    expect(passed).toMatchObject({ total: 1, runs: [{ id: 'demo/list/2' }] });
+    expect(await getRun(handle.db, 'demo/list/5')).toMatchObject({ creator: 'alice', status: 'created' });
+    expect(await getRun(handle.db, 'demo/list/99')).toBeUndefined();
+    expect(await listJobRuns(handle.db, 'demo/list/5')).toEqual([]);
+  });
+});
+
+describe('run secrets', () => {
+  it('are sealed at rest and open with the same key only', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'sec', definition: definition('sec'), user: 'a' });
+    await insertRun(handle.db, { project: 'demo', workflow: 'sec', runNumber: 1, creator: 'a' });
+    const box = new SecretBox('test-key');
+    const plaintext = 'hunter2-very-secret-token';
+    await storeRunSecrets(handle.db, 'demo/sec/1', { TOKEN: plaintext, EMPTY: '' }, box);
+
+    const raw = await handle.pool.query<{ name: string; sealed_value: string }>(
+      `SELECT name, sealed_value FROM run_secrets WHERE run_id = $1 ORDER BY name`,
+      ['demo/sec/1'],
+    );
+    expect(raw.rows.map((r) => r.name)).toEqual(['EMPTY', 'TOKEN']);
+    for (const row of raw.rows) {
+      expect(row.sealed_value).toMatch(/^v1:/);
+      expect(row.sealed_value).not.toContain(plaintext);
+    }
+    const dump = await handle.pool.query<{ t: string }>(`SELECT run_secrets::text AS t FROM run_secrets`);
+    expect(dump.rows.some((r) => r.t.includes(plaintext))).toBe(false);
+
+    expect(await loadRunSecrets(handle.db, 'demo/sec/1', box)).toEqual({ TOKEN: plaintext, EMPTY: '' });
+    await expect(loadRunSecrets(handle.db, 'demo/sec/1', new SecretBox('other-key'))).rejects.toThrow();
+  });
+});

@@ -1,0 +1,28 @@
+import type { SecretBox } from '@stagecoach/platform';
+import { eq, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../client.js';
+import { runSecrets } from '../schema/index.js';
+
+/** Seals each value with `box` before it reaches the database; plaintext is never stored. */
+export async function storeRunSecrets(
+  db: DbOrTx,
+  runId: string,
+  secrets: Record<string, string>,
+  box: SecretBox,
+): Promise<void> {
+  const rows = Object.entries(secrets).map(([name, value]) => ({ runId, name, sealedValue: box.seal(value) }));
+  if (rows.length === 0) return;
+  await db
+    .insert(runSecrets)
+    .values(rows)
+    .onConflictDoUpdate({
+      target: [runSecrets.runId, runSecrets.name],
+      set: { sealedValue: sql`excluded.sealed_value` },
+    });
+}
+
+/** Opens every secret of a run; throws if a value was sealed with another key (tampering or key mix-up). */
+export async function loadRunSecrets(db: DbOrTx, runId: string, box: SecretBox): Promise<Record<string, string>> {
+  const rows = await db.select().from(runSecrets).where(eq(runSecrets.runId, runId));
+  return Object.fromEntries(rows.map((r) => [r.name, box.open(r.sealedValue)]));
+}

@@ -1,0 +1,5 @@
+export * from './jetstream.js';
+export * from './publisher.js';
+export * from './projector.js';
+export * from './logs.js';
+export * from './stream-names-for.js';

@@ -1,0 +1,253 @@
+import type { RunEvent } from '@stagecoach/contracts';
+import { applyRunEvent, createDb, getRun, insertRun, listJobRuns, type DbHandle } from '@stagecoach/db';
+import { createTestDatabase, type TestDatabase } from '@stagecoach/db/testing';
+import { createLogger } from '@stagecoach/platform';
+import { nanos, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureStreams, runEventSubject, type StreamNames } from './jetstream.js';
+import { startProjector, type Projector } from './projector.js';
+import { encodeRunEvent, publishRunEvents } from './publisher.js';
+import { connectNats, uniqueStreamNames, waitFor } from './test-helpers.js';
+
+const logger = createLogger({ name: 'projector-test', level: 'silent' });
+const DURABLE = 'projector';
+
+let testDb: TestDatabase;
+let handle: DbHandle;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+let names: StreamNames;
+let projector: Projector | undefined;
+
+function event(runNumber: number, seq: number, fields: Partial<RunEvent> = {}): RunEvent {
+  return {
+    runId: `demo/wf/${runNumber}`,
+    seq,
+    retryNum: 0,
+    project: 'demo',
+    workflow: 'wf',
+    runNumber,
+    kind: 'run',
+    status: 'running',
+    time: 1_700_000_000_000 + seq * 1000,
+    ...fields,
+  };
+}
+
+const job = (runNumber: number, seq: number, status: RunEvent['status'], fields: Partial<RunEvent> = {}) =>
+  event(runNumber, seq, { kind: 'job', stage: 'build', job: 'compile', jobType: 'freestyle', status, ...fields });
+
+/** Waits until the durable consumer has nothing pending or unacknowledged. */
+async function drained(): Promise<void> {
+  await waitFor(async () => {
+    const info = await jsm.consumers.info(names.eventsStream, DURABLE);
+    return info.num_pending === 0 && info.num_ack_pending === 0;
+  }, 'projector to drain');
+}
+
+/** Publishes without Nats-Msg-Id: what a redelivery after the duplicate window looks like to the projector. */
+async function publishRaw(e: RunEvent): Promise<void> {
+  await js.publish(runEventSubject(names, e.project, e.workflow, e.runNumber), encodeRunEvent(e));
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  handle = createDb(testDb.url);
+  nc = await connectNats();
+  js = nc.jetstream();
+  jsm = await nc.jetstreamManager();
+  names = uniqueStreamNames('proj');
+  await ensureStreams(jsm, { names });
+  projector = await startProjector({ js, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 200 });
+});
+
+afterAll(async () => {
+  await projector?.stop();
+  if (jsm) {
+    await jsm.streams.delete(names.eventsStream).catch(() => undefined);
+    await jsm.streams.delete(names.logsStream).catch(() => undefined);
+  }
+  await nc?.drain();
+  await handle?.close();
+  await testDb?.drop();
+});
+
+describe('ensureStreams', () => {
+  it('creates both streams with dedupe and retention, and is idempotent', async () => {
+    const again = await ensureStreams(jsm, { names });
+    expect(again.events.config).toMatchObject({
+      subjects: [`${names.eventsSubjectPrefix}.>`],
+      storage: 'file',
+      duplicate_window: nanos(2 * 60 * 1000),
+      max_age: nanos(30 * 24 * 3600 * 1000),
+    });
+    expect(again.logs.config).toMatchObject({
+      subjects: [`${names.logsSubjectPrefix}.>`],
+      storage: 'file',
+      max_age: nanos(30 * 24 * 3600 * 1000),
+    });
+  });
+});
+
+describe('projector', () => {
+  it('projects a run, its stage and job into runs, stages and job_runs', async () => {
+    await insertRun(handle.db, {
+      project: 'demo',
+      workflow: 'wf',
+      runNumber: 1,
+      creator: 'alice',
+      stages: [
+        { name: 'build', status: 'created', jobs: [{ name: 'compile', type: 'freestyle', status: 'created' }] },
+        { name: 'deploy', status: 'created', jobs: [] },
+      ],
+    });
+    await publishRunEvents(
+      js,
+      [
+        event(1, 0),
+        event(1, 1, { kind: 'stage', stage: 'build' }),
+        job(1, 2, 'running'),
+        job(1, 3, 'passed', { outputs: { IMAGE: 'app:1' } }),
+        event(1, 4, { kind: 'stage', stage: 'build', status: 'passed' }),
+        event(1, 5, { status: 'passed' }),
+      ],
+      { names },
+    );
+    await drained();
+    const run = await getRun(handle.db, 'demo/wf/1');
+    expect(run).toMatchObject({
+      status: 'passed',
+      creator: 'alice',
+      startTime: new Date(1_700_000_000_000),
+      endTime: new Date(1_700_000_005_000),
+      lastEventSeq: 5,
+    });
+    expect(run?.stages).toEqual([
+      {
+        name: 'build',
+        status: 'passed',
+        startTime: 1_700_000_001_000,
+        endTime: 1_700_000_004_000,
+        jobs: [
+          {
+            name: 'compile',
+            type: 'freestyle',
+            status: 'passed',
+            startTime: 1_700_000_002_000,
+            endTime: 1_700_000_003_000,
+            outputs: { IMAGE: 'app:1' },
+          },
+        ],
+      },
+      { name: 'deploy', status: 'created', jobs: [] },
+    ]);
+    expect(await listJobRuns(handle.db, 'demo/wf/1')).toMatchObject([
+      { stage: 'build', job: 'compile', status: 'passed', outputs: { IMAGE: 'app:1' }, jobType: 'freestyle' },
+    ]);
+  });
+
+  it('publishing the same event twice has one effect', async () => {
+    const e = event(2, 0, { creator: 'bob' });
+    const [first] = await publishRunEvents(js, [e], { names });
+    const [second] = await publishRunEvents(js, [e], { names });
+    expect(first?.duplicate).toBe(false);
+    expect(second?.duplicate).toBe(true);
+    expect(second?.seq).toBe(first?.seq);
+    await drained();
+    // The run row did not exist: the projector inserted it from the event.
+    expect(await getRun(handle.db, 'demo/wf/2')).toMatchObject({ status: 'running', creator: 'bob', lastEventSeq: 0 });
+    // Applying it again (a redelivery) changes nothing.
+    expect(await applyRunEvent(handle.db, e)).toEqual({ runExisted: true, applied: false });
+  });
+
+  it('older or redelivered events never move a run, stage or job backwards', async () => {
+    await publishRunEvents(
+      js,
+      [
+        event(3, 0),
+        job(3, 1, 'running'),
+        job(3, 2, 'failed', { error: 'exit 1' }),
+        event(3, 3, { status: 'failed', error: 'job failed' }),
+      ],
+      { names },
+    );
+    await drained();
+    // Late copies of older events (past the dedupe window, so JetStream stores them again).
+    await publishRaw(job(3, 1, 'running'));
+    await publishRaw(event(3, 0));
+    await publishRaw(event(3, 3, { status: 'running' }));
+    await drained();
+    const run = await getRun(handle.db, 'demo/wf/3');
+    expect(run).toMatchObject({ status: 'failed', error: 'job failed', lastEventSeq: 3 });
+    expect(run?.stages[0]?.jobs[0]).toMatchObject({ status: 'failed', error: 'exit 1' });
+    expect(await listJobRuns(handle.db, 'demo/wf/3')).toMatchObject([{ status: 'failed', error: 'exit 1' }]);
+  });
+
+  it('out-of-order arrival keeps the newest state', async () => {
+    await publishRunEvents(
+      js,
+      [event(4, 2, { status: 'passed' }), job(4, 1, 'passed'), event(4, 0), job(4, 0, 'running')],
+      {
+        names,
+      },
+    );
+    await drained();
+    expect(await getRun(handle.db, 'demo/wf/4')).toMatchObject({ status: 'passed' });
+    expect(await listJobRuns(handle.db, 'demo/wf/4')).toMatchObject([{ status: 'passed' }]);
+  });
+
+  it('cancelled is sticky within a retry; a retry revives the run', async () => {
+    await publishRunEvents(js, [event(5, 0), job(5, 1, 'running'), event(5, 2, { status: 'cancelled' })], { names });
+    // The workflow reports its last transitions after the cancel, with higher seqs.
+    await publishRunEvents(
+      js,
+      [job(5, 3, 'cancelled'), event(5, 4, { status: 'failed' }), event(5, 5, { status: 'running' })],
+      {
+        names,
+      },
+    );
+    await drained();
+    expect(await getRun(handle.db, 'demo/wf/5')).toMatchObject({ status: 'cancelled', retryNum: 0 });
+    expect(await listJobRuns(handle.db, 'demo/wf/5')).toMatchObject([{ status: 'cancelled' }]);
+
+    // Retry: seq restarts at 0 with retryNum 1, and is newer than anything of retry 0.
+    await publishRunEvents(
+      js,
+      [event(5, 0, { retryNum: 1, time: 1_800_000_000_000 }), job(5, 1, 'running', { retryNum: 1 })],
+      {
+        names,
+      },
+    );
+    await drained();
+    const run = await getRun(handle.db, 'demo/wf/5');
+    expect(run).toMatchObject({
+      status: 'running',
+      retryNum: 1,
+      endTime: null,
+      startTime: new Date(1_800_000_000_000),
+    });
+    expect(await listJobRuns(handle.db, 'demo/wf/5')).toMatchObject([{ status: 'running', endTime: null }]);
+  });
+
+  it('resumes without loss after a restart with the same durable', async () => {
+    await projector!.stop();
+    projector = undefined;
+    const events = [event(6, 0), job(6, 1, 'running'), job(6, 2, 'passed'), event(6, 3, { status: 'passed' })];
+    await publishRunEvents(js, events, { names });
+    // Nothing applies them while the projector is down.
+    expect(await getRun(handle.db, 'demo/wf/6')).toBeUndefined();
+    projector = await startProjector({ js, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 200 });
+    await drained();
+    expect(await getRun(handle.db, 'demo/wf/6')).toMatchObject({ status: 'passed', lastEventSeq: 3 });
+    expect(await listJobRuns(handle.db, 'demo/wf/6')).toMatchObject([{ status: 'passed' }]);
+  });
+
+  it('terminates a malformed message instead of redelivering it forever', async () => {
+    await js.publish(`${names.eventsSubjectPrefix}.demo.wf.7`, new TextEncoder().encode('not json'));
+    await drained();
+    await publishRunEvents(js, [event(7, 0)], { names });
+    await drained();
+    expect(await getRun(handle.db, 'demo/wf/7')).toMatchObject({ status: 'running' });
+  });
+});

@@ -1,0 +1,41 @@
+import { eventMsgId, type RunEvent } from '@stagecoach/contracts';
+import type { JetStreamClient, PubAck } from 'nats';
+import { DEFAULT_STREAM_NAMES, runEventSubject, type StreamNames } from './jetstream.js';
+
+export interface PublishOptions {
+  names?: StreamNames;
+  /** PubAck timeout per message (nats default 5 s). */
+  timeoutMs?: number;
+}
+
+const encoder = new TextEncoder();
+
+export function encodeRunEvent(event: RunEvent): Uint8Array {
+  return encoder.encode(JSON.stringify(event));
+}
+
+/**
+ * Publishes events one after another, each awaited to its PubAck, so a run's events land in the
+ * stream in the order given. Nats-Msg-Id = eventMsgId(e): when a caller retries after a lost ack
+ * (activity retry, worker crash), JetStream drops the copy inside the duplicate window
+ * (the PubAck then has `duplicate: true`).
+ */
+export async function publishRunEvents(
+  js: JetStreamClient,
+  events: readonly RunEvent[],
+  opts: PublishOptions = {},
+): Promise<PubAck[]> {
+  const names = opts.names ?? DEFAULT_STREAM_NAMES;
+  const acks: PubAck[] = [];
+  for (const event of events) {
+    acks.push(
+      await js.publish(runEventSubject(names, event.project, event.workflow, event.runNumber), encodeRunEvent(event), {
+        msgID: eventMsgId(event),
+        // Fails instead of silently landing in another stream that happens to capture the subject.
+        expect: { streamName: names.eventsStream },
+        ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+      }),
+    );
+  }
+  return acks;
+}

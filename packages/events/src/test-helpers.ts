@@ -1,0 +1,29 @@
+import { randomBytes } from 'node:crypto';
+import { connect, type NatsConnection } from 'nats';
+import { prefixedStreamNames, type StreamNames } from './jetstream.js';
+
+/** Test-only helpers (not exported from the package index). */
+export const natsUrl = (): string => process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+
+export function connectNats(): Promise<NatsConnection> {
+  return connect({ servers: natsUrl(), name: 'stagecoach-events-test' });
+}
+
+/** Stream names and subjects no other test file (or a running local stack) uses. */
+export function uniqueStreamNames(label: string): StreamNames {
+  return prefixedStreamNames(`t${label}${randomBytes(4).toString('hex')}`);
+}
+
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './logger.js';
+export * from './config.js';
+export * from './secret-box.js';
+export * from './mask.js';

@@ -1,0 +1,3 @@
+export * from './start-run.js';
+export * from './control-run.js';
+export * from './prepare-definition.js';

@@ -1,0 +1,58 @@
+import { ValidationError } from '@stagecoach/platform';
+import type { Job, SpecIssue, Stage, WorkflowDefinition } from '@stagecoach/spec';
+
+/**
+ * Zadig's stage-level `approval` block (older definitions) becomes an approval job at the head of
+ * the stage, so the engine knows one kind of approval.
+ */
+export function expandStageApprovals(definition: WorkflowDefinition): WorkflowDefinition {
+  const taken = new Set(definition.stages.flatMap((s) => s.jobs.map((j) => j.name)));
+  const stages = definition.stages.map((stage, index): Stage => {
+    const approval = stage.approval;
+    if (!approval?.enabled || !approval.native_approval) return stage;
+    let name = `stage${index + 1}-approval`;
+    for (let n = 2; taken.has(name); n++) name = `stage${index + 1}-approval-${n}`;
+    taken.add(name);
+    const job: Job = {
+      name,
+      type: 'approval',
+      spec: { timeout: approval.timeout ?? approval.native_approval.timeout, description: approval.description, native_approval: approval.native_approval },
+    };
+    const { approval: _legacy, ...rest } = stage;
+    return { ...rest, jobs: [job, ...stage.jobs] };
+  });
+  return { ...definition, stages };
+}
+
+export interface JobSelection {
+  /** jobs the caller turned off */
+  skip_jobs?: string[];
+  /** `default_not_run` jobs the caller turned on */
+  run_jobs?: string[];
+}
+
+/** Applies run_policy and the caller's selection: sets `skipped` on each job, Zadig's runtime flag. */
+export function selectJobs(definition: WorkflowDefinition, selection: JobSelection): WorkflowDefinition {
+  const names = new Set(definition.stages.flatMap((s) => s.jobs.map((j) => j.name)));
+  const issues: SpecIssue[] = [];
+  for (const [key, list] of [['skip_jobs', selection.skip_jobs], ['run_jobs', selection.run_jobs]] as const) {
+    (list ?? []).forEach((name, i) => {
+      if (!names.has(name)) issues.push({ path: `${key}[${i}]`, message: `no job named "${name}"` });
+    });
+  }
+  const skip = new Set(selection.skip_jobs ?? []);
+  const run = new Set(selection.run_jobs ?? []);
+  const stages = definition.stages.map((stage, si) => ({
+    ...stage,
+    jobs: stage.jobs.map((job, ji): Job => {
+      const policy = job.run_policy ?? '';
+      if (policy === 'force_run' && skip.has(job.name)) {
+        issues.push({ path: `stages[${si}].jobs[${ji}]`, message: `job "${job.name}" has run_policy force_run and cannot be skipped` });
+      }
+      const skipped = policy === 'skip' || skip.has(job.name) || (policy === 'default_not_run' && !run.has(job.name));
+      return { ...job, skipped };
+    }),
+  }));
+  if (issues.length > 0) throw new ValidationError('invalid job selection', issues);
+  return { ...definition, stages };
+}

@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import * as spec from './index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Every module reachable from index.ts, following relative imports. */
+function reachable(entry: string): Map<string, string> {
+  const seen = new Map<string, string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    const text = readFileSync(join(here, file), 'utf8');
+    seen.set(file, text);
+    for (const m of text.matchAll(/(?:import|export)[^'";]*?from\s+'([^']+)'/g)) {
+      const target = m[1]!;
+      if (target.startsWith('./')) visit(target.slice(2).replace(/\.js$/, '.ts'));
+    }
+  };
+  visit(entry);
+  return seen;
+}
+
+describe('package root entry (imported by Temporal workflow code)', () => {
+  const modules = reachable('index.ts');
+
+  it('reaches the expected modules and not the loader', () => {
+    expect([...modules.keys()].sort()).toEqual([
+      'execute-policy.ts',
+      'index.ts',
+      'json-schema.ts',
+      'params.ts',
+      'render.ts',
+      'status.ts',
+      'types.ts',
+      'users.ts',
+      'validate.ts',
+    ]);
+  });
+
+  it('imports nothing but sibling modules', () => {
+    for (const [file, text] of modules) {
+      for (const m of text.matchAll(/(?:import|export)[^'";]*?from\s+'([^']+)'/g)) {
+        expect(`${file}: ${m[1]}`).toMatch(/: \.\/[\w-]+\.js$/);
+      }
+      expect(text).not.toMatch(/\brequire\(|\bimport\(/);
+    }
+  });
+
+  it('uses no clocks, randomness or mutable module state', () => {
+    for (const [file, text] of modules) {
+      expect(`${file}: ${/Date\.now|new Date|Math\.random|crypto|process\./.exec(text)?.[0] ?? ''}`).toBe(`${file}: `);
+      expect(`${file}: ${/^(?:export\s+)?(?:let|var)\s/m.exec(text)?.[0] ?? ''}`).toBe(`${file}: `);
+    }
+  });
+
+  it('exports the public API', () => {
+    for (const name of [
+      'JOB_TYPES',
+      'validateDefinition',
+      'VARIABLE_RE',
+      'renderString',
+      'renderJob',
+      'builtinValues',
+      'referencedKeys',
+      'jobOutputKey',
+      'jobStatusKey',
+      'jobStartTimeKey',
+      'resolveRunParams',
+      'stageStatusFromJobs',
+      'runStatusFromStages',
+      'isFailedish',
+      'isDone',
+      'isTerminal',
+      'shouldExecute',
+      'workflowJsonSchema',
+      'isListedUser',
+      'listedUserNames',
+    ]) {
+      expect(spec, name).toHaveProperty(name);
+    }
+    expect(spec).not.toHaveProperty('loadDefinition');
+  });
+});

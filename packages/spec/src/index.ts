@@ -1,0 +1,10 @@
+// Sandbox-safe entry point (imported by Temporal workflow code): pure functions only, no I/O, no Node builtins.
+// The YAML/JSON loader lives in '@stagecoach/spec/load'.
+export * from './types.js';
+export * from './validate.js';
+export * from './render.js';
+export * from './params.js';
+export * from './status.js';
+export * from './execute-policy.js';
+export * from './users.js';
+export * from './json-schema.js';

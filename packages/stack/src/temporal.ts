@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { temporalBinary } from './binaries.js';
+import { freePort, isPortOpen, startManaged, waitFor, type Managed } from './processes.js';
+
+/** Custom search attributes runs carry, so they can be found in the Temporal Web UI. */
+export const TEMPORAL_SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Int'> = {
+  StagecoachProject: 'Keyword',
+  StagecoachWorkflow: 'Keyword',
+  StagecoachRunNumber: 'Int',
+  StagecoachCreator: 'Keyword',
+  StagecoachStatus: 'Keyword',
+};
+
+export interface TemporalServer {
+  address: string;
+  uiUrl: string;
+  process: Managed;
+}
+
+/**
+ * `temporal server start-dev`: ephemeral when no dbFile is given, otherwise the SQLite file keeps runs
+ * across restarts. Ports default to free ones.
+ */
+export async function startTemporal(options: { dbFile?: string; port?: number; uiPort?: number } = {}): Promise<TemporalServer> {
+  const binary = temporalBinary();
+  const port = options.port ?? (await freePort());
+  const uiPort = options.uiPort ?? (await freePort());
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-port', String(uiPort), '--log-level', 'error'];
+  if (options.dbFile) {
+    mkdirSync(dirname(options.dbFile), { recursive: true });
+    args.push('--db-filename', options.dbFile);
+  }
+  for (const [name, type] of Object.entries(TEMPORAL_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  // Workers poll continuously; a shorter sticky timeout and immediate updates keep hand-offs fast.
+  args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
+  const proc = startManaged('temporal', binary, args);
+  await waitFor('Temporal dev server', () => isPortOpen(port), 60_000, proc.child);
+  return { address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, process: proc };
+}

@@ -1,0 +1,53 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { GatewayDeps } from './deps.js';
+import { registerAdminTokenAuth } from './plugins/auth.js';
+import { registerErrorHandler } from './plugins/errors.js';
+import { logRoutes } from './routes/logs.routes.js';
+import { projectRoutes } from './routes/projects.routes.js';
+import { runRoutes } from './routes/runs.routes.js';
+import { workflowRoutes } from './routes/workflows.routes.js';
+
+/** The request body limit: workflow definitions are the largest thing we accept. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Builds the gateway without listening, so tests drive it with `inject` and main.ts with `listen`. */
+export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Workflow definitions may come as YAML; the route parses them so YAML errors carry line numbers.
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+
+  registerErrorHandler(app);
+  registerAdminTokenAuth(app, deps.adminToken);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Stagecoach API', version: '1', description: 'Durable CI/CD workflows (Zadig custom workflow v4) on Temporal.' },
+      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
+      security: [{ adminToken: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  await app.register(
+    async (api) => {
+      await api.register(projectRoutes, { deps });
+      await api.register(workflowRoutes, { deps });
+      await api.register(runRoutes, { deps });
+      await api.register(logRoutes, { deps });
+    },
+    { prefix: '/api/v1' },
+  );
+  await app.ready();
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,45 @@
+import { Client, Connection } from '@temporalio/client';
+import { connect } from 'nats';
+import { createDb } from '@stagecoach/db';
+import { ensureStreams, streamNamesFor } from '@stagecoach/events';
+import { commonSettings, createLogger, int, loadConfig, SecretBox, str } from '@stagecoach/platform';
+import { buildApp } from './app.js';
+
+const config = loadConfig({
+  ...commonSettings,
+  host: str('GATEWAY_HOST', 'address the gateway listens on', '127.0.0.1'),
+  port: int('GATEWAY_PORT', 'port the gateway listens on', 8080),
+  adminToken: str('STAGECOACH_ADMIN_TOKEN', 'token mutating API calls must present (Authorization: Bearer)'),
+  publicUrl: str('STAGECOACH_PUBLIC_URL', 'base URL people reach the gateway at (links)', 'http://127.0.0.1:8080'),
+});
+const logger = createLogger({ name: 'gateway' });
+const connection = await Connection.connect({ address: config.temporalAddress });
+const temporal = new Client({ connection, namespace: config.temporalNamespace });
+const nc = await connect({ servers: config.natsUrl, name: 'stagecoach-gateway', maxReconnectAttempts: -1 });
+const names = streamNamesFor(config.streamPrefix);
+await ensureStreams(await nc.jetstreamManager(), { names });
+const { db, close: closeDb } = createDb(config.databaseUrl);
+
+const app = await buildApp({
+  db,
+  temporal,
+  js: nc.jetstream(),
+  box: new SecretBox(config.secretKey),
+  logger,
+  adminToken: config.adminToken,
+  publicUrl: config.publicUrl,
+  taskQueue: config.taskQueue,
+  names,
+});
+app.addHook('onClose', async () => {
+  await nc.drain();
+  await connection.close();
+  await closeDb();
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'shutting down');
+    void app.close().then(() => process.exit(0));
+  });
+}
+await app.listen({ host: config.host, port: config.port });

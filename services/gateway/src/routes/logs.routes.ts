@@ -1,0 +1,64 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { runWorkflowId } from '@stagecoach/contracts';
+import { getRun } from '@stagecoach/db';
+import { DEFAULT_STREAM_NAMES, jobLogSubject, readJobLog } from '@stagecoach/events';
+import { NotFoundError } from '@stagecoach/platform';
+import type { GatewayDeps } from '../deps.js';
+import { errorResponses, JobLogParams } from '../schemas.js';
+
+/** One SSE event carrying a chunk of log text; every line gets its own `data:` field, as the format requires. */
+function sseData(text: string): string {
+  return `${text.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`;
+}
+
+export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  app.get(
+    '/projects/:project/workflows/:name/runs/:number/jobs/:job/logs',
+    {
+      schema: {
+        tags: ['runs'],
+        description: 'A job\'s output: plain text of what is stored, or with `follow=1` a live Server-Sent Events stream that ends with an `end` event when the job finishes.',
+        params: JobLogParams,
+        querystring: Type.Object({ follow: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')])) }),
+        response: { 200: Type.String(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { project, name, number, job } = request.params;
+      const run = await getRun(deps.db, runWorkflowId(project, name, number));
+      if (!run) throw new NotFoundError(`run ${number} of "${project}/${name}" not found`);
+      if (!run.stages.some((s) => s.jobs.some((j) => j.name === job))) throw new NotFoundError(`run ${number} has no job "${job}"`);
+      const names = deps.names ?? DEFAULT_STREAM_NAMES;
+      const subject = jobLogSubject(names, project, name, number, job);
+      const follow = request.query.follow === '1' || request.query.follow === 'true';
+
+      if (!follow) {
+        let text = '';
+        for await (const chunk of readJobLog(deps.js, subject, { names })) text += chunk;
+        return reply.type('text/plain; charset=utf-8').send(text);
+      }
+
+      const abort = new AbortController();
+      request.raw.on('close', () => abort.abort());
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      reply.raw.write(': following\n\n');
+      try {
+        for await (const chunk of readJobLog(deps.js, subject, { follow: true, signal: abort.signal, minRetry: run.retryNum, names })) {
+          reply.raw.write(sseData(chunk));
+        }
+        reply.raw.write('event: end\ndata: \n\n');
+      } catch (err) {
+        request.log.warn({ err }, 'log stream failed');
+        reply.raw.write('event: error\ndata: log stream interrupted\n\n');
+      } finally {
+        reply.raw.end();
+      }
+    },
+  );
+};

@@ -1,0 +1,28 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { createProject, listProjects } from '@stagecoach/db';
+import type { GatewayDeps } from '../deps.js';
+import { errorResponses, Key } from '../schemas.js';
+
+const Project = Type.Object({ name: Type.String(), display_name: Type.String(), created_at: Type.String() });
+
+export const projectRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  app.post(
+    '/projects',
+    {
+      schema: {
+        tags: ['projects'],
+        body: Type.Object({ name: Key, display_name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+        response: { 201: Project, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const row = await createProject(deps.db, { name: request.body.name, displayName: request.body.display_name || request.body.name });
+      return reply.status(201).send({ name: row.name, display_name: row.displayName, created_at: row.createdAt.toISOString() });
+    },
+  );
+
+  app.get('/projects', { schema: { tags: ['projects'], response: { 200: Type.Object({ projects: Type.Array(Project) }) } } }, async () => {
+    const rows = await listProjects(deps.db);
+    return { projects: rows.map((r) => ({ name: r.name, display_name: r.displayName, created_at: r.createdAt.toISOString() })) };
+  });
+};

@@ -1,0 +1,215 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { runWorkflowId } from '@stagecoach/contracts';
+import { getRun, getWorkflow, listJobRuns, listRuns, type JobRunRow, type RunRow } from '@stagecoach/db';
+import { NotFoundError } from '@stagecoach/platform';
+import { approveJob, cancelRun, decideJob, resumeStage, retryRun, startRun, type RunServiceDeps } from '@stagecoach/runs';
+import type { Status } from '@stagecoach/spec';
+import type { GatewayDeps } from '../deps.js';
+import { errorResponses, RunParams, WorkflowParams } from '../schemas.js';
+
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+const isoMs = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+
+function runSummary(row: RunRow) {
+  return {
+    run_number: row.runNumber,
+    status: row.status,
+    creator: row.creator,
+    remark: row.remark,
+    retry_num: row.retryNum,
+    created_at: iso(row.createdAt),
+    start_time: iso(row.startTime),
+    end_time: iso(row.endTime),
+    error: row.error,
+  };
+}
+
+function runDetail(row: RunRow, jobRows: JobRunRow[]) {
+  const byName = new Map(jobRows.map((j) => [j.job, j]));
+  return {
+    ...runSummary(row),
+    project: row.project,
+    workflow: row.workflow,
+    params: row.params,
+    stages: row.stages.map((stage) => ({
+      name: stage.name,
+      status: stage.status,
+      start_time: isoMs(stage.startTime),
+      end_time: isoMs(stage.endTime),
+      jobs: stage.jobs.map((job) => {
+        const projected = byName.get(job.name);
+        return {
+          name: job.name,
+          type: job.type,
+          status: projected?.status ?? job.status,
+          start_time: iso(projected?.startTime),
+          end_time: iso(projected?.endTime),
+          error: projected?.error ?? null,
+          outputs: projected?.outputs ?? {},
+          retry_count: projected?.retryCount ?? 0,
+          approval: projected?.approval ?? null,
+        };
+      }),
+    })),
+  };
+}
+
+const RunCreated = Type.Object({ run_number: Type.Integer(), run_id: Type.String() });
+
+export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  const runs: RunServiceDeps = { db: deps.db, temporal: deps.temporal, box: deps.box, taskQueue: deps.taskQueue, publicUrl: deps.publicUrl };
+  const idOf = (p: { project: string; name: string; number: number }) => runWorkflowId(p.project, p.name, p.number);
+  const existing = async (p: { project: string; name: string; number: number }) => {
+    const row = await getRun(deps.db, idOf(p));
+    if (!row) throw new NotFoundError(`run ${p.number} of "${p.project}/${p.name}" not found`);
+    return row;
+  };
+
+  app.post(
+    '/projects/:project/workflows/:name/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        description: 'Start a run. `params` are the workflow params by name; `skip_jobs` / `run_jobs` select jobs as the run dialog does.',
+        params: WorkflowParams,
+        body: Type.Object(
+          {
+            params: Type.Optional(Type.Record(Type.String(), Type.String())),
+            remark: Type.Optional(Type.String({ maxLength: 2000 })),
+            skip_jobs: Type.Optional(Type.Array(Type.String())),
+            run_jobs: Type.Optional(Type.Array(Type.String())),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: RunCreated, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const started = await startRun(runs, { project: request.params.project, workflow: request.params.name, creator: request.caller!, ...request.body });
+      return reply.status(201).send({ run_number: started.runNumber, run_id: started.runId });
+    },
+  );
+
+  app.get(
+    '/projects/:project/workflows/:name/runs',
+    {
+      schema: {
+        tags: ['runs'],
+        params: WorkflowParams,
+        querystring: Type.Object({
+          status: Type.Optional(Type.String()),
+          creator: Type.Optional(Type.String()),
+          page: Type.Integer({ minimum: 1, default: 1 }),
+          page_size: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
+        }),
+        response: { 200: Type.Object({ total: Type.Integer(), runs: Type.Array(Type.Unknown()) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { project, name } = request.params;
+      if (!(await getWorkflow(deps.db, project, name))) throw new NotFoundError(`workflow "${project}/${name}" not found`);
+      const { page, page_size, status, creator } = request.query;
+      const result = await listRuns(deps.db, {
+        project,
+        workflow: name,
+        status: status ? (status.split(',') as Status[]) : undefined,
+        creator,
+        limit: page_size,
+        offset: (page - 1) * page_size,
+      });
+      return { total: result.total, runs: result.runs.map(runSummary) };
+    },
+  );
+
+  app.get(
+    '/projects/:project/workflows/:name/runs/:number',
+    { schema: { tags: ['runs'], params: RunParams, response: { 200: Type.Unknown(), ...errorResponses } } },
+    async (request) => {
+      const row = await existing(request.params);
+      return runDetail(row, await listJobRuns(deps.db, row.id));
+    },
+  );
+
+  app.post(
+    '/projects/:project/workflows/:name/runs/:number/cancel',
+    { schema: { tags: ['runs'], params: RunParams, response: { 202: Type.Object({ status: Type.String() }), ...errorResponses } } },
+    async (request, reply) => {
+      await existing(request.params);
+      await cancelRun(runs, idOf(request.params));
+      return reply.status(202).send({ status: 'cancelling' });
+    },
+  );
+
+  app.post(
+    '/projects/:project/workflows/:name/runs/:number/retry',
+    { schema: { tags: ['runs'], params: RunParams, response: { 202: Type.Object({ retry_num: Type.Integer() }), ...errorResponses } } },
+    async (request, reply) => {
+      await existing(request.params);
+      const { retryNum } = await retryRun(runs, idOf(request.params));
+      return reply.status(202).send({ retry_num: retryNum });
+    },
+  );
+
+  app.post(
+    '/projects/:project/workflows/:name/runs/:number/approvals',
+    {
+      schema: {
+        tags: ['runs'],
+        description: 'Vote on an approval job. Only the job\'s approvers may vote, once each; any reject wins at once.',
+        params: RunParams,
+        body: Type.Object(
+          { job: Type.String({ minLength: 1 }), approve: Type.Boolean(), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ ok: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      await existing(request.params);
+      await approveJob(runs, idOf(request.params), { ...request.body, user: request.caller! });
+      return { ok: true };
+    },
+  );
+
+  app.post(
+    '/projects/:project/workflows/:name/runs/:number/resume',
+    {
+      schema: {
+        tags: ['runs'],
+        description: 'Execute a manual-exec stage the run is paused at, optionally with edited job inputs (job name -> spec fields).',
+        params: RunParams,
+        body: Type.Object(
+          { stage: Type.String({ minLength: 1 }), inputs: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ ok: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      await existing(request.params);
+      await resumeStage(runs, idOf(request.params), { stage: request.body.stage, inputs: request.body.inputs, user: request.caller! });
+      return { ok: true };
+    },
+  );
+
+  app.post(
+    '/projects/:project/workflows/:name/runs/:number/decisions',
+    {
+      schema: {
+        tags: ['runs'],
+        description: 'Decide on a failed job whose error policy is manual_check: ignore (job becomes unstable, run continues) or reject.',
+        params: RunParams,
+        body: Type.Object(
+          { job: Type.String({ minLength: 1 }), decision: Type.Union([Type.Literal('ignore'), Type.Literal('reject')]) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ ok: Type.Boolean() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      await existing(request.params);
+      await decideJob(runs, idOf(request.params), { ...request.body, user: request.caller! });
+      return { ok: true };
+    },
+  );
+};

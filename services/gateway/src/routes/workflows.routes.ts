@@ -1,0 +1,123 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { deleteWorkflow, getProject, getWorkflow, listWorkflows, listWorkflowVersions, upsertWorkflow, type WorkflowRow } from '@stagecoach/db';
+import { NotFoundError, ValidationError } from '@stagecoach/platform';
+import { validateDefinition, type SpecIssue, type WorkflowDefinition } from '@stagecoach/spec';
+import { loadDefinition } from '@stagecoach/spec/load';
+import type { GatewayDeps } from '../deps.js';
+import { errorResponses, WorkflowParams, ProjectParams } from '../schemas.js';
+
+const WorkflowBody = Type.Object({
+  project: Type.String(),
+  name: Type.String(),
+  display_name: Type.String(),
+  version: Type.Integer(),
+  disabled: Type.Boolean(),
+  updated_by: Type.String(),
+  updated_at: Type.String(),
+  definition: Type.Unknown(),
+});
+
+const toBody = (row: WorkflowRow) => ({
+  project: row.project,
+  name: row.name,
+  display_name: row.displayName,
+  version: row.version,
+  disabled: row.disabled,
+  updated_by: row.updatedBy,
+  updated_at: row.updatedAt.toISOString(),
+  definition: row.definition,
+});
+
+/** A definition arrives as YAML text or as parsed JSON; either way every problem is reported with its path. */
+function parseDefinition(body: unknown): WorkflowDefinition {
+  const result = typeof body === 'string' ? loadDefinition(body) : validateDefinition(body);
+  if (!result.ok) throw new ValidationError('invalid workflow definition', result.issues);
+  return result.value;
+}
+
+export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  app.put(
+    '/projects/:project/workflows/:name',
+    {
+      schema: {
+        tags: ['workflows'],
+        description: 'Create or update a workflow from a Zadig custom-workflow (v4) definition, YAML or JSON. Every save keeps a version.',
+        params: WorkflowParams,
+        response: { 200: WorkflowBody, 201: WorkflowBody, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { project, name } = request.params;
+      const definition = parseDefinition(request.body);
+      const issues: SpecIssue[] = [];
+      if (definition.name !== name) issues.push({ path: 'name', message: `must equal the workflow key in the URL ("${name}")` });
+      if (definition.project !== project) issues.push({ path: 'project', message: `must equal the project in the URL ("${project}")` });
+      if (issues.length > 0) throw new ValidationError('invalid workflow definition', issues);
+      if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
+      const existed = Boolean(await getWorkflow(deps.db, project, name));
+      const row = await upsertWorkflow(deps.db, { project, name, definition, user: request.caller! });
+      return reply.status(existed ? 200 : 201).send(toBody(row));
+    },
+  );
+
+  app.get(
+    '/projects/:project/workflows/:name',
+    { schema: { tags: ['workflows'], params: WorkflowParams, response: { 200: WorkflowBody, ...errorResponses } } },
+    async (request) => {
+      const row = await getWorkflow(deps.db, request.params.project, request.params.name);
+      if (!row) throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
+      return toBody(row);
+    },
+  );
+
+  app.get(
+    '/projects/:project/workflows/:name/versions',
+    {
+      schema: {
+        tags: ['workflows'],
+        params: WorkflowParams,
+        response: {
+          200: Type.Object({ versions: Type.Array(Type.Object({ version: Type.Integer(), created_by: Type.String(), created_at: Type.String(), definition: Type.Unknown() })) }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const rows = await listWorkflowVersions(deps.db, request.params.project, request.params.name);
+      if (rows.length === 0) throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
+      return { versions: rows.map((v) => ({ version: v.version, created_by: v.createdBy, created_at: v.createdAt.toISOString(), definition: v.definition })) };
+    },
+  );
+
+  app.get(
+    '/projects/:project/workflows',
+    { schema: { tags: ['workflows'], params: ProjectParams, response: { 200: Type.Object({ workflows: Type.Array(WorkflowBody) }), ...errorResponses } } },
+    async (request) => {
+      if (!(await getProject(deps.db, request.params.project))) throw new NotFoundError(`project "${request.params.project}" not found`);
+      return { workflows: (await listWorkflows(deps.db, request.params.project)).map(toBody) };
+    },
+  );
+
+  app.delete(
+    '/projects/:project/workflows/:name',
+    { schema: { tags: ['workflows'], params: WorkflowParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      if (!(await deleteWorkflow(deps.db, request.params.project, request.params.name))) {
+        throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
+      }
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/lint',
+    {
+      schema: {
+        tags: ['workflows'],
+        description: 'Validate a definition (YAML or JSON) without saving it.',
+        response: { 200: Type.Object({ ok: Type.Literal(true), definition: Type.Unknown() }), ...errorResponses },
+      },
+    },
+    async (request) => ({ ok: true as const, definition: parseDefinition(request.body) }),
+  );
+};

@@ -1,0 +1,48 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { connect } from 'nats';
+import { createDb } from '@stagecoach/db';
+import { ensureStreams, streamNamesFor, startProjector } from '@stagecoach/events';
+import { commonSettings, createLogger, loadConfig, SecretBox, str } from '@stagecoach/platform';
+import { createWorker } from './worker.js';
+
+const config = loadConfig({
+  ...commonSettings,
+  workspaceRoot: str('STAGECOACH_WORKSPACE_ROOT', 'folder for per-job workspaces', join(tmpdir(), 'stagecoach-workspaces')),
+});
+const logger = createLogger({ name: 'worker' });
+Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn(entry.meta ?? {}, entry.message)) });
+
+const connection = await NativeConnection.connect({ address: config.temporalAddress });
+const clientConnection = await Connection.connect({ address: config.temporalAddress });
+const temporal = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+const nc = await connect({ servers: config.natsUrl, name: 'stagecoach-worker', maxReconnectAttempts: -1 });
+const names = streamNamesFor(config.streamPrefix);
+await ensureStreams(await nc.jetstreamManager(), { names });
+const js = nc.jetstream();
+const { db, close: closeDb } = createDb(config.databaseUrl);
+// The projector keeps the PostgreSQL run index current from the event stream; it runs beside the worker.
+const projector = await startProjector({ js, db, durableName: 'projector', logger, names });
+
+const worker = await createWorker({
+  connection,
+  namespace: config.temporalNamespace,
+  temporal,
+  db,
+  js,
+  box: new SecretBox(config.secretKey),
+  logger,
+  workspaceRoot: config.workspaceRoot,
+  taskQueue: config.taskQueue,
+  names,
+});
+logger.info({ taskQueue: worker.options.taskQueue }, 'worker started');
+await worker.run();
+await projector.stop();
+await nc.drain();
+await clientConnection.close();
+await connection.close();
+await closeDb();
+logger.info('worker stopped');

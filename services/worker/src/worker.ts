@@ -1,0 +1,50 @@
+import { createRequire } from 'node:module';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { JetStreamClient } from 'nats';
+import type { StreamNames } from '@stagecoach/events';
+import { createActivities } from '@stagecoach/activities';
+import { TASK_QUEUE } from '@stagecoach/contracts';
+import type { Db } from '@stagecoach/db';
+import type { Logger, SecretBox } from '@stagecoach/platform';
+
+const require = createRequire(import.meta.url);
+
+/** The workflow code the worker bundles: everything exported by @stagecoach/workflows. */
+export const WORKFLOWS_PATH = require.resolve('@stagecoach/workflows');
+
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace: string;
+  temporal: Client;
+  db: Db;
+  js: JetStreamClient;
+  box: SecretBox;
+  logger: Logger;
+  workspaceRoot: string;
+  taskQueue?: string;
+  names?: StreamNames;
+  /** a prebuilt bundle (tests bundle once); otherwise workflowsPath is bundled at start */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const activities = createActivities({
+    db: deps.db,
+    js: deps.js,
+    box: deps.box,
+    temporal: deps.temporal,
+    workspaceRoot: deps.workspaceRoot,
+    logger: deps.logger,
+    names: deps.names,
+  });
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace,
+    taskQueue: deps.taskQueue ?? TASK_QUEUE,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities,
+    // Let a job's cancellation reach the process group and the cleanup run before the worker exits.
+    shutdownGraceTime: '10 seconds',
+  });
+}

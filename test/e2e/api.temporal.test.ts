@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../support/engine.js';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await Engine.start({ inProcessWorker: false });
+});
+afterAll(async () => {
+  await engine?.stop();
+});
+
+const yamlWorkflow = `name: yamly
+project: api
+display_name: From YAML
+multi_run: false
+stages:
+  - name: build
+    jobs:
+      - name: build
+        type: freestyle
+        spec:
+          script: echo hi
+`;
+
+describe('projects and workflows', () => {
+  it('creates projects, rejects duplicates and bad keys', async () => {
+    expect((await engine.api('POST', '/api/v1/projects', { name: 'api', display_name: 'API' })).status).toBe(201);
+    expect((await engine.api('POST', '/api/v1/projects', { name: 'api' })).status).toBe(409);
+    const bad = await engine.api('POST', '/api/v1/projects', { name: 'has space' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.issues[0].path).toContain('name');
+    const list = await engine.api('GET', '/api/v1/projects');
+    expect(list.body.projects.map((p: any) => p.name)).toContain('api');
+  });
+
+  it('saves YAML definitions, keeps versions, reads older keys', async () => {
+    const created = await engine.api('PUT', '/api/v1/projects/api/workflows/yamly', yamlWorkflow, { contentType: 'application/yaml' });
+    expect(created.status).toBe(201);
+    expect(created.body.version).toBe(1);
+    expect(created.body.definition.concurrency_limit).toBe(1);
+    const updated = await engine.api('PUT', '/api/v1/projects/api/workflows/yamly', yamlWorkflow.replace('echo hi', 'echo hello'), { contentType: 'application/yaml' });
+    expect(updated.status).toBe(200);
+    expect(updated.body.version).toBe(2);
+    const versions = await engine.api('GET', '/api/v1/projects/api/workflows/yamly/versions');
+    expect(versions.body.versions.map((v: any) => v.version)).toEqual([2, 1]);
+    const one = await engine.api('GET', '/api/v1/projects/api/workflows/yamly');
+    expect(one.body.definition.stages[0].jobs[0].spec.script).toBe('echo hello');
+    const list = await engine.api('GET', '/api/v1/projects/api/workflows');
+    expect(list.body.workflows.map((w: any) => w.name)).toEqual(['yamly']);
+  });
+
+  it('reports every problem with its path and YAML line, and saves nothing', async () => {
+    const broken = `name: broken
+project: api
+stages:
+  - name: s
+    jobs:
+      - name: Bad_Name
+        type: freestyle
+        spec:
+          script: echo
+      - name: deploy
+        type: zadig-deploy
+        spec: {}
+`;
+    const res = await engine.api('PUT', '/api/v1/projects/api/workflows/broken', broken, { contentType: 'application/yaml' });
+    expect(res.status).toBe(400);
+    const byPath = Object.fromEntries(res.body.issues.map((i: any) => [i.path, i]));
+    expect(byPath['stages[0].jobs[0].name'].line).toBe(6);
+    expect(byPath['stages[0].jobs[1].type'].message).toContain('zadig-deploy');
+    expect(byPath['stages[0].jobs[1].type'].line).toBe(11);
+    expect((await engine.api('GET', '/api/v1/projects/api/workflows/broken')).status).toBe(404);
+
+    const syntax = await engine.api('POST', '/api/v1/lint', 'name: x\nstages: [\n', { contentType: 'application/yaml' });
+    expect(syntax.status).toBe(400);
+    expect(syntax.body.issues[0].line).toBeGreaterThanOrEqual(2);
+
+    const mismatch = await engine.api('PUT', '/api/v1/projects/api/workflows/other', yamlWorkflow, { contentType: 'application/yaml' });
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.issues[0].path).toBe('name');
+    const noProject = await engine.api('PUT', '/api/v1/projects/ghost/workflows/yamly', yamlWorkflow.replace('project: api', 'project: ghost'), { contentType: 'application/yaml' });
+    expect(noProject.status).toBe(404);
+  });
+
+  it('lints without saving, deletes, and needs the admin token to change anything', async () => {
+    const lint = await engine.api('POST', '/api/v1/lint', yamlWorkflow, { contentType: 'application/yaml' });
+    expect(lint.status).toBe(200);
+    expect(lint.body.ok).toBe(true);
+    const noToken = await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly', undefined, { token: null });
+    expect(noToken.status).toBe(401);
+    const wrongToken = await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly', undefined, { token: 'guess' });
+    expect(wrongToken.status).toBe(401);
+    expect(wrongToken.text).not.toContain('test-admin-token');
+    expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly')).status).toBe(204);
+    expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly')).status).toBe(404);
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const doc = await engine.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(doc.statusCode).toBe(200);
+    const paths = Object.keys(doc.json().paths);
+    expect(paths).toContain('/api/v1/projects/{project}/workflows/{name}/runs/{number}/approvals');
+    expect(paths).toContain('/api/v1/projects/{project}/workflows/{name}/runs/{number}/jobs/{job}/logs');
+  });
+});

@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine, job } from '../support/engine.js';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await Engine.start();
+  await engine.api('POST', '/api/v1/projects', { name: 'gates' });
+});
+afterAll(async () => {
+  await engine?.stop();
+});
+
+const approvalWorkflow = (name: string, approval: Record<string, unknown>) => ({
+  name,
+  project: 'gates',
+  stages: [
+    { name: 'approve', jobs: [{ name: 'approve', type: 'approval', spec: approval }] },
+    { name: 'after', jobs: [{ name: 'after', type: 'freestyle', spec: { script: 'echo approved' } }] },
+  ],
+});
+
+const runUrl = (wf: string, n: number) => `/api/v1/projects/gates/workflows/${wf}/runs/${n}`;
+
+describe('approval jobs', () => {
+  it('needs N listed approvers, one vote each, refuses others, records votes with comments', async () => {
+    await engine.defineWorkflow(
+      approvalWorkflow('two-of-three', {
+        native_approval: {
+          approve_users: [{ type: 'user', user_name: 'carol' }, { type: 'user', user_name: 'dave' }, { type: 'task_creator' }],
+          needed_approvers: 2,
+        },
+      }),
+    );
+    const n = await engine.startRun('gates', 'two-of-three', {}, 'erin');
+    await engine.waitForRun('gates', 'two-of-three', n, (r) => job(r, 'approve').status === 'wait_for_approval');
+
+    const stranger = await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: true }, { user: 'mallory' });
+    expect(stranger.status).toBe(403);
+    const wrongJob = await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'after', approve: true }, { user: 'carol' });
+    expect(wrongJob.status).toBe(409);
+    const noAuth = await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: true }, { user: 'carol', token: null });
+    expect(noAuth.status).toBe(401);
+    const badBody = await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: 'yes' }, { user: 'carol' });
+    expect(badBody.status).toBe(400);
+    expect(JSON.stringify(badBody.body.issues)).toContain('approve');
+
+    expect((await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: true, comment: 'lgtm' }, { user: 'carol' })).status).toBe(200);
+    const twice = await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: true }, { user: 'carol' });
+    expect(twice.status).toBe(409);
+    // The run creator is an approver through `task_creator`.
+    expect((await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: true }, { user: 'erin' })).status).toBe(200);
+
+    const run = await engine.waitForStatus('gates', 'two-of-three', n, ['passed', 'failed', 'reject']);
+    expect(run.status).toBe('passed');
+    const votes = job(run, 'approve').approval.votes;
+    expect(votes.map((v: any) => [v.user, v.approve, v.comment ?? null])).toEqual([
+      ['carol', true, 'lgtm'],
+      ['erin', true, null],
+    ]);
+    expect(job(run, 'after').status).toBe('passed');
+  });
+
+  it('any single reject wins at once', async () => {
+    await engine.defineWorkflow(
+      approvalWorkflow('one-no', {
+        native_approval: { approve_users: [{ user_name: 'carol' }, { user_name: 'dave' }], needed_approvers: 2 },
+      }),
+    );
+    const n = await engine.startRun('gates', 'one-no');
+    await engine.waitForRun('gates', 'one-no', n, (r) => job(r, 'approve').status === 'wait_for_approval');
+    await engine.api('POST', `${runUrl('one-no', n)}/approvals`, { job: 'approve', approve: false, comment: 'not today' }, { user: 'dave' });
+    const run = await engine.waitForStatus('gates', 'one-no', n, ['reject', 'passed']);
+    expect(run.status).toBe('reject');
+    expect(job(run, 'approve').status).toBe('reject');
+    expect(job(run, 'after').status).toBe('');
+  });
+
+  it('an approval nobody answers times out', async () => {
+    await engine.defineWorkflow(approvalWorkflow('silent', { timeout: 0.05, native_approval: { approve_users: [{ user_name: 'carol' }] } }));
+    const n = await engine.startRun('gates', 'silent');
+    const run = await engine.waitForStatus('gates', 'silent', n, ['timeout', 'passed'], 30_000);
+    expect(run.status).toBe('timeout');
+    expect(job(run, 'approve').status).toBe('timeout');
+  });
+
+  it("Zadig's legacy stage-level approval runs before the stage's jobs", async () => {
+    await engine.defineWorkflow({
+      name: 'legacy',
+      project: 'gates',
+      stages: [
+        {
+          name: 'prod',
+          approval: { enabled: true, type: 'native', native_approval: { timeout: 5, approve_users: [{ user_name: 'carol' }], needed_approvers: 1 } },
+          jobs: [{ name: 'ship', type: 'freestyle', spec: { script: 'echo shipped' } }],
+        },
+      ],
+    });
+    const n = await engine.startRun('gates', 'legacy');
+    const waiting = await engine.waitForRun('gates', 'legacy', n, (r) => r.stages[0].jobs[0].status === 'wait_for_approval');
+    expect(waiting.stages[0].jobs.map((j: any) => [j.name, j.type])).toEqual([
+      ['stage1-approval', 'approval'],
+      ['ship', 'freestyle'],
+    ]);
+    expect(job(waiting, 'ship').status).toBe('');
+    await engine.api('POST', `${runUrl('legacy', n)}/approvals`, { job: 'stage1-approval', approve: true }, { user: 'carol' });
+    expect((await engine.waitForStatus('gates', 'legacy', n, ['passed', 'failed'])).status).toBe('passed');
+  });
+});
+
+describe('manual-exec stages', () => {
+  it('pause the run until a listed user resumes it, optionally with edited job inputs', async () => {
+    await engine.defineWorkflow({
+      name: 'staged',
+      project: 'gates',
+      stages: [
+        { name: 'staging', jobs: [{ name: 'staging', type: 'freestyle', spec: { script: 'echo staging' } }] },
+        {
+          name: 'production',
+          manual_exec: { enabled: true, modify_params: true, manual_exec_users: [{ user_name: 'ops' }] },
+          jobs: [{ name: 'prod', type: 'freestyle', spec: { script: 'echo original' } }],
+        },
+      ],
+    });
+    const n = await engine.startRun('gates', 'staged');
+    const paused = await engine.waitForStatus('gates', 'staged', n, 'pause');
+    expect(paused.stages.map((s: any) => s.status)).toEqual(['passed', 'pause']);
+
+    const notListed = await engine.api('POST', `${runUrl('staged', n)}/resume`, { stage: 'production' }, { user: 'alice' });
+    expect(notListed.status).toBe(403);
+    const wrongStage = await engine.api('POST', `${runUrl('staged', n)}/resume`, { stage: 'staging' }, { user: 'ops' });
+    expect(wrongStage.status).toBe(409);
+    const unknownJob = await engine.api('POST', `${runUrl('staged', n)}/resume`, { stage: 'production', inputs: { nope: { script: 'x' } } }, { user: 'ops' });
+    expect(unknownJob.status).toBe(400);
+
+    const ok = await engine.api('POST', `${runUrl('staged', n)}/resume`, { stage: 'production', inputs: { prod: { script: 'echo edited by ops' } } }, { user: 'ops' });
+    expect(ok.status).toBe(200);
+    const run = await engine.waitForStatus('gates', 'staged', n, ['passed', 'failed']);
+    expect(run.status).toBe('passed');
+    const log = await engine.api('GET', `${runUrl('staged', n)}/jobs/prod/logs`);
+    expect(log.text).toContain('edited by ops');
+    expect(log.text).not.toContain('original');
+  });
+});
+
+describe('manual_check error policy', () => {
+  it('waits for a listed user: ignore makes the job unstable and the run continues', async () => {
+    await engine.defineWorkflow({
+      name: 'checked',
+      project: 'gates',
+      stages: [
+        {
+          name: 's',
+          jobs: [
+            { name: 'broken', type: 'freestyle', spec: { script: 'exit 2' }, error_policy: { policy: 'manual_check', approval_users: [{ user_name: 'lead' }] } },
+            { name: 'next', type: 'freestyle', spec: { script: 'true' } },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun('gates', 'checked');
+    await engine.waitForRun('gates', 'checked', n, (r) => job(r, 'broken').status === 'wait_for_manual_error_handling');
+    expect((await engine.api('POST', `${runUrl('checked', n)}/decisions`, { job: 'broken', decision: 'ignore' }, { user: 'alice' })).status).toBe(403);
+    expect((await engine.api('POST', `${runUrl('checked', n)}/decisions`, { job: 'broken', decision: 'maybe' }, { user: 'lead' })).status).toBe(400);
+    expect((await engine.api('POST', `${runUrl('checked', n)}/decisions`, { job: 'broken', decision: 'ignore' }, { user: 'lead' })).status).toBe(200);
+    const run = await engine.waitForStatus('gates', 'checked', n, ['passed', 'failed']);
+    expect(run.status).toBe('passed');
+    expect(job(run, 'broken').status).toBe('unstable');
+    expect(job(run, 'next').status).toBe('passed');
+  });
+
+  it('reject keeps the failure', async () => {
+    const n = await engine.startRun('gates', 'checked');
+    await engine.waitForRun('gates', 'checked', n, (r) => job(r, 'broken').status === 'wait_for_manual_error_handling');
+    await engine.api('POST', `${runUrl('checked', n)}/decisions`, { job: 'broken', decision: 'reject' }, { user: 'lead' });
+    const run = await engine.waitForStatus('gates', 'checked', n, ['passed', 'failed']);
+    expect(run.status).toBe('failed');
+    expect(job(run, 'next').status).toBe('');
+  });
+});

@@ -1,0 +1,198 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { Engine, job } from '../support/engine.js';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await Engine.start();
+  await engine.api('POST', '/api/v1/projects', { name: 'life' });
+});
+afterAll(async () => {
+  await engine?.stop();
+});
+
+const runUrl = (wf: string, n: number) => `/api/v1/projects/life/workflows/${wf}/runs/${n}`;
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('cancel', () => {
+  it('kills the running job and its children, runs cleanup, and the status stays cancelled', async () => {
+    const pidFile = join(tmpdir(), `sc-cancel-${engine.id}.pid`);
+    await engine.defineWorkflow({
+      name: 'long',
+      project: 'life',
+      stages: [
+        { name: 'one', jobs: [{ name: 'quick', type: 'freestyle', spec: { script: 'echo quick' } }] },
+        { name: 'two', jobs: [{ name: 'sleepy', type: 'freestyle', spec: { script: `sleep 300 & echo $! > ${pidFile}; wait` } }] },
+        { name: 'three', jobs: [{ name: 'never', type: 'freestyle', spec: { script: 'true' } }] },
+      ],
+    });
+    const n = await engine.startRun('life', 'long');
+    await engine.waitForRun('life', 'long', n, (r) => job(r, 'sleepy').status === 'running');
+    await eventually(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    expect(alive(grandchild)).toBe(true);
+
+    expect((await engine.api('POST', `${runUrl('long', n)}/cancel`)).status).toBe(202);
+    const run = await engine.waitForStatus('life', 'long', n, 'cancelled');
+    expect(job(run, 'quick').status).toBe('passed');
+    expect(job(run, 'sleepy').status).toBe('cancelled');
+    expect(job(run, 'never').status).toBe('');
+    await eventually(() => !alive(grandchild));
+    // Every job's cleanup ran, last job first: the workspaces are gone.
+    expect(readdirSync(engine.workspaceRoot).flatMap((d) => readdirSync(join(engine.workspaceRoot, d)))).toEqual([]);
+    const history = await engine.temporal.workflow.getHandle(`life/long/${n}`).fetchHistory();
+    const cleanup = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'cleanupJobs')!;
+    const input = defaultPayloadConverter.fromPayload<any>(cleanup.activityTaskScheduledEventAttributes!.input!.payloads![0]!);
+    expect(input.jobs.map((j: any) => j.name)).toEqual(['never', 'sleepy', 'quick']);
+
+    // Sticky: a second cancel is refused, the status does not move.
+    expect((await engine.api('POST', `${runUrl('long', n)}/cancel`)).status).toBe(409);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await engine.getRun('life', 'long', n)).status).toBe('cancelled');
+  });
+
+  it('cancels a run waiting for approval and a run paused before a manual stage', async () => {
+    await engine.defineWorkflow({
+      name: 'waiting',
+      project: 'life',
+      stages: [
+        { name: 'gate', jobs: [{ name: 'gate', type: 'approval', spec: { native_approval: { approve_users: [{ user_name: 'x' }] } } }] },
+        { name: 'later', manual_exec: { enabled: true, manual_exec_users: [{ user_name: 'x' }] }, jobs: [{ name: 'later', type: 'freestyle', spec: { script: 'true' } }] },
+      ],
+    });
+    const n = await engine.startRun('life', 'waiting');
+    await engine.waitForRun('life', 'waiting', n, (r) => job(r, 'gate').status === 'wait_for_approval');
+    await engine.api('POST', `${runUrl('waiting', n)}/cancel`);
+    const run = await engine.waitForStatus('life', 'waiting', n, 'cancelled');
+    expect(job(run, 'gate').status).toBe('cancelled');
+    // A vote after the cancel is refused: the run is over.
+    expect((await engine.api('POST', `${runUrl('waiting', n)}/approvals`, { job: 'gate', approve: true }, { user: 'x' })).status).toBe(409);
+
+    const m = await engine.startRun('life', 'waiting');
+    await engine.waitForRun('life', 'waiting', m, (r) => job(r, 'gate').status === 'wait_for_approval');
+    await engine.api('POST', `${runUrl('waiting', m)}/approvals`, { job: 'gate', approve: true }, { user: 'x' });
+    await engine.waitForStatus('life', 'waiting', m, 'pause');
+    await engine.api('POST', `${runUrl('waiting', m)}/cancel`);
+    const paused = await engine.waitForStatus('life', 'waiting', m, 'cancelled');
+    expect(paused.stages.map((s: any) => s.status)).toEqual(['passed', 'cancelled']);
+  });
+});
+
+describe('retry of a run', () => {
+  it('resumes under the same run number, reruns only what did not pass, keeps upstream outputs', async () => {
+    const flag = join(tmpdir(), `sc-retry-flag-${engine.id}`);
+    await engine.defineWorkflow({
+      name: 'resume',
+      project: 'life',
+      stages: [
+        {
+          name: 'build',
+          jobs: [{ name: 'build', type: 'freestyle', spec: { script: 'echo building; VERSION="v-$RANDOM"', advanced_setting: { outputs: [{ name: 'VERSION' }] } } }],
+        },
+        {
+          name: 'deploy',
+          parallel: true,
+          jobs: [
+            { name: 'steady', type: 'freestyle', spec: { script: 'echo steady' } },
+            { name: 'picky', type: 'freestyle', spec: { script: `echo "deploying {{.job.build.output.VERSION}}"; test -f ${flag}` } },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun('life', 'resume');
+    const failed = await engine.waitForStatus('life', 'resume', n, ['failed', 'passed']);
+    expect(failed.status).toBe('failed');
+    const version = job(failed, 'build').outputs.VERSION;
+    expect(version).toMatch(/^v-\d+$/);
+
+    expect((await engine.api('POST', `${runUrl('resume', n)}/retry`)).status).toBe(202);
+    const again = await engine.waitForRun('life', 'resume', n, (r) => r.retry_num === 1 && ['failed', 'passed'].includes(r.status));
+    expect(again.status).toBe('failed');
+
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(flag, '');
+    expect((await engine.api('POST', `${runUrl('resume', n)}/retry`)).status).toBe(202);
+    const passed = await engine.waitForRun('life', 'resume', n, (r) => r.retry_num === 2 && r.status === 'passed');
+    expect(job(passed, 'build').outputs.VERSION).toBe(version);
+    const buildLog = await engine.api('GET', `${runUrl('resume', n)}/jobs/build/logs`);
+    expect(buildLog.text.match(/building/g)).toHaveLength(1);
+    const steadyLog = await engine.api('GET', `${runUrl('resume', n)}/jobs/steady/logs`);
+    expect(steadyLog.text.match(/steady/g)).toHaveLength(1);
+    const pickyLog = await engine.api('GET', `${runUrl('resume', n)}/jobs/picky/logs`);
+    expect(pickyLog.text.match(new RegExp(`deploying ${version}`, 'g'))).toHaveLength(3);
+
+    // A passed run cannot be retried; nor can a running one.
+    expect((await engine.api('POST', `${runUrl('resume', n)}/retry`)).status).toBe(409);
+    const list = await engine.api('GET', '/api/v1/projects/life/workflows/resume/runs');
+    expect(list.body.total).toBe(1);
+  });
+});
+
+describe('concurrency_limit', () => {
+  it('1 queues the second run until the first ends, FIFO', async () => {
+    await engine.defineWorkflow({
+      name: 'serial',
+      project: 'life',
+      concurrency_limit: 1,
+      stages: [{ name: 's', jobs: [{ name: 'work', type: 'freestyle', spec: { script: 'sleep 1.5' } }] }],
+    });
+    const a = await engine.startRun('life', 'serial');
+    await engine.waitForStatus('life', 'serial', a, 'running');
+    const b = await engine.startRun('life', 'serial');
+    const c = await engine.startRun('life', 'serial');
+    await engine.waitForStatus('life', 'serial', b, 'queued');
+    await engine.waitForStatus('life', 'serial', c, 'queued');
+    const runs = await Promise.all([a, b, c].map((n) => engine.waitForStatus('life', 'serial', n, 'passed')));
+    const [ra, rb, rc] = runs.map((r) => ({ start: new Date(job(r, 'work').start_time).getTime(), end: new Date(job(r, 'work').end_time).getTime() }));
+    expect(rb!.start).toBeGreaterThanOrEqual(ra!.end);
+    expect(rc!.start).toBeGreaterThanOrEqual(rb!.end);
+  });
+});
+
+describe('bad input', () => {
+  it('names what is wrong and leaves nothing behind', async () => {
+    await engine.defineWorkflow({
+      name: 'strict',
+      project: 'life',
+      remark_required: true,
+      params: [
+        { name: 'env', type: 'choice', choice_option: ['dev', 'prod'], value: 'dev' },
+        { name: 'must', type: 'string', required: true },
+      ],
+      stages: [{ name: 's', jobs: [{ name: 'j', type: 'freestyle', spec: { script: 'true' } }] }],
+    });
+    const url = '/api/v1/projects/life/workflows/strict/runs';
+    const noRemark = await engine.api('POST', url, { params: { must: 'x' } });
+    expect(noRemark.status).toBe(400);
+    expect(noRemark.body.issues[0].path).toBe('remark');
+    const badParams = await engine.api('POST', url, { remark: 'r', params: { env: 'qa', extra: '1' } });
+    expect(badParams.status).toBe(400);
+    expect(badParams.body.issues.map((i: any) => i.path).sort()).toEqual(['params.env', 'params.extra', 'params.must']);
+    const unknownField = await engine.api('POST', url, { remark: 'r', params: { must: 'x' }, colour: 'red' });
+    expect(unknownField.status).toBe(400);
+    const missing = await engine.api('POST', '/api/v1/projects/life/workflows/nope/runs', {});
+    expect(missing.status).toBe(404);
+    const list = await engine.api('GET', url);
+    expect(list.body.total).toBe(0);
+    const ok = await engine.api('POST', url, { remark: 'r', params: { must: 'x' } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.run_number).toBe(1);
+  });
+});

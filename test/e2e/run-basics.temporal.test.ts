@@ -1,0 +1,206 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SA_STATUS } from '@stagecoach/contracts';
+import { Engine, job } from '../support/engine.js';
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await Engine.start();
+});
+afterAll(async () => {
+  await engine?.stop();
+});
+
+/** A real git repository with a branch and a tag, served from the file system. */
+function gitRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-repo-'));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  git('init', '-q', '-b', 'main');
+  writeFileSync(join(dir, 'VERSION'), 'main-1\n');
+  git('add', '.');
+  git('commit', '-q', '-m', 'first');
+  git('checkout', '-q', '-b', 'feature');
+  writeFileSync(join(dir, 'VERSION'), 'feature-1\n');
+  git('commit', '-q', '-am', 'feature');
+  git('tag', 'v1.0.0');
+  git('checkout', '-q', 'main');
+  return dir;
+}
+
+describe('a freestyle run end to end', () => {
+  it('clones, runs scripts with params and envs, passes outputs on, streams logs, masks credentials', async () => {
+    const repo = gitRepo();
+    await engine.defineWorkflow({
+      name: 'basics',
+      project: 'p1',
+      params: [
+        { name: 'greeting', type: 'string', value: 'hello' },
+        { name: 'token', type: 'string', value: '', is_credential: true },
+      ],
+      stages: [
+        {
+          name: 'build',
+          jobs: [
+            {
+              name: 'build',
+              type: 'freestyle',
+              spec: {
+                repos: [{ repo_name: 'app', address: `file://${repo}`, branch: 'feature' }],
+                envs: [{ key: 'MODE', value: 'fast-{{.workflow.params.greeting}}' }],
+                script: [
+                  'set -e',
+                  'echo "greeting=$greeting run={{.workflow.task.id}} creator={{.workflow.task.creator}}"',
+                  'echo "version=$(cat app/VERSION) mode=$MODE"',
+                  'echo "the token is {{.workflow.params.token}} and $token"',
+                  'IMAGE="registry.local/app:$(cat app/VERSION)"',
+                  'TOKEN_ECHO="$token"',
+                ].join('\n'),
+                advanced_setting: { outputs: [{ name: 'IMAGE' }, { name: 'TOKEN_ECHO' }] },
+              },
+            },
+          ],
+        },
+        {
+          name: 'deploy',
+          jobs: [
+            {
+              name: 'deploy',
+              type: 'freestyle',
+              spec: { script: 'echo "deploying {{.job.build.output.IMAGE}} after {{.job.build.status}}; missing=[{{.job.nope.output.X}}]"' },
+            },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun('p1', 'basics', { params: { greeting: 'hi', token: 's3cr3t-value' } }, 'bob');
+    const run = await engine.waitForStatus('p1', 'basics', n, ['passed', 'failed']);
+    expect(run.status).toBe('passed');
+    expect(run.creator).toBe('bob');
+    expect(run.params).toEqual({ greeting: 'hi' });
+    expect(job(run, 'build').outputs).toEqual({ IMAGE: 'registry.local/app:feature-1', TOKEN_ECHO: '***' });
+    expect(run.stages.map((s: any) => s.status)).toEqual(['passed', 'passed']);
+
+    const buildLog = await engine.api('GET', `/api/v1/projects/p1/workflows/basics/runs/${n}/jobs/build/logs`);
+    expect(buildLog.status).toBe(200);
+    expect(buildLog.text).toContain(`greeting=hi run=${n} creator=bob`);
+    expect(buildLog.text).toContain('version=feature-1 mode=fast-hi');
+    expect(buildLog.text).toContain('the token is *** and ***');
+    expect(buildLog.text).not.toContain('s3cr3t-value');
+    const deployLog = await engine.api('GET', `/api/v1/projects/p1/workflows/basics/runs/${n}/jobs/deploy/logs`);
+    expect(deployLog.text).toContain('deploying registry.local/app:feature-1 after passed; missing=[]');
+
+    // The credential never reached Temporal: not in the start input, not in any event of the history.
+    const history = await engine.temporal.workflow.getHandle(`p1/basics/${n}`).fetchHistory();
+    expect(JSON.stringify(history)).not.toContain(Buffer.from('s3cr3t-value').toString('base64'));
+    expect(JSON.stringify(history)).not.toContain('s3cr3t-value');
+    const description = await engine.temporal.workflow.getHandle(`p1/basics/${n}`).describe();
+    expect(description.typedSearchAttributes.get(SA_STATUS)).toBe('passed');
+  });
+
+  it('a sequential stage stops at the first failed job; a parallel stage runs every job', async () => {
+    await engine.defineWorkflow({
+      name: 'shapes',
+      project: 'p1',
+      stages: [
+        {
+          name: 'par',
+          parallel: true,
+          jobs: [
+            { name: 'fails', type: 'freestyle', spec: { script: 'exit 3' } },
+            { name: 'slow-ok', type: 'freestyle', spec: { script: 'sleep 1; echo done' } },
+          ],
+        },
+        { name: 'never', jobs: [{ name: 'after', type: 'freestyle', spec: { script: 'true' } }] },
+      ],
+    });
+    const n = await engine.startRun('p1', 'shapes');
+    const run = await engine.waitForStatus('p1', 'shapes', n, ['passed', 'failed']);
+    expect(run.status).toBe('failed');
+    expect(job(run, 'fails').status).toBe('failed');
+    expect(job(run, 'fails').error).toContain('3');
+    expect(job(run, 'slow-ok').status).toBe('passed');
+    expect(job(run, 'after').status).toBe('');
+    expect(run.stages[1].status).toBe('');
+
+    await engine.defineWorkflow({
+      name: 'seq',
+      project: 'p1',
+      stages: [
+        {
+          name: 'seq',
+          jobs: [
+            { name: 'first', type: 'freestyle', spec: { script: 'exit 1' } },
+            { name: 'second', type: 'freestyle', spec: { script: 'true' } },
+          ],
+        },
+      ],
+    });
+    const m = await engine.startRun('p1', 'seq');
+    const seq = await engine.waitForStatus('p1', 'seq', m, ['passed', 'failed']);
+    expect(seq.status).toBe('failed');
+    expect(job(seq, 'first').status).toBe('failed');
+    expect(job(seq, 'second').status).toBe('');
+  });
+
+  it('ignore_error makes the job unstable and the run passed; execute_policy and run_policy skip jobs', async () => {
+    await engine.defineWorkflow({
+      name: 'policies',
+      project: 'p1',
+      params: [{ name: 'env', type: 'string', value: 'dev' }],
+      stages: [
+        {
+          name: 's1',
+          jobs: [
+            { name: 'flaky', type: 'freestyle', spec: { script: 'exit 1' }, error_policy: { policy: 'ignore_error' } },
+            {
+              name: 'prod-only',
+              type: 'freestyle',
+              spec: { script: 'true' },
+              execute_policy: { type: 'execute', match_rule: 'all', rules: [{ field: '{{.workflow.params.env}}', verb: '=', value: 'prod' }] },
+            },
+            { name: 'optional', type: 'freestyle', spec: { script: 'true' }, run_policy: 'default_not_run' },
+            { name: 'chosen', type: 'freestyle', spec: { script: 'true' }, run_policy: 'default_not_run' },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun('p1', 'policies', { run_jobs: ['chosen'] });
+    const run = await engine.waitForStatus('p1', 'policies', n, ['passed', 'failed']);
+    expect(run.status).toBe('passed');
+    expect(job(run, 'flaky').status).toBe('unstable');
+    expect(job(run, 'prod-only').status).toBe('skipped');
+    expect(job(run, 'optional').status).toBe('skipped');
+    expect(job(run, 'chosen').status).toBe('passed');
+    expect(run.stages[0].status).toBe('passed');
+  });
+
+  it('retry policy re-runs a failing job 10 s apart until it passes', async () => {
+    await engine.defineWorkflow({
+      name: 'retrying',
+      project: 'p1',
+      stages: [
+        {
+          name: 's1',
+          jobs: [
+            {
+              name: 'second-time-lucky',
+              type: 'freestyle',
+              // The marker survives between attempts because it lives outside the per-job workspace.
+              spec: { script: `m=/tmp/sc-retry-{{.workflow.task.id}}-${engine.id}; if [ -f $m ]; then echo ok; else touch $m; exit 1; fi` },
+              error_policy: { policy: 'retry', maximum_retry: 2 },
+            },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun('p1', 'retrying');
+    const run = await engine.waitForStatus('p1', 'retrying', n, ['passed', 'failed'], 60_000);
+    expect(run.status).toBe('passed');
+    const j = job(run, 'second-time-lucky');
+    expect(j.retry_count).toBe(1);
+    expect(new Date(j.end_time).getTime() - new Date(j.start_time).getTime()).toBeGreaterThanOrEqual(10_000);
+  });
+});

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { connect, type NatsConnection } from 'nats';
+import pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import { createDb, migrateDatabase, type DbHandle } from '@stagecoach/db';
+import { ensureStreams, prefixedStreamNames, startProjector, type Projector, type StreamNames } from '@stagecoach/events';
+import { createLogger, SecretBox } from '@stagecoach/platform';
+import { buildApp } from '../../services/gateway/src/app.js';
+import { createWorker } from '../../services/worker/src/worker.js';
+
+export const ADMIN_TOKEN = 'test-admin-token';
+export const SECRET_KEY = 'test-secret-key';
+
+function env(key: string): string {
+  const value = process.env[key];
+  if (!value) throw new Error(`${key} is not set: run through \`npm test\` or the vitest globalSetup`);
+  return value;
+}
+
+/** A database of its own, migrated, for one test file. */
+async function freshDatabase(id: string): Promise<string> {
+  const url = new URL(env('DATABASE_URL'));
+  url.pathname = `/sc_${id}`;
+  await migrateDatabase(url.toString());
+  return url.toString();
+}
+
+async function dropDatabase(url: string): Promise<void> {
+  const admin = new URL(url);
+  const name = admin.pathname.slice(1);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await client.end();
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  text: string;
+}
+
+/**
+ * The whole engine in this process against the real servers: gateway (driven with inject), a worker
+ * on its own task queue, the projector, a fresh database and stream names of its own.
+ */
+export class Engine {
+  private constructor(
+    readonly id: string,
+    readonly databaseUrl: string,
+    readonly dbHandle: DbHandle,
+    readonly nc: NatsConnection,
+    readonly names: StreamNames,
+    readonly temporal: Client,
+    readonly taskQueue: string,
+    readonly workspaceRoot: string,
+    readonly app: FastifyInstance,
+    private readonly clientConnection: Connection,
+    private readonly projector: Projector,
+    private nativeConnection: NativeConnection | undefined,
+    private worker: Worker | undefined,
+    private workerRun: Promise<void> | undefined,
+  ) {}
+
+  static async start(options: { inProcessWorker?: boolean } = {}): Promise<Engine> {
+    const id = randomBytes(4).toString('hex');
+    const databaseUrl = await freshDatabase(id);
+    const dbHandle = createDb(databaseUrl);
+    const nc = await connect({ servers: env('NATS_URL'), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const names = prefixedStreamNames(`t${id}`);
+    await ensureStreams(await nc.jetstreamManager(), { names });
+    const js = nc.jetstream();
+    const clientConnection = await Connection.connect({ address: env('TEMPORAL_ADDRESS') });
+    const temporal = new Client({ connection: clientConnection });
+    const taskQueue = `test-${id}`;
+    const workspaceRoot = mkdtempSync(join(tmpdir(), 'sc-ws-'));
+    const logger = createLogger({ name: 'test', level: process.env.LOG_LEVEL ?? 'silent' });
+    const box = new SecretBox(SECRET_KEY);
+    const projector = await startProjector({ js, db: dbHandle.db, durableName: 'projector', logger, names });
+    const app = await buildApp({ db: dbHandle.db, temporal, js, box, logger, adminToken: ADMIN_TOKEN, publicUrl: 'http://stagecoach.test', taskQueue, names });
+    const engine = new Engine(id, databaseUrl, dbHandle, nc, names, temporal, taskQueue, workspaceRoot, app, clientConnection, projector, undefined, undefined, undefined);
+    if (options.inProcessWorker !== false) await engine.startWorker();
+    return engine;
+  }
+
+  async startWorker(): Promise<void> {
+    this.nativeConnection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
+    const bundlePath = process.env.STAGECOACH_TEST_WORKFLOW_BUNDLE;
+    this.worker = await createWorker({
+      connection: this.nativeConnection,
+      namespace: 'default',
+      temporal: this.temporal,
+      db: this.dbHandle.db,
+      js: this.nc.jetstream(),
+      box: new SecretBox(SECRET_KEY),
+      logger: createLogger({ name: 'test-worker', level: 'silent' }),
+      workspaceRoot: this.workspaceRoot,
+      taskQueue: this.taskQueue,
+      names: this.names,
+      ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+    });
+    this.workerRun = this.worker.run();
+  }
+
+  async stopWorker(): Promise<void> {
+    if (!this.worker) return;
+    this.worker.shutdown();
+    await this.workerRun;
+    await this.nativeConnection?.close();
+    this.worker = undefined;
+  }
+
+  /** Environment for a worker started as its own process (services/worker/src/main.ts). */
+  workerProcessEnv(): Record<string, string> {
+    return {
+      DATABASE_URL: this.databaseUrl,
+      TEMPORAL_ADDRESS: env('TEMPORAL_ADDRESS'),
+      NATS_URL: env('NATS_URL'),
+      STAGECOACH_TASK_QUEUE: this.taskQueue,
+      STAGECOACH_STREAM_PREFIX: `t${this.id}`,
+      STAGECOACH_SECRET_KEY: SECRET_KEY,
+      STAGECOACH_WORKSPACE_ROOT: this.workspaceRoot,
+      LOG_LEVEL: 'warn',
+    };
+  }
+
+  async api<T = any>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, options: { user?: string; contentType?: string; token?: string | null } = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {};
+    if (options.token !== null) headers.authorization = `Bearer ${options.token ?? ADMIN_TOKEN}`;
+    if (options.user !== undefined || method !== 'GET') headers['x-user'] = options.user ?? 'alice';
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    const res = await this.app.inject({ method, url, headers, payload });
+    let parsed: any = undefined;
+    try {
+      parsed = res.json();
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.statusCode, body: parsed, text: res.body };
+  }
+
+  /** Creates a project (once) and saves the workflow definition in it. */
+  async defineWorkflow(definition: { name: string; project: string } & Record<string, unknown>): Promise<void> {
+    const project = await this.api('POST', '/api/v1/projects', { name: definition.project });
+    if (project.status !== 201 && project.status !== 409) throw new Error(`project: ${project.status} ${project.text}`);
+    const saved = await this.api('PUT', `/api/v1/projects/${definition.project}/workflows/${definition.name}`, definition);
+    if (saved.status >= 300) throw new Error(`workflow: ${saved.status} ${saved.text}`);
+  }
+
+  async startRun(project: string, workflow: string, body: Record<string, unknown> = {}, user = 'alice'): Promise<number> {
+    const res = await this.api('POST', `/api/v1/projects/${project}/workflows/${workflow}/runs`, body, { user });
+    if (res.status !== 201) throw new Error(`start run: ${res.status} ${res.text}`);
+    return res.body.run_number as number;
+  }
+
+  async getRun(project: string, workflow: string, runNumber: number): Promise<any> {
+    const res = await this.api('GET', `/api/v1/projects/${project}/workflows/${workflow}/runs/${runNumber}`);
+    if (res.status !== 200) throw new Error(`get run: ${res.status} ${res.text}`);
+    return res.body;
+  }
+
+  /** Polls the projected run (PostgreSQL, through the gateway) until `done` holds. */
+  async waitForRun(project: string, workflow: string, runNumber: number, done: (run: any) => boolean, timeoutMs = 60_000): Promise<any> {
+    const deadline = Date.now() + timeoutMs;
+    let run: any;
+    while (Date.now() < deadline) {
+      run = await this.getRun(project, workflow, runNumber);
+      if (done(run)) return run;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`run ${project}/${workflow}/${runNumber} did not reach the expected state; last: ${JSON.stringify(run)}`);
+  }
+
+  waitForStatus(project: string, workflow: string, runNumber: number, status: string | string[], timeoutMs?: number): Promise<any> {
+    const wanted = Array.isArray(status) ? status : [status];
+    return this.waitForRun(project, workflow, runNumber, (run) => wanted.includes(run.status), timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    await this.stopWorker();
+    await this.projector.stop();
+    await this.app.close();
+    await this.nc.drain();
+    await this.clientConnection.close();
+    await this.dbHandle.close();
+    await dropDatabase(this.databaseUrl);
+    rmSync(this.workspaceRoot, { recursive: true, force: true });
+  }
+}
+
+export function job(run: any, name: string): any {
+  for (const stage of run.stages) for (const j of stage.jobs) if (j.name === name) return j;
+  throw new Error(`no job ${name} in run`);
+}

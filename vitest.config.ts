@@ -1,0 +1,42 @@
+import { defineConfig } from 'vitest/config';
+
+// One process tree for every package. `unit` is pure; `integration` talks to the real PostgreSQL and
+// NATS that scripts/test.ts (or the machine) provides; `temporal` adds a real Temporal dev server.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{packages,workflows,activities,services}/**/src/**/*.test.ts', 'bench/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/*.temporal.test.ts', '**/node_modules/**'],
+          env: { LOG_LEVEL: 'silent' },
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['{packages,workflows,activities,services}/**/src/**/*.int.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['packages/testkit/src/global-setup-integration.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+          env: { LOG_LEVEL: 'silent' },
+        },
+      },
+      {
+        test: {
+          name: 'temporal',
+          include: ['{packages,workflows,activities,services}/**/src/**/*.temporal.test.ts', 'test/**/*.temporal.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['packages/testkit/src/global-setup-temporal.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          env: { LOG_LEVEL: 'silent' },
+        },
+      },
+    ],
+  },
+});

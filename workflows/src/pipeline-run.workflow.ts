@@ -1,0 +1,414 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  getExternalWorkflowHandle,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  approveUpdate,
+  concurrencyGateWorkflowId,
+  decideUpdate,
+  ErrorType,
+  GateRejection,
+  gateGrantedSignal,
+  gateReleaseSignal,
+  resumeUpdate,
+  runStateQuery,
+  SA_STATUS,
+  type JobResult,
+  type RunActivities,
+  type RunEvent,
+  type RunInput,
+  type RunResult,
+  type StageResult,
+} from '@stagecoach/contracts';
+import {
+  builtinValues,
+  isDone,
+  isFailedish,
+  isListedUser,
+  jobOutputKey,
+  jobStartTimeKey,
+  jobStatusKey,
+  listedUserNames,
+  renderJob,
+  runStatusFromStages,
+  shouldExecute,
+  stageStatusFromJobs,
+  type ApprovalSpec,
+  type FreestyleSpec,
+  type Job,
+  type Stage,
+  type Status,
+  type WorkflowDefinition,
+} from '@stagecoach/spec';
+import { initialStages, jobEnvironment } from './run-state.js';
+
+/** Zadig waits a fixed 10 s between attempts of a job whose error policy is `retry`. */
+const JOB_RETRY_DELAY = '10 seconds';
+const DEFAULT_JOB_TIMEOUT_MINUTES = 60;
+const DEFAULT_APPROVAL_TIMEOUT_MINUTES = 60;
+
+const { cleanupJobs, acquireConcurrencySlot } = proxyActivities<RunActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '1 second', maximumAttempts: 20 },
+});
+
+// Events go out through a local activity: no server round trip, and JetStream drops duplicates by Nats-Msg-Id.
+const { emitEvents } = proxyLocalActivities<RunActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+
+function jobActivities(timeoutMinutes: number) {
+  return proxyActivities<RunActivities>({
+    // The job's own timeout is enforced by the activity (status `timeout`); this bound only catches a lost worker.
+    startToCloseTimeout: `${timeoutMinutes + 5} minutes`,
+    heartbeatTimeout: '10 seconds',
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      initialInterval: '1 second',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: [ErrorType.JobFailed, ErrorType.JobTimeout, ErrorType.SpecInvalid, ErrorType.GitCheckoutFailed],
+    },
+  });
+}
+
+/** What workflow code says about a transition; the emitter adds identity, sequence and time. */
+type EventDraft = Omit<RunEvent, 'runId' | 'seq' | 'retryNum' | 'project' | 'workflow' | 'runNumber' | 'time'>;
+
+export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
+  const runId = workflowInfo().workflowId;
+  const retryNum = input.resume ? input.resume.retryNum + 1 : 0;
+  const definition: WorkflowDefinition = JSON.parse(JSON.stringify(input.definition));
+  const stages: StageResult[] = initialStages(input);
+  const secretKeys = new Set(input.secretParams.map((name) => `workflow.params.${name}`));
+  const context: Record<string, string> = {
+    ...builtinValues({
+      project: input.project,
+      projectDisplayName: input.projectDisplayName,
+      workflow: input.workflow,
+      workflowDisplayName: definition.display_name ?? input.workflow,
+      runNumber: input.runNumber,
+      creator: input.creator,
+      timestampMs: input.createdAt,
+      url: input.publicUrl ? `${input.publicUrl}/projects/${input.project}/workflows/${input.workflow}/runs/${input.runNumber}` : undefined,
+      params: input.params,
+    }),
+    ...(input.resume?.context ?? {}),
+  };
+
+  let runStatus: Status = 'created';
+  let runError: string | undefined;
+  let seq = 0;
+  const pending: RunEvent[] = [];
+  const emit = (event: EventDraft) => {
+    pending.push({
+      runId,
+      seq: ++seq,
+      retryNum,
+      project: input.project,
+      workflow: input.workflow,
+      runNumber: input.runNumber,
+      time: Date.now(),
+      ...event,
+    });
+  };
+  // Always delivered, also while the run is being cancelled.
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const batch = pending.splice(0, pending.length);
+    await CancellationScope.nonCancellable(() => emitEvents(batch));
+  };
+  const setRunStatus = (status: Status) => {
+    if (runStatus === status) return;
+    runStatus = status;
+    emit({ kind: 'run', status, creator: input.creator, error: runError });
+    upsertSearchAttributes([{ key: SA_STATUS, value: status }]);
+  };
+
+  const jobIndex = new Map<string, { def: Job; result: JobResult }>();
+  definition.stages.forEach((stage, si) =>
+    stage.jobs.forEach((def, ji) => jobIndex.set(def.name, { def, result: stages[si]!.jobs[ji]! })),
+  );
+  const decisions = new Map<string, 'ignore' | 'reject'>();
+  const resumedStages = new Set<string>();
+  let pausedStage: string | undefined;
+
+  const reject = (type: string, message: string): never => {
+    throw ApplicationFailure.create({ type, message, nonRetryable: true });
+  };
+  const waitingJob = (name: string, status: Status) => {
+    const entry = jobIndex.get(name);
+    if (!entry || entry.result.status !== status) reject(GateRejection.NotWaiting, `job "${name}" is not ${status}`);
+    return entry!;
+  };
+
+  setHandler(
+    approveUpdate,
+    ({ job, user, approve, comment }) => {
+      const { result } = jobIndex.get(job)!;
+      result.approval!.votes.push({ user, approve, comment, time: Date.now() });
+    },
+    {
+      validator: ({ job, user }) => {
+        const { def, result } = waitingJob(job, 'wait_for_approval');
+        const approvers = (def.spec as ApprovalSpec).native_approval.approve_users;
+        if (!isListedUser(approvers, user, input.creator)) reject(GateRejection.NotAllowed, `${user} is not an approver of "${job}"`);
+        if (result.approval?.votes.some((v) => v.user === user)) reject(GateRejection.AlreadyVoted, `${user} has already voted on "${job}"`);
+      },
+    },
+  );
+  setHandler(
+    decideUpdate,
+    ({ job, decision }) => {
+      decisions.set(job, decision);
+    },
+    {
+      validator: ({ job, user }) => {
+        const { def } = waitingJob(job, 'wait_for_manual_error_handling');
+        if (!isListedUser(def.error_policy?.approval_users ?? [], user, input.creator)) {
+          reject(GateRejection.NotAllowed, `${user} may not decide on the failure of "${job}"`);
+        }
+      },
+    },
+  );
+  setHandler(
+    resumeUpdate,
+    ({ stage, inputs }) => {
+      const stageDef = definition.stages.find((s) => s.name === stage)!;
+      for (const [jobName, fields] of Object.entries(inputs ?? {})) {
+        const job = stageDef.jobs.find((j) => j.name === jobName)!;
+        job.spec = { ...(job.spec as object), ...fields };
+      }
+      resumedStages.add(stage);
+    },
+    {
+      validator: ({ stage, user, inputs }) => {
+        if (pausedStage !== stage) reject(GateRejection.NotWaiting, `stage "${stage}" is not waiting to be executed`);
+        const stageDef = definition.stages.find((s) => s.name === stage)!;
+        if (!isListedUser(stageDef.manual_exec?.manual_exec_users ?? [], user, input.creator)) {
+          reject(GateRejection.NotAllowed, `${user} may not execute stage "${stage}"`);
+        }
+        const edited = Object.keys(inputs ?? {});
+        if (edited.length > 0 && !stageDef.manual_exec?.modify_params) {
+          reject(GateRejection.InvalidInput, `stage "${stage}" does not allow editing job inputs`);
+        }
+        for (const name of edited) {
+          if (!stageDef.jobs.some((j) => j.name === name)) reject(GateRejection.InvalidInput, `stage "${stage}" has no job "${name}"`);
+        }
+      },
+    },
+  );
+  const snapshot = (): RunResult => ({ status: runStatus, stages, context, retryNum, error: runError });
+  setHandler(runStateQuery, snapshot);
+
+  const finishJob = (stage: Stage, result: JobResult, status: Status) => {
+    result.status = status;
+    result.endTime = Date.now();
+    context[jobStatusKey(result.name)] = status;
+    for (const [name, value] of Object.entries(result.outputs ?? {})) context[jobOutputKey(result.name, name)] = value;
+    emit({
+      kind: 'job',
+      stage: stage.name,
+      job: result.name,
+      jobType: result.type,
+      status,
+      error: result.error,
+      outputs: result.outputs,
+      approval: result.approval,
+      retryCount: result.retryCount,
+    });
+  };
+
+  const runApproval = async (stage: Stage, result: JobResult, spec: ApprovalSpec): Promise<Status> => {
+    const native = spec.native_approval;
+    const needed = native.needed_approvers ?? 1;
+    result.approval = { approvers: listedUserNames(native.approve_users, input.creator), neededApprovers: needed, votes: [] };
+    result.status = 'wait_for_approval';
+    emit({ kind: 'job', stage: stage.name, job: result.name, jobType: result.type, status: result.status, approval: result.approval });
+    await flush();
+    const votes = result.approval.votes;
+    const minutes = spec.timeout ?? native.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES;
+    const decided = await condition(
+      () => votes.some((v) => !v.approve) || votes.filter((v) => v.approve).length >= needed,
+      `${minutes} minutes`,
+    );
+    if (!decided) return 'timeout';
+    return votes.some((v) => !v.approve) ? 'reject' : 'passed';
+  };
+
+  const runActivityJob = async (stage: Stage, job: Job, result: JobResult): Promise<Status> => {
+    const spec = job.spec as FreestyleSpec;
+    const timeout = spec.advanced_setting?.timeout ?? DEFAULT_JOB_TIMEOUT_MINUTES;
+    result.status = 'running';
+    emit({ kind: 'job', stage: stage.name, job: result.name, jobType: result.type, status: 'running', retryCount: result.retryCount });
+    await flush();
+    try {
+      const { outputs } = await jobActivities(timeout).runJob({
+        runId,
+        project: input.project,
+        workflow: input.workflow,
+        runNumber: input.runNumber,
+        retryNum,
+        job: job.name,
+        jobType: 'freestyle',
+        spec,
+        env: jobEnvironment(input, job.name),
+        secretParams: input.secretParams,
+      });
+      result.outputs = outputs;
+      result.error = undefined;
+      return 'passed';
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      result.error = cause?.message ?? (err as Error).message;
+      return cause?.type === ErrorType.JobTimeout ? 'timeout' : 'failed';
+    }
+  };
+
+  const runOneJob = async (stage: Stage, job: Job, result: JobResult): Promise<void> => {
+    if (isDone(result.status)) {
+      // Kept from the previous execution of this run (retry): only its status variable is re-published.
+      context[jobStatusKey(result.name)] = result.status;
+      return;
+    }
+    if (job.skipped || job.run_policy === 'skip') return finishJob(stage, result, 'skipped');
+    result.startTime = Date.now();
+    context[jobStartTimeKey(job.name)] = String(Math.floor(result.startTime / 1000));
+    const rendered = renderJob(job, context, { blankUnresolved: true, preserve: (key) => secretKeys.has(key) });
+    if (!shouldExecute(rendered.execute_policy, (field) => field)) return finishJob(stage, result, 'skipped');
+
+    let status: Status;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        status =
+          rendered.type === 'approval'
+            ? await runApproval(stage, result, rendered.spec as ApprovalSpec)
+            : await runActivityJob(stage, rendered, result);
+        const policy = rendered.error_policy;
+        const failed = status === 'failed' || status === 'timeout';
+        if (!failed || policy?.policy !== 'retry' || attempt >= (policy.maximum_retry ?? 0)) break;
+        result.retryCount = attempt + 1;
+        await sleep(JOB_RETRY_DELAY);
+      }
+      const policy = rendered.error_policy?.policy;
+      if ((status === 'failed' || status === 'timeout') && policy === 'ignore_error') status = 'unstable';
+      if ((status === 'failed' || status === 'timeout') && policy === 'manual_check') {
+        const failure: Status = status;
+        result.status = 'wait_for_manual_error_handling';
+        emit({ kind: 'job', stage: stage.name, job: job.name, jobType: job.type, status: result.status, error: result.error });
+        await flush();
+        await condition(() => decisions.has(job.name));
+        status = decisions.get(job.name) === 'ignore' ? 'unstable' : failure;
+      }
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      status = 'cancelled';
+    }
+    finishJob(stage, result, status);
+  };
+
+  const runStages = async () => {
+    for (const [si, stageDef] of definition.stages.entries()) {
+      const stage = stages[si]!;
+      if (isDone(stage.status)) continue;
+      if (stageDef.manual_exec?.enabled && !resumedStages.has(stageDef.name)) {
+        stage.status = 'pause';
+        pausedStage = stageDef.name;
+        emit({ kind: 'stage', stage: stage.name, status: 'pause' });
+        setRunStatus('pause');
+        await flush();
+        await condition(() => resumedStages.has(stageDef.name));
+        pausedStage = undefined;
+        setRunStatus('running');
+      }
+      stage.status = 'running';
+      stage.startTime = Date.now();
+      emit({ kind: 'stage', stage: stage.name, status: 'running' });
+      const pairs = stageDef.jobs.map((def, ji) => ({ def, result: stage.jobs[ji]! }));
+      if (stageDef.parallel) {
+        await Promise.all(pairs.map(({ def, result }) => runOneJob(stageDef, def, result)));
+      } else {
+        for (const { def, result } of pairs) {
+          await runOneJob(stageDef, def, result);
+          if (isFailedish(result.status)) break;
+        }
+      }
+      const cancelled = CancellationScope.current().consideredCancelled;
+      stage.status = cancelled ? 'cancelled' : stageStatusFromJobs(stage.jobs.map((j) => j.status));
+      stage.endTime = Date.now();
+      emit({ kind: 'stage', stage: stage.name, status: stage.status });
+      if (isFailedish(stage.status) || stage.status === 'pause') break;
+    }
+  };
+
+  const limit = definition.concurrency_limit ?? -1;
+  const gated = limit > 0;
+  let granted = false;
+  setHandler(gateGrantedSignal, () => {
+    granted = true;
+  });
+
+  let cancelled = false;
+  try {
+    if (gated) {
+      setRunStatus('queued');
+      await flush();
+      await acquireConcurrencySlot({ project: input.project, workflow: input.workflow, limit, runWorkflowId: runId });
+      await condition(() => granted);
+    }
+    setRunStatus('running');
+    await runStages();
+  } catch (err) {
+    if (isCancellation(err)) cancelled = true;
+    else runError = err instanceof Error ? err.message : String(err);
+  }
+  cancelled ||= CancellationScope.current().consideredCancelled;
+
+  return await CancellationScope.nonCancellable(async () => {
+    if (cancelled) markUnfinished(stages, 'cancelled', emit);
+    const status: Status = cancelled ? 'cancelled' : runError ? 'failed' : runStatusFromStages(stages.map((s) => s.status));
+    // Every job's cleanup, in reverse order, whatever the outcome: compensation lives here.
+    const jobs = definition.stages.flatMap((s) => s.jobs.map((j) => ({ name: j.name, type: j.type }))).reverse();
+    await cleanupJobs({ runId, jobs });
+    if (gated) await releaseSlot(concurrencyGateWorkflowId(input.project, input.workflow), runId);
+    setRunStatus(status);
+    await flush();
+    return snapshot();
+  });
+}
+
+async function releaseSlot(gateId: string, runWorkflowId: string): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(gateId).signal(gateReleaseSignal, { runWorkflowId });
+  } catch {
+    // No gate (cancelled before it was asked): nothing to release.
+  }
+}
+
+/** A cancelled run leaves no job or stage looking alive. */
+function markUnfinished(stages: StageResult[], status: Status, emit: (event: EventDraft) => void) {
+  const alive = (s: Status) => s === 'running' || s === 'wait_for_approval' || s === 'wait_for_manual_error_handling' || s === 'pause' || s === 'prepare';
+  for (const stage of stages) {
+    for (const job of stage.jobs) {
+      if (!alive(job.status)) continue;
+      job.status = status;
+      emit({ kind: 'job', stage: stage.name, job: job.name, jobType: job.type, status });
+    }
+    if (alive(stage.status)) {
+      stage.status = status;
+      emit({ kind: 'stage', stage: stage.name, status });
+    }
+  }
+}
