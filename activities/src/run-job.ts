@@ -30,7 +30,7 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
   const previous = ctx.info.heartbeatDetails as { pgid?: number } | undefined;
   try {
     const result = await runFreestyleJob(
-      { runId: input.runId, job: input.job, spec, env: input.env, secrets, workspaceRoot: deps.workspaceRoot },
+      { runId: input.runId, job: input.job, spec, env: { ...input.env, ...jobEnvs(spec) }, secrets, workspaceRoot: deps.workspaceRoot },
       { log, signal: ctx.cancellationSignal, heartbeat: (details) => ctx.heartbeat(details), previousPgid: previous?.pgid },
     );
     await log.close('passed');
@@ -40,6 +40,11 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
     await log.close('failed').catch(() => undefined);
     throw toActivityFailure(err, secretValues);
   }
+}
+
+/** The job's own `envs` (already rendered) override params and built-ins of the same name. */
+function jobEnvs(spec: FreestyleSpec): Record<string, string> {
+  return Object.fromEntries((spec.envs ?? []).map((kv) => [kv.key, kv.value ?? '']));
 }
 
 function toActivityFailure(err: unknown, secrets: string[]): unknown {

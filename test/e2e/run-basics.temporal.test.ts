@@ -69,7 +69,7 @@ describe('a freestyle run end to end', () => {
             {
               name: 'deploy',
               type: 'freestyle',
-              spec: { script: 'echo "deploying {{.job.build.output.IMAGE}} after {{.job.build.status}}; missing=[{{.job.nope.output.X}}]"' },
+              spec: { script: 'echo "deploying {{.job.build.output.IMAGE}} after {{.job.build.status}}; missing=[{{.job.nope.output.MISSING}}]"' },
             },
           ],
         },
