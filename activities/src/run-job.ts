@@ -2,11 +2,11 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType, type JobActivityInput, type JobActivityResult } from '@stagecoach/contracts';
 import { loadRunSecrets } from '@stagecoach/db';
-import { createLogWriter } from '@stagecoach/events';
+import { createLogWriter, publishRunEvents } from '@stagecoach/events';
 import { maskSecrets } from '@stagecoach/platform';
 import { renderJob, type FreestyleSpec } from '@stagecoach/spec';
 import type { ActivityDeps } from './create-activities.js';
-import { GitCheckoutError, JobFailedError, JobTimeoutError, runFreestyleJob } from './freestyle/index.js';
+import { cleanupFreestyleJob, GitCheckoutError, JobFailedError, JobTimeoutError, runFreestyleJob } from './freestyle/index.js';
 
 /**
  * Runs one job attempt. Credential params are read here, from PostgreSQL, and only here: they fill the
@@ -14,6 +14,8 @@ import { GitCheckoutError, JobFailedError, JobTimeoutError, runFreestyleJob } fr
  */
 export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput): Promise<JobActivityResult> {
   const ctx = Context.current();
+  // Sequence numbers come from the workflow and JetStream drops repeats, so a retried attempt may republish.
+  await publishRunEvents(deps.js, input.startEvents, { names: deps.names });
   const secrets = input.secretParams.length > 0 ? await loadRunSecrets(deps.db, input.runId, deps.box) : {};
   const secretValues = Object.values(secrets);
   const spec = renderJob(
@@ -35,10 +37,14 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
     );
     await log.close('passed');
     const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, maskSecrets(v, secretValues)]));
+    await publishRunEvents(deps.js, [{ ...input.passedEvent, time: Date.now(), outputs }], { names: deps.names });
     return { outputs };
   } catch (err) {
     await log.close('failed').catch(() => undefined);
     throw toActivityFailure(err, secretValues);
+  } finally {
+    // The workspace ends with the job, as a Zadig job pod's does; the run-end cleanup only catches leftovers.
+    await cleanupFreestyleJob({ runId: input.runId, job: input.job, workspaceRoot: deps.workspaceRoot });
   }
 }
 

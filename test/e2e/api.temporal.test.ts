@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '../support/engine.js';
+import { Engine } from '@stagecoach/testkit';
 
 let engine: Engine;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, job } from '../support/engine.js';
+import { Engine, job } from '@stagecoach/testkit';
 
 let engine: Engine;
 beforeAll(async () => {

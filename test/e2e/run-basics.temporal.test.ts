@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SA_STATUS } from '@stagecoach/contracts';
-import { Engine, job } from '../support/engine.js';
+import { Engine, job } from '@stagecoach/testkit';
 
 let engine: Engine;
 beforeAll(async () => {

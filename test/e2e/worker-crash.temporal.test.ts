@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine, job } from '../support/engine.js';
+import { Engine, job } from '@stagecoach/testkit';
 
 const root = resolve(import.meta.dirname, '../..');
 let engine: Engine;

@@ -51,21 +51,22 @@ import {
   type Status,
   type WorkflowDefinition,
 } from '@stagecoach/spec';
-import { initialStages, jobEnvironment } from './run-state.js';
+import { cleanupOrder, initialStages, jobEnvironment } from './run-state.js';
 
 /** Zadig waits a fixed 10 s between attempts of a job whose error policy is `retry`. */
 const JOB_RETRY_DELAY = '10 seconds';
 const DEFAULT_JOB_TIMEOUT_MINUTES = 60;
 const DEFAULT_APPROVAL_TIMEOUT_MINUTES = 60;
 
-const { cleanupJobs, acquireConcurrencySlot } = proxyActivities<RunActivities>({
+const { acquireConcurrencySlot } = proxyActivities<RunActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { initialInterval: '1 second', maximumAttempts: 20 },
 });
 
-// Events go out through a local activity: no server round trip, and JetStream drops duplicates by Nats-Msg-Id.
-const { emitEvents } = proxyLocalActivities<RunActivities>({
-  startToCloseTimeout: '30 seconds',
+// Events and the cleanup of freestyle workspaces are short: local activities spare them a server
+// round trip. JetStream drops repeated events by Nats-Msg-Id; cleanups are idempotent.
+const { emitEvents, cleanupJobs } = proxyLocalActivities<RunActivities>({
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
 
@@ -111,8 +112,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   let runError: string | undefined;
   let seq = 0;
   const pending: RunEvent[] = [];
-  const emit = (event: EventDraft) => {
-    pending.push({
+  const draft = (event: EventDraft): RunEvent => ({
       runId,
       seq: ++seq,
       retryNum,
@@ -121,8 +121,12 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       runNumber: input.runNumber,
       time: Date.now(),
       ...event,
-    });
+  });
+  const emit = (event: EventDraft) => {
+    pending.push(draft(event));
   };
+  /** Jobs whose `passed` event the job activity published itself. */
+  const publishedPassed = new Set<string>();
   // Always delivered, also while the run is being cancelled.
   const flush = async () => {
     if (pending.length === 0) return;
@@ -217,6 +221,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     result.endTime = Date.now();
     context[jobStatusKey(result.name)] = status;
     for (const [name, value] of Object.entries(result.outputs ?? {})) context[jobOutputKey(result.name, name)] = value;
+    if (status === 'passed' && publishedPassed.has(result.name)) return;
     emit({
       kind: 'job',
       stage: stage.name,
@@ -252,7 +257,8 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     const timeout = spec.advanced_setting?.timeout ?? DEFAULT_JOB_TIMEOUT_MINUTES;
     result.status = 'running';
     emit({ kind: 'job', stage: stage.name, job: result.name, jobType: result.type, status: 'running', retryCount: result.retryCount });
-    await flush();
+    const startEvents = pending.splice(0, pending.length);
+    const passedEvent = draft({ kind: 'job', stage: stage.name, job: result.name, jobType: result.type, status: 'passed', retryCount: result.retryCount });
     try {
       const { outputs } = await jobActivities(timeout).runJob({
         runId,
@@ -265,7 +271,10 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         spec,
         env: jobEnvironment(input, job.name),
         secretParams: input.secretParams,
+        startEvents,
+        passedEvent,
       });
+      publishedPassed.add(job.name);
       result.outputs = outputs;
       result.error = undefined;
       return 'passed';
@@ -380,8 +389,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     if (cancelled) markUnfinished(stages, 'cancelled', emit);
     const status: Status = cancelled ? 'cancelled' : runError ? 'failed' : runStatusFromStages(stages.map((s) => s.status));
     // Every job's cleanup, in reverse order, whatever the outcome: compensation lives here.
-    const jobs = definition.stages.flatMap((s) => s.jobs.map((j) => ({ name: j.name, type: j.type }))).reverse();
-    await cleanupJobs({ runId, jobs });
+    await cleanupJobs({ runId, jobs: cleanupOrder(definition) });
     if (gated) await releaseSlot(concurrencyGateWorkflowId(input.project, input.workflow), runId);
     setRunStatus(status);
     await flush();

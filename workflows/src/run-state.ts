@@ -1,5 +1,5 @@
 import type { JobResult, RunInput, StageResult } from '@stagecoach/contracts';
-import { isDone, type Job, type Stage } from '@stagecoach/spec';
+import { isDone, type Job, type Stage, type WorkflowDefinition } from '@stagecoach/spec';
 
 /**
  * The stage/job result table a run starts from: fresh for a new run; on retry, jobs that passed
@@ -33,4 +33,9 @@ export function jobEnvironment(input: RunInput, jobName: string): Record<string,
     ZADIG: 'true',
     STAGECOACH: 'true',
   };
+}
+
+/** Every job of the run, started or not, last first: compensation undoes later work before earlier work. */
+export function cleanupOrder(definition: WorkflowDefinition): { name: string; type: string }[] {
+  return definition.stages.flatMap((stage) => stage.jobs.map((job) => ({ name: job.name, type: job.type }))).reverse();
 }

@@ -15,6 +15,14 @@ export interface JobActivityInput {
   env: Record<string, string>;
   /** names of the run's credential params, read from PostgreSQL by the activity */
   secretParams: string[];
+  /**
+   * Events the workflow had pending when it scheduled the job (the job's `running`, and stage
+   * transitions before it): the activity publishes them first, so a stage hand-off costs no extra
+   * round trip.
+   */
+  startEvents: RunEvent[];
+  /** The job's `passed` event, sequence reserved by the workflow; published with the outputs on success. */
+  passedEvent: RunEvent;
 }
 
 export interface JobActivityResult {

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { connect, type NatsConnection } from 'nats';
-import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import { createDb, migrateDatabase, type DbHandle } from '@stagecoach/db';
+import { createDb, type DbHandle } from '@stagecoach/db';
+import { createTestDatabase, type TestDatabase } from '@stagecoach/db/testing';
 import { ensureStreams, prefixedStreamNames, startProjector, type Projector, type StreamNames } from '@stagecoach/events';
 import { createLogger, SecretBox } from '@stagecoach/platform';
-import { buildApp } from '../../services/gateway/src/app.js';
-import { createWorker } from '../../services/worker/src/worker.js';
+import { buildApp } from '@stagecoach/gateway';
+import { createWorker } from '@stagecoach/worker';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const SECRET_KEY = 'test-secret-key';
@@ -20,24 +20,6 @@ function env(key: string): string {
   const value = process.env[key];
   if (!value) throw new Error(`${key} is not set: run through \`npm test\` or the vitest globalSetup`);
   return value;
-}
-
-/** A database of its own, migrated, for one test file. */
-async function freshDatabase(id: string): Promise<string> {
-  const url = new URL(env('DATABASE_URL'));
-  url.pathname = `/sc_${id}`;
-  await migrateDatabase(url.toString());
-  return url.toString();
-}
-
-async function dropDatabase(url: string): Promise<void> {
-  const admin = new URL(url);
-  const name = admin.pathname.slice(1);
-  admin.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await client.end();
 }
 
 export interface ApiResponse<T = any> {
@@ -53,7 +35,7 @@ export interface ApiResponse<T = any> {
 export class Engine {
   private constructor(
     readonly id: string,
-    readonly databaseUrl: string,
+    readonly database: TestDatabase,
     readonly dbHandle: DbHandle,
     readonly nc: NatsConnection,
     readonly names: StreamNames,
@@ -70,8 +52,8 @@ export class Engine {
 
   static async start(options: { inProcessWorker?: boolean } = {}): Promise<Engine> {
     const id = randomBytes(4).toString('hex');
-    const databaseUrl = await freshDatabase(id);
-    const dbHandle = createDb(databaseUrl);
+    const database = await createTestDatabase(env('DATABASE_URL'));
+    const dbHandle = createDb(database.url);
     const nc = await connect({ servers: env('NATS_URL'), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
     const names = prefixedStreamNames(`t${id}`);
     await ensureStreams(await nc.jetstreamManager(), { names });
@@ -84,7 +66,7 @@ export class Engine {
     const box = new SecretBox(SECRET_KEY);
     const projector = await startProjector({ js, db: dbHandle.db, durableName: 'projector', logger, names });
     const app = await buildApp({ db: dbHandle.db, temporal, js, box, logger, adminToken: ADMIN_TOKEN, publicUrl: 'http://stagecoach.test', taskQueue, names });
-    const engine = new Engine(id, databaseUrl, dbHandle, nc, names, temporal, taskQueue, workspaceRoot, app, clientConnection, projector, undefined, undefined, undefined);
+    const engine = new Engine(id, database, dbHandle, nc, names, temporal, taskQueue, workspaceRoot, app, clientConnection, projector, undefined, undefined, undefined);
     if (options.inProcessWorker !== false) await engine.startWorker();
     return engine;
   }
@@ -119,7 +101,7 @@ export class Engine {
   /** Environment for a worker started as its own process (services/worker/src/main.ts). */
   workerProcessEnv(): Record<string, string> {
     return {
-      DATABASE_URL: this.databaseUrl,
+      DATABASE_URL: this.database.url,
       TEMPORAL_ADDRESS: env('TEMPORAL_ADDRESS'),
       NATS_URL: env('NATS_URL'),
       STAGECOACH_TASK_QUEUE: this.taskQueue,
@@ -193,7 +175,7 @@ export class Engine {
     await this.nc.drain();
     await this.clientConnection.close();
     await this.dbHandle.close();
-    await dropDatabase(this.databaseUrl);
+    await this.database.drop();
     rmSync(this.workspaceRoot, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,158 @@
+// npm run bench:engine-overhead — Stagecoach's overhead over a bare Temporal workflow of the same
+// shape. Both run 4 stages x 3 parallel no-op freestyle jobs through the same job activity on the
+// same servers, interleaved; a Stagecoach run is timed from the gateway's POST to the run's result.
+import { createRequire } from 'node:module';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import type { JobActivityInput } from '@stagecoach/contracts';
+import { createActivities } from '@stagecoach/activities';
+import { createLogger, SecretBox } from '@stagecoach/platform';
+import { ADMIN_TOKEN, Engine, SECRET_KEY, startTestStack } from '@stagecoach/testkit';
+import { percentile } from './stats.js';
+import type { bareShapeWorkflow } from './bare.workflow.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 100);
+const WARMUP = 5;
+const STAGES = 4;
+const JOBS = 3;
+const jobName = (stage: number, job: number) => `s${stage}-j${job}`;
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const stack = await startTestStack({ temporal: true });
+Object.assign(process.env, stack.env);
+const engine = await Engine.start();
+
+const bareQueue = `${engine.taskQueue}-bare`;
+const bareConnection = await NativeConnection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
+const bareWorker = await Worker.create({
+  connection: bareConnection,
+  taskQueue: bareQueue,
+  workflowsPath: createRequire(import.meta.url).resolve('./bare.workflow.ts'),
+  activities: createActivities({
+    db: engine.dbHandle.db,
+    js: engine.nc.jetstream(),
+    box: new SecretBox(SECRET_KEY),
+    temporal: engine.temporal,
+    workspaceRoot: engine.workspaceRoot,
+    logger: createLogger({ name: 'bench', level: 'silent' }),
+    names: engine.names,
+  }),
+});
+const bareRun = bareWorker.run();
+
+await engine.defineWorkflow({
+  name: 'shape',
+  project: 'bench',
+  stages: Array.from({ length: STAGES }, (_, s) => ({
+    name: `stage-${s}`,
+    parallel: true,
+    jobs: Array.from({ length: JOBS }, (_, j) => ({ name: jobName(s, j), type: 'freestyle', spec: { script: '' } })),
+  })),
+});
+const address = await engine.app.listen({ host: '127.0.0.1', port: 0 });
+
+async function stagecoachRun(): Promise<{ ms: number; runId: string }> {
+  const started = performance.now();
+  const res = await fetch(`${address}/api/v1/projects/bench/workflows/shape/runs`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-user': 'bench', 'content-type': 'application/json' },
+    body: '{}',
+  });
+  if (res.status !== 201) throw new Error(`start failed: ${res.status} ${await res.text()}`);
+  const { run_id: runId } = (await res.json()) as { run_id: string };
+  const result = (await engine.temporal.workflow.getHandle(runId).result()) as { status: string };
+  if (result.status !== 'passed') throw new Error(`run ${runId} ended ${result.status}`);
+  return { ms: performance.now() - started, runId };
+}
+
+let bareCount = 0;
+const bareIds: string[] = [];
+async function bareRunOnce(): Promise<number> {
+  const id = `bench-bare/${++bareCount}`;
+  const jobs: JobActivityInput[][] = Array.from({ length: STAGES }, (_, s) =>
+    Array.from({ length: JOBS }, (_, j) => ({
+      runId: id,
+      project: 'bench',
+      workflow: 'bare',
+      runNumber: bareCount,
+      retryNum: 0,
+      job: jobName(s, j),
+      jobType: 'freestyle' as const,
+      spec: { script: '' },
+      env: {},
+      secretParams: [],
+      // The same activity does the same publishing work on both sides.
+      startEvents: [],
+      passedEvent: { runId: id, seq: s * JOBS + j + 1, retryNum: 0, project: 'bench', workflow: 'bare', runNumber: bareCount, kind: 'job' as const, job: jobName(s, j), status: 'passed' as const, time: 0 },
+    })),
+  );
+  bareIds.push(id);
+  const started = performance.now();
+  await engine.temporal.workflow.execute<typeof bareShapeWorkflow>('bareShapeWorkflow', { taskQueue: bareQueue, workflowId: id, args: [jobs] });
+  return performance.now() - started;
+}
+
+/** Last job of stage k completed -> first job of stage k+1 started, from the server's history timestamps. */
+async function handoffs(runId: string): Promise<number[]> {
+  const history = await engine.temporal.workflow.getHandle(runId).fetchHistory();
+  const stageOf = new Map<number, number>();
+  const completed: number[][] = Array.from({ length: STAGES }, () => []);
+  const started: number[][] = Array.from({ length: STAGES }, () => []);
+  const ms = (t: unknown) => {
+    const ts = t as { seconds?: { toNumber(): number } | number; nanos?: number };
+    return Number(typeof ts.seconds === 'object' ? ts.seconds!.toNumber() : ts.seconds) * 1000 + (ts.nanos ?? 0) / 1e6;
+  };
+  for (const event of history.events ?? []) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name === 'runJob') {
+      const payload = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as JobActivityInput;
+      stageOf.set(Number(event.eventId), Number(payload.job.slice(1, payload.job.indexOf('-'))));
+    }
+    const start = event.activityTaskStartedEventAttributes;
+    if (start && stageOf.has(Number(start.scheduledEventId))) started[stageOf.get(Number(start.scheduledEventId))!]!.push(ms(event.eventTime));
+    const done = event.activityTaskCompletedEventAttributes;
+    if (done && stageOf.has(Number(done.scheduledEventId))) completed[stageOf.get(Number(done.scheduledEventId))!]!.push(ms(event.eventTime));
+  }
+  return Array.from({ length: STAGES - 1 }, (_, k) => Math.min(...started[k + 1]!) - Math.max(...completed[k]!));
+}
+
+for (let i = 0; i < WARMUP; i++) {
+  await stagecoachRun();
+  await bareRunOnce();
+}
+const ours: number[] = [];
+const bare: number[] = [];
+const runIds: string[] = [];
+for (let i = 0; i < RUNS; i++) {
+  // Alternate which goes first so neither side always runs on a warmer system.
+  const order = i % 2 === 0 ? ['ours', 'bare'] : ['bare', 'ours'];
+  for (const side of order) {
+    if (side === 'ours') {
+      const { ms, runId } = await stagecoachRun();
+      ours.push(ms);
+      runIds.push(runId);
+    } else {
+      bare.push(await bareRunOnce());
+    }
+  }
+}
+const handoff = (await Promise.all(runIds.map(handoffs))).flat();
+const bareHandoff = (await Promise.all(bareIds.slice(WARMUP).map(handoffs))).flat();
+
+const fmt = (n: number) => n.toFixed(2);
+console.log(`runs: ${RUNS} each (${STAGES} stages x ${JOBS} parallel no-op jobs)`);
+console.log(`stagecoach p50: ${fmt(percentile(ours, 50))} ms`);
+console.log(`stagecoach p99: ${fmt(percentile(ours, 99))} ms`);
+console.log(`bare temporal p50: ${fmt(percentile(bare, 50))} ms`);
+console.log(`bare temporal p99: ${fmt(percentile(bare, 99))} ms`);
+console.log(`median ratio: ${(percentile(ours, 50) / percentile(bare, 50)).toFixed(3)}`);
+console.log(`p99 ratio: ${(percentile(ours, 99) / percentile(bare, 99)).toFixed(3)}`);
+console.log(`handoff p50: ${fmt(percentile(handoff, 50))} ms`);
+console.log(`handoff p99: ${fmt(percentile(handoff, 99))} ms`);
+console.log(`bare handoff p50: ${fmt(percentile(bareHandoff, 50))} ms`);
+console.log(`bare handoff p99: ${fmt(percentile(bareHandoff, 99))} ms`);
+
+bareWorker.shutdown();
+await bareRun;
+await bareConnection.close();
+await engine.stop();
+await stack.stop();

@@ -1,0 +1,1 @@
+export { createWorker, WORKFLOWS_PATH, type WorkerDeps } from './worker.js';
