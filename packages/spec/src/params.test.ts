@@ -121,3 +121,19 @@ describe('resolveRunParams', () => {
     });
   });
 });
+
+describe('resolveRunParams and variables in supplied values', () => {
+  it('refuses a supplied value that would be rendered as a variable', () => {
+    const result = resolveRunParams(
+      [
+        { name: 'token', type: 'string', is_credential: true },
+        { name: 'note', type: 'string' },
+      ],
+      { note: 'leak {{.workflow.params.token}}' },
+    );
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ path: 'params.note', message: 'must not contain a variable reference ({{.…}})' }],
+    });
+  });
+});

@@ -42,6 +42,12 @@ export function resolveRunParams(
         issues.push({ path, message: 'must be a string' });
         continue;
       }
+      // A supplied value is substituted into the job and rendered again later: a variable inside it
+      // could pull in values its author may not see (a credential param filled in by the activity).
+      if (raw.includes('{{.')) {
+        issues.push({ path, message: 'must not contain a variable reference ({{.…}})' });
+        continue;
+      }
       value = raw;
     }
 

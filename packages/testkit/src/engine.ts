@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { connect, type NatsConnection } from 'nats';
 import type { FastifyInstance } from 'fastify';
 import { createDb, type DbHandle } from '@stagecoach/db';
@@ -20,6 +20,15 @@ function env(key: string): string {
   const value = process.env[key];
   if (!value) throw new Error(`${key} is not set: run through \`npm test\` or the vitest globalSetup`);
   return value;
+}
+
+/** The SDK logs every worker state change at INFO; tests want errors only. The runtime is per process. */
+function quietTemporalRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger(process.env.TEMPORAL_LOG_LEVEL === 'DEBUG' ? 'DEBUG' : 'ERROR') });
+  } catch {
+    // already installed in this process
+  }
 }
 
 export interface ApiResponse<T = any> {
@@ -51,6 +60,7 @@ export class Engine {
   ) {}
 
   static async start(options: { inProcessWorker?: boolean } = {}): Promise<Engine> {
+    quietTemporalRuntime();
     const id = randomBytes(4).toString('hex');
     const database = await createTestDatabase(env('DATABASE_URL'));
     const dbHandle = createDb(database.url);

@@ -1,0 +1,64 @@
+// Records the Temporal histories the replay tests (workflows/src/replay.test.ts) check the workflow
+// code against. Run it when a released workflow change is introduced behind patched(): the new
+// histories join the old ones, and every one of them must keep replaying.
+//   npx tsx scripts/record-replay-histories.ts <name>
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { temporalBinary } from '@stagecoach/stack';
+import { Engine, startTestStack } from '@stagecoach/testkit';
+
+const label = process.argv[2];
+if (!label) throw new Error('usage: record-replay-histories.ts <name>');
+const out = resolve(import.meta.dirname, '../workflows/test-fixtures');
+const stack = await startTestStack({ temporal: true });
+Object.assign(process.env, stack.env);
+const engine = await Engine.start();
+try {
+  await engine.defineWorkflow({
+    name: 'replay',
+    project: 'replay',
+    params: [{ name: 'greeting', type: 'string', value: 'hi' }],
+    stages: [
+      {
+        name: 'build',
+        jobs: [
+          { name: 'build', type: 'freestyle', spec: { script: 'V="{{.workflow.params.greeting}}-1"', advanced_setting: { outputs: [{ name: 'V' }] } } },
+          { name: 'flaky', type: 'freestyle', spec: { script: 'exit 1' }, error_policy: { policy: 'ignore_error' } },
+        ],
+      },
+      { name: 'gate', jobs: [{ name: 'gate', type: 'approval', spec: { native_approval: { approve_users: [{ user_name: 'ann' }] } } }] },
+      {
+        name: 'ship',
+        parallel: true,
+        manual_exec: { enabled: true, modify_params: true, manual_exec_users: [{ user_name: 'ann' }] },
+        jobs: [
+          { name: 'a', type: 'freestyle', spec: { script: 'echo {{.job.build.output.V}}' } },
+          { name: 'b', type: 'freestyle', spec: { script: 'true' } },
+        ],
+      },
+    ],
+  });
+  const passed = await engine.startRun('replay', 'replay');
+  await engine.waitForRun('replay', 'replay', passed, (r) => r.stages[1].jobs[0].status === 'wait_for_approval');
+  await engine.api('POST', `/api/v1/projects/replay/workflows/replay/runs/${passed}/approvals`, { job: 'gate', approve: true }, { user: 'ann' });
+  await engine.waitForStatus('replay', 'replay', passed, 'pause');
+  await engine.api('POST', `/api/v1/projects/replay/workflows/replay/runs/${passed}/resume`, { stage: 'ship', inputs: { b: { script: 'echo edited' } } }, { user: 'ann' });
+  await engine.waitForStatus('replay', 'replay', passed, 'passed');
+
+  const cancelled = await engine.startRun('replay', 'replay');
+  await engine.waitForRun('replay', 'replay', cancelled, (r) => r.stages[1].jobs[0].status === 'wait_for_approval');
+  await engine.api('POST', `/api/v1/projects/replay/workflows/replay/runs/${cancelled}/cancel`);
+  await engine.waitForStatus('replay', 'replay', cancelled, 'cancelled');
+
+  for (const [kind, n] of [['passed', passed], ['cancelled', cancelled]] as const) {
+    // The CLI writes the proto3 JSON form that Worker.runReplayHistory reads.
+    const json = execFileSync(temporalBinary(), ['workflow', 'show', '--address', stack.env.TEMPORAL_ADDRESS!, '-w', `replay/replay/${n}`, '--output', 'json']);
+    const file = join(out, `${label}-${kind}.json`);
+    writeFileSync(file, json);
+    console.log(`wrote ${file}`);
+  }
+} finally {
+  await engine.stop();
+  await stack.stop();
+}

@@ -1,0 +1,35 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+// The determinism guard: every recorded history must replay against today's workflow code. A change
+// to released workflow logic that is not behind patched() fails here. New fixtures come from
+// scripts/record-replay-histories.ts.
+const fixtures = resolve(import.meta.dirname, '../test-fixtures');
+const files = readdirSync(fixtures).filter((f) => f.endsWith('.json'));
+
+let workflowBundle: { code: string };
+beforeAll(async () => {
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // installed already in this process
+  }
+  workflowBundle = await bundleWorkflowCode({
+    workflowsPath: createRequire(import.meta.url).resolve('@stagecoach/workflows'),
+    logger: new DefaultLogger('ERROR'),
+  });
+}, 120_000);
+
+describe('replaying recorded histories', () => {
+  it('has fixtures to replay', () => {
+    expect(files.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(files)('%s replays without nondeterminism', async (file) => {
+    const history = JSON.parse(readFileSync(join(fixtures, file), 'utf8'));
+    await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+  }, 60_000);
+});
