@@ -38,13 +38,13 @@ export function createActivities(deps: ActivityDeps): RunActivities {
       }
     },
 
-    async acquireConcurrencySlot({ project, workflow, limit, runWorkflowId }) {
+    async acquireConcurrencySlot({ project, workflow, limit, runWorkflowId, runNumber }) {
       await deps.temporal.workflow.signalWithStart(CONCURRENCY_GATE_WORKFLOW, {
         workflowId: concurrencyGateWorkflowId(project, workflow),
         taskQueue: activityInfo().taskQueue ?? TASK_QUEUE,
         args: [{ limit, holders: [], queue: [] }],
         signal: gateAcquireSignal,
-        signalArgs: [{ runWorkflowId }],
+        signalArgs: [{ runWorkflowId, runNumber, limit }],
       });
     },
 

@@ -204,3 +204,34 @@ describe('a freestyle run end to end', () => {
     expect(new Date(j.end_time).getTime() - new Date(j.start_time).getTime()).toBeGreaterThanOrEqual(10_000);
   });
 });
+
+describe('live logs', () => {
+  it('follows a running job over SSE and ends when the job does', async () => {
+    await engine.defineWorkflow({
+      name: 'chatty',
+      project: 'p1',
+      stages: [{ name: 's', jobs: [{ name: 'talk', type: 'freestyle', spec: { script: 'for i in 1 2 3 4; do echo "line-$i"; sleep 0.7; done' } }] }],
+    });
+    const address = await engine.app.listen({ host: '127.0.0.1', port: 0 });
+    const n = await engine.startRun('p1', 'chatty');
+    await engine.waitForRun('p1', 'chatty', n, (r) => job(r, 'talk').status === 'running');
+    const res = await fetch(`${address}/api/v1/projects/p1/workflows/chatty/runs/${n}/jobs/talk/logs?follow=1`);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let received = '';
+    let sawLiveLine = false;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += decoder.decode(value);
+      if (!sawLiveLine && received.includes('data: line-1')) {
+        // The first line arrived while the job was still running: this is a live tail, not a replay.
+        sawLiveLine = (await engine.getRun('p1', 'chatty', n)).status === 'running';
+      }
+    }
+    expect(sawLiveLine).toBe(true);
+    for (const i of [1, 2, 3, 4]) expect(received).toContain(`data: line-${i}`);
+    expect(received.trimEnd().endsWith('event: end\ndata:')).toBe(true);
+  });
+});

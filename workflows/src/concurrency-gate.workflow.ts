@@ -1,10 +1,11 @@
 import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
-import { gateAcquireSignal, gateGrantedSignal, gateLimitSignal, gateReleaseSignal } from '@stagecoach/contracts';
+import { gateAcquireSignal, gateGrantedSignal, gateReleaseSignal, type GateAcquireRequest } from '@stagecoach/contracts';
 
 export interface GateState {
   limit: number;
   holders: string[];
-  queue: string[];
+  /** waiting runs, lowest run number first */
+  queue: GateAcquireRequest[];
 }
 
 /** How long an idle gate lingers before it ends; a later run starts a new one with signal-with-start. */
@@ -16,15 +17,16 @@ const IDLE_LINGER = '10 minutes';
  */
 export async function concurrencyGateWorkflow(initial: GateState): Promise<void> {
   const state: GateState = { limit: initial.limit, holders: [...initial.holders], queue: [...initial.queue] };
-  setHandler(gateAcquireSignal, ({ runWorkflowId }) => {
-    if (!state.holders.includes(runWorkflowId) && !state.queue.includes(runWorkflowId)) state.queue.push(runWorkflowId);
+  setHandler(gateAcquireSignal, (request) => {
+    state.limit = request.limit;
+    if (state.holders.includes(request.runWorkflowId) || state.queue.some((q) => q.runWorkflowId === request.runWorkflowId)) return;
+    // Runs ask concurrently, so arrival order is not creation order: keep the queue in run-number order.
+    const at = state.queue.findIndex((q) => q.runNumber > request.runNumber);
+    state.queue.splice(at === -1 ? state.queue.length : at, 0, request);
   });
   setHandler(gateReleaseSignal, ({ runWorkflowId }) => {
     state.holders = state.holders.filter((id) => id !== runWorkflowId);
-    state.queue = state.queue.filter((id) => id !== runWorkflowId);
-  });
-  setHandler(gateLimitSignal, (limit) => {
-    state.limit = limit;
+    state.queue = state.queue.filter((q) => q.runWorkflowId !== runWorkflowId);
   });
 
   const canGrant = () => state.queue.length > 0 && state.holders.length < Math.max(1, state.limit);
@@ -33,7 +35,7 @@ export async function concurrencyGateWorkflow(initial: GateState): Promise<void>
     if (idle() && !(await condition(() => !idle(), IDLE_LINGER))) return;
     await condition(() => canGrant() || idle() || workflowInfo().continueAsNewSuggested);
     if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof concurrencyGateWorkflow>(state);
-    const next = canGrant() ? state.queue.shift() : undefined;
+    const next = canGrant() ? state.queue.shift()?.runWorkflowId : undefined;
     if (next === undefined) continue;
     state.holders.push(next);
     try {

@@ -374,7 +374,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     if (gated) {
       setRunStatus('queued');
       await flush();
-      await acquireConcurrencySlot({ project: input.project, workflow: input.workflow, limit, runWorkflowId: runId });
+      await acquireConcurrencySlot({ project: input.project, workflow: input.workflow, limit, runWorkflowId: runId, runNumber: input.runNumber });
       await condition(() => granted);
     }
     setRunStatus('running');

@@ -40,6 +40,7 @@ export interface ConcurrencySlotInput {
   workflow: string;
   limit: number;
   runWorkflowId: string;
+  runNumber: number;
 }
 
 export interface RunActivities {

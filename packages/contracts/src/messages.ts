@@ -38,7 +38,12 @@ export const runStateQuery = defineQuery<RunResult>('runState');
 export interface GateRequest {
   runWorkflowId: string;
 }
-export const gateAcquireSignal = defineSignal<[GateRequest]>('acquire');
+export interface GateAcquireRequest extends GateRequest {
+  /** the run number: permits go out in run order, whatever order the requests arrive in */
+  runNumber: number;
+  /** the workflow's concurrency_limit as this run saw it: the newest request sets the gate's limit */
+  limit: number;
+}
+export const gateAcquireSignal = defineSignal<[GateAcquireRequest]>('acquire');
 export const gateReleaseSignal = defineSignal<[GateRequest]>('release');
-export const gateLimitSignal = defineSignal<[number]>('limit');
 export const gateGrantedSignal = defineSignal('granted');

@@ -31,15 +31,14 @@ const app = await buildApp({
   taskQueue: config.taskQueue,
   names,
 });
-app.addHook('onClose', async () => {
+// Stop taking requests first, then close what they used.
+async function shutdown(signal: string): Promise<void> {
+  logger.info({ signal }, 'shutting down');
+  await app.close();
   await nc.drain();
   await connection.close();
   await closeDb();
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    logger.info({ signal }, 'shutting down');
-    void app.close().then(() => process.exit(0));
-  });
+  process.exit(0);
 }
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(signal));
 await app.listen({ host: config.host, port: config.port });
