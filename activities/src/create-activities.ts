@@ -10,7 +10,7 @@ import {
 } from '@stagecoach/contracts';
 import type { Db } from '@stagecoach/db';
 import { publishRunEvents, type StreamNames } from '@stagecoach/events';
-import type { Logger, SecretBox } from '@stagecoach/platform';
+import type { SecretBox } from '@stagecoach/platform';
 import { cleanupFreestyleJob } from './freestyle/index.js';
 import { runJobActivity } from './run-job.js';
 
@@ -21,7 +21,6 @@ export interface ActivityDeps {
   temporal: Client;
   /** parent folder of per-job workspaces */
   workspaceRoot: string;
-  logger: Logger;
   /** JetStream stream names and subject prefixes (tests isolate themselves with their own) */
   names?: StreamNames;
 }

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { JobActivityInput } from '@stagecoach/contracts';
 import { createActivities } from '@stagecoach/activities';
-import { createLogger, SecretBox } from '@stagecoach/platform';
+import { SecretBox } from '@stagecoach/platform';
 import { ADMIN_TOKEN, Engine, SECRET_KEY, startTestStack } from '@stagecoach/testkit';
 import { percentile } from './stats.js';
 import type { bareShapeWorkflow } from './bare.workflow.js';
@@ -33,7 +33,6 @@ const bareWorker = await Worker.create({
     box: new SecretBox(SECRET_KEY),
     temporal: engine.temporal,
     workspaceRoot: engine.workspaceRoot,
-    logger: createLogger({ name: 'bench', level: 'silent' }),
     names: engine.names,
   }),
 });
@@ -91,12 +90,17 @@ async function bareRunOnce(): Promise<number> {
   return performance.now() - started;
 }
 
-/** Last job of stage k completed -> first job of stage k+1 started, from the server's history timestamps. */
-async function handoffs(runId: string): Promise<number[]> {
+/**
+ * Per stage boundary, from the server's history timestamps: last job of stage k completed -> first job
+ * of stage k+1 started (`started`), and -> scheduled (`scheduled`: the engine's decision alone, without
+ * the dispatch to a polling worker).
+ */
+async function handoffs(runId: string): Promise<{ started: number[]; scheduled: number[] }> {
   const history = await engine.temporal.workflow.getHandle(runId).fetchHistory();
   const stageOf = new Map<number, number>();
   const completed: number[][] = Array.from({ length: STAGES }, () => []);
   const started: number[][] = Array.from({ length: STAGES }, () => []);
+  const scheduledAt: number[][] = Array.from({ length: STAGES }, () => []);
   const ms = (t: unknown) => {
     const ts = t as { seconds?: { toNumber(): number } | number; nanos?: number };
     return Number(typeof ts.seconds === 'object' ? ts.seconds!.toNumber() : ts.seconds) * 1000 + (ts.nanos ?? 0) / 1e6;
@@ -105,14 +109,20 @@ async function handoffs(runId: string): Promise<number[]> {
     const scheduled = event.activityTaskScheduledEventAttributes;
     if (scheduled?.activityType?.name === 'runJob') {
       const payload = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as JobActivityInput;
-      stageOf.set(Number(event.eventId), Number(payload.job.slice(1, payload.job.indexOf('-'))));
+      const stage = Number(payload.job.slice(1, payload.job.indexOf('-')));
+      stageOf.set(Number(event.eventId), stage);
+      scheduledAt[stage]!.push(ms(event.eventTime));
     }
     const start = event.activityTaskStartedEventAttributes;
     if (start && stageOf.has(Number(start.scheduledEventId))) started[stageOf.get(Number(start.scheduledEventId))!]!.push(ms(event.eventTime));
     const done = event.activityTaskCompletedEventAttributes;
     if (done && stageOf.has(Number(done.scheduledEventId))) completed[stageOf.get(Number(done.scheduledEventId))!]!.push(ms(event.eventTime));
   }
-  return Array.from({ length: STAGES - 1 }, (_, k) => Math.min(...started[k + 1]!) - Math.max(...completed[k]!));
+  const boundaries = Array.from({ length: STAGES - 1 }, (_, k) => k);
+  return {
+    started: boundaries.map((k) => Math.min(...started[k + 1]!) - Math.max(...completed[k]!)),
+    scheduled: boundaries.map((k) => Math.min(...scheduledAt[k + 1]!) - Math.max(...completed[k]!)),
+  };
 }
 
 for (let i = 0; i < WARMUP; i++) {
@@ -135,8 +145,12 @@ for (let i = 0; i < RUNS; i++) {
     }
   }
 }
-const handoff = (await Promise.all(runIds.map(handoffs))).flat();
-const bareHandoff = (await Promise.all(bareIds.slice(WARMUP).map(handoffs))).flat();
+const ourHandoffs = await Promise.all(runIds.map(handoffs));
+const bareHandoffs = await Promise.all(bareIds.slice(WARMUP).map(handoffs));
+const handoff = ourHandoffs.flatMap((h) => h.started);
+const decision = ourHandoffs.flatMap((h) => h.scheduled);
+const bareHandoff = bareHandoffs.flatMap((h) => h.started);
+const bareDecision = bareHandoffs.flatMap((h) => h.scheduled);
 
 const fmt = (n: number) => n.toFixed(2);
 console.log(`runs: ${RUNS} each (${STAGES} stages x ${JOBS} parallel no-op jobs)`);
@@ -150,6 +164,10 @@ console.log(`handoff p50: ${fmt(percentile(handoff, 50))} ms`);
 console.log(`handoff p99: ${fmt(percentile(handoff, 99))} ms`);
 console.log(`bare handoff p50: ${fmt(percentile(bareHandoff, 50))} ms`);
 console.log(`bare handoff p99: ${fmt(percentile(bareHandoff, 99))} ms`);
+console.log(`handoff to scheduled p50: ${fmt(percentile(decision, 50))} ms`);
+console.log(`handoff to scheduled p99: ${fmt(percentile(decision, 99))} ms`);
+console.log(`bare handoff to scheduled p50: ${fmt(percentile(bareDecision, 50))} ms`);
+console.log(`bare handoff to scheduled p99: ${fmt(percentile(bareDecision, 99))} ms`);
 
 bareWorker.shutdown();
 await bareRun;

@@ -22,12 +22,3 @@ export function concurrencyGateWorkflowId(project: string, workflow: string): st
 export function subjectToken(value: string): string {
   return value.replace(/[.*>\s]/g, '_');
 }
-
-export function eventSubject(project: string, workflow: string, runNumber: number): string {
-  return `${EVENTS_SUBJECT_PREFIX}.${subjectToken(project)}.${subjectToken(workflow)}.${runNumber}`;
-}
-
-export function logSubject(project: string, workflow: string, runNumber: number, job: string): string {
-  return `${LOGS_SUBJECT_PREFIX}.${subjectToken(project)}.${subjectToken(workflow)}.${runNumber}.${subjectToken(job)}`;
-}
-

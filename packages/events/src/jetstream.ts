@@ -45,12 +45,12 @@ export function prefixedStreamNames(prefix: string): StreamNames {
   };
 }
 
-/** Same tokens as `eventSubject` in contracts, under the given prefix. */
+/** `<prefix>.<project>.<workflow>.<run>`: one subject per run. */
 export function runEventSubject(names: StreamNames, project: string, workflow: string, runNumber: number): string {
   return `${names.eventsSubjectPrefix}.${subjectToken(project)}.${subjectToken(workflow)}.${runNumber}`;
 }
 
-/** Same tokens as `logSubject` in contracts, under the given prefix. */
+/** `<prefix>.<project>.<workflow>.<run>.<job>`: one subject per job of a run. */
 export function jobLogSubject(
   names: StreamNames,
   project: string,

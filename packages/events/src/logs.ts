@@ -61,7 +61,7 @@ function splitUtf8(bytes: Uint8Array, max: number): Uint8Array[] {
 }
 
 /**
- * A job's log output as JetStream messages on `logSubject(project, workflow, runNumber, job)`.
+ * A job's log output as JetStream messages on `jobLogSubject(names, project, workflow, runNumber, job)`.
  * Output is batched (every flushIntervalMs or maxChunkBytes) because one message per line would
  * cost a PubAck round trip per line; publishes are chained so chunks are stored in write order.
  */

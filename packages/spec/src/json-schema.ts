@@ -1,6 +1,7 @@
 // JSON Schema (draft 2020-12) of a workflow definition, for editors (completion, inline errors). It mirrors
 // validate.ts structurally; cross-field rules (uniqueness of names, needed_approvers ≤ approvers, choice values
 // among the options) live only in validateDefinition. Objects stay open: Zadig definitions carry many more keys.
+import { EXECUTE_VERBS } from './execute-policy.js';
 
 const stringEnum = (values: readonly string[], description?: string) => ({
   type: 'string',
@@ -138,16 +139,7 @@ export const workflowJsonSchema = {
                 required: ['field', 'verb'],
                 properties: {
                   field: { type: 'string' },
-                  verb: stringEnum([
-                    '=',
-                    '!=',
-                    'begins_with',
-                    'not_begins_with',
-                    'ends_with',
-                    'not_ends_with',
-                    'contains',
-                    'not_contains',
-                  ]),
+                  verb: stringEnum(EXECUTE_VERBS),
                   value: { type: 'string' },
                 },
               },

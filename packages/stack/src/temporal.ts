@@ -32,7 +32,7 @@ export async function startTemporal(options: { dbFile?: string; port?: number; u
     args.push('--db-filename', options.dbFile);
   }
   for (const [name, type] of Object.entries(TEMPORAL_SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
-  // Workers poll continuously; a shorter sticky timeout and immediate updates keep hand-offs fast.
+  // Approvals, decisions and resumes are Temporal Updates.
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
   const proc = startManaged('temporal', binary, args);
   await waitFor('Temporal dev server', () => isPortOpen(port), 60_000, proc.child);

@@ -91,7 +91,6 @@ export class Engine {
       db: this.dbHandle.db,
       js: this.nc.jetstream(),
       box: new SecretBox(SECRET_KEY),
-      logger: createLogger({ name: 'test-worker', level: 'silent' }),
       workspaceRoot: this.workspaceRoot,
       taskQueue: this.taskQueue,
       names: this.names,

@@ -33,7 +33,6 @@ const worker = await createWorker({
   db,
   js,
   box: new SecretBox(config.secretKey),
-  logger,
   workspaceRoot: config.workspaceRoot,
   taskQueue: config.taskQueue,
   names,

@@ -6,7 +6,7 @@ import type { StreamNames } from '@stagecoach/events';
 import { createActivities } from '@stagecoach/activities';
 import { TASK_QUEUE } from '@stagecoach/contracts';
 import type { Db } from '@stagecoach/db';
-import type { Logger, SecretBox } from '@stagecoach/platform';
+import type { SecretBox } from '@stagecoach/platform';
 
 const require = createRequire(import.meta.url);
 
@@ -20,7 +20,6 @@ export interface WorkerDeps {
   db: Db;
   js: JetStreamClient;
   box: SecretBox;
-  logger: Logger;
   workspaceRoot: string;
   taskQueue?: string;
   names?: StreamNames;
@@ -35,7 +34,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     box: deps.box,
     temporal: deps.temporal,
     workspaceRoot: deps.workspaceRoot,
-    logger: deps.logger,
     names: deps.names,
   });
   return Worker.create({
