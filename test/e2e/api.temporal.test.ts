@@ -95,6 +95,13 @@ stages:
     expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly')).status).toBe(404);
   });
 
+  it('serves the definition JSON Schema', async () => {
+    const schema = await engine.api('GET', '/api/v1/schemas/workflow');
+    expect(schema.status).toBe(200);
+    expect(schema.body.$schema).toContain('2020-12');
+    expect(schema.body.required).toEqual(expect.arrayContaining(['name', 'project', 'stages']));
+  });
+
   it('serves the OpenAPI document', async () => {
     const doc = await engine.app.inject({ method: 'GET', url: '/docs/json' });
     expect(doc.statusCode).toBe(200);

@@ -38,7 +38,10 @@ describe('cancel', () => {
       project: 'life',
       stages: [
         { name: 'one', jobs: [{ name: 'quick', type: 'freestyle', spec: { script: 'echo quick' } }] },
-        { name: 'two', jobs: [{ name: 'sleepy', type: 'freestyle', spec: { script: `sleep 300 & echo $! > ${pidFile}; wait` } }] },
+        {
+          name: 'two',
+          jobs: [{ name: 'sleepy', type: 'freestyle', spec: { script: `sleep 300 & echo $! > ${pidFile}; wait` } }],
+        },
         { name: 'three', jobs: [{ name: 'never', type: 'freestyle', spec: { script: 'true' } }] },
       ],
     });
@@ -68,8 +71,17 @@ describe('cancel', () => {
       name: 'waiting',
       project: 'life',
       stages: [
-        { name: 'gate', jobs: [{ name: 'gate', type: 'approval', spec: { native_approval: { approve_users: [{ user_name: 'x' }] } } }] },
-        { name: 'later', manual_exec: { enabled: true, manual_exec_users: [{ user_name: 'x' }] }, jobs: [{ name: 'later', type: 'freestyle', spec: { script: 'true' } }] },
+        {
+          name: 'gate',
+          jobs: [
+            { name: 'gate', type: 'approval', spec: { native_approval: { approve_users: [{ user_name: 'x' }] } } },
+          ],
+        },
+        {
+          name: 'later',
+          manual_exec: { enabled: true, manual_exec_users: [{ user_name: 'x' }] },
+          jobs: [{ name: 'later', type: 'freestyle', spec: { script: 'true' } }],
+        },
       ],
     });
     const n = await engine.startRun('life', 'waiting');
@@ -78,7 +90,10 @@ describe('cancel', () => {
     const run = await engine.waitForStatus('life', 'waiting', n, 'cancelled');
     expect(job(run, 'gate').status).toBe('cancelled');
     // A vote after the cancel is refused: the run is over.
-    expect((await engine.api('POST', `${runUrl('waiting', n)}/approvals`, { job: 'gate', approve: true }, { user: 'x' })).status).toBe(409);
+    expect(
+      (await engine.api('POST', `${runUrl('waiting', n)}/approvals`, { job: 'gate', approve: true }, { user: 'x' }))
+        .status,
+    ).toBe(409);
 
     const m = await engine.startRun('life', 'waiting');
     await engine.waitForRun('life', 'waiting', m, (r) => job(r, 'gate').status === 'wait_for_approval');
@@ -99,14 +114,27 @@ describe('retry of a run', () => {
       stages: [
         {
           name: 'build',
-          jobs: [{ name: 'build', type: 'freestyle', spec: { script: 'echo building; VERSION="v-$RANDOM"', advanced_setting: { outputs: [{ name: 'VERSION' }] } } }],
+          jobs: [
+            {
+              name: 'build',
+              type: 'freestyle',
+              spec: {
+                script: 'echo building; VERSION="v-$RANDOM"',
+                advanced_setting: { outputs: [{ name: 'VERSION' }] },
+              },
+            },
+          ],
         },
         {
           name: 'deploy',
           parallel: true,
           jobs: [
             { name: 'steady', type: 'freestyle', spec: { script: 'echo steady' } },
-            { name: 'picky', type: 'freestyle', spec: { script: `echo "deploying {{.job.build.output.VERSION}}"; test -f ${flag}` } },
+            {
+              name: 'picky',
+              type: 'freestyle',
+              spec: { script: `echo "deploying {{.job.build.output.VERSION}}"; test -f ${flag}` },
+            },
           ],
         },
       ],
@@ -118,7 +146,12 @@ describe('retry of a run', () => {
     expect(version).toMatch(/^v-\d+$/);
 
     expect((await engine.api('POST', `${runUrl('resume', n)}/retry`)).status).toBe(202);
-    const again = await engine.waitForRun('life', 'resume', n, (r) => r.retry_num === 1 && ['failed', 'passed'].includes(r.status));
+    const again = await engine.waitForRun(
+      'life',
+      'resume',
+      n,
+      (r) => r.retry_num === 1 && ['failed', 'passed'].includes(r.status),
+    );
     expect(again.status).toBe('failed');
 
     const { writeFileSync } = await import('node:fs');
@@ -155,9 +188,80 @@ describe('concurrency_limit', () => {
     await engine.waitForStatus('life', 'serial', b, 'queued');
     await engine.waitForStatus('life', 'serial', c, 'queued');
     const runs = await Promise.all([a, b, c].map((n) => engine.waitForStatus('life', 'serial', n, 'passed')));
-    const [ra, rb, rc] = runs.map((r) => ({ start: new Date(job(r, 'work').start_time).getTime(), end: new Date(job(r, 'work').end_time).getTime() }));
+    const [ra, rb, rc] = runs.map((r) => ({
+      start: new Date(job(r, 'work').start_time).getTime(),
+      end: new Date(job(r, 'work').end_time).getTime(),
+    }));
     expect(rb!.start).toBeGreaterThanOrEqual(ra!.end);
     expect(rc!.start).toBeGreaterThanOrEqual(rb!.end);
+  });
+
+  it('a queued run can be cancelled and gives its place to the next', async () => {
+    const a = await engine.startRun('life', 'serial');
+    await engine.waitForStatus('life', 'serial', a, 'running');
+    const b = await engine.startRun('life', 'serial');
+    const c = await engine.startRun('life', 'serial');
+    await engine.waitForStatus('life', 'serial', b, 'queued');
+    await engine.api('POST', `${runUrl('serial', b)}/cancel`);
+    const cancelled = await engine.waitForStatus('life', 'serial', b, 'cancelled');
+    expect(job(cancelled, 'work').status).toBe('');
+    const ran = await engine.waitForStatus('life', 'serial', c, 'passed');
+    const first = await engine.waitForStatus('life', 'serial', a, 'passed');
+    expect(new Date(job(ran, 'work').start_time).getTime()).toBeGreaterThanOrEqual(
+      new Date(job(first, 'work').end_time).getTime(),
+    );
+  });
+});
+
+describe('job timeout', () => {
+  it('kills the job when its timeout passes; the job and the run end `timeout`', async () => {
+    await engine.defineWorkflow({
+      name: 'slowpoke',
+      project: 'life',
+      // 0.05 minutes = 3 s: Zadig counts job timeouts in minutes.
+      stages: [
+        {
+          name: 's',
+          jobs: [
+            {
+              name: 'slow',
+              type: 'freestyle',
+              spec: { script: 'echo started; sleep 60', advanced_setting: { timeout: 0.05 } },
+            },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun('life', 'slowpoke');
+    const run = await engine.waitForStatus('life', 'slowpoke', n, ['timeout', 'passed', 'failed'], 30_000);
+    expect(run.status).toBe('timeout');
+    expect(job(run, 'slow').status).toBe('timeout');
+    const took = new Date(job(run, 'slow').end_time).getTime() - new Date(job(run, 'slow').start_time).getTime();
+    expect(took).toBeLessThan(20_000);
+  });
+});
+
+describe('listing runs', () => {
+  it('filters by status and creator and pages, newest first', async () => {
+    await engine.defineWorkflow({
+      name: 'listed',
+      project: 'life',
+      stages: [{ name: 's', jobs: [{ name: 'j', type: 'freestyle', spec: { script: 'test "$who" != bad' } }] }],
+      params: [{ name: 'who', type: 'string', value: '' }],
+    });
+    const ok1 = await engine.startRun('life', 'listed', { params: { who: 'good' } }, 'ann');
+    const bad = await engine.startRun('life', 'listed', { params: { who: 'bad' } }, 'bob');
+    const ok2 = await engine.startRun('life', 'listed', { params: { who: 'good' } }, 'ann');
+    for (const n of [ok1, bad, ok2]) await engine.waitForStatus('life', 'listed', n, ['passed', 'failed']);
+    const url = '/api/v1/projects/life/workflows/listed/runs';
+    const failed = await engine.api('GET', `${url}?status=failed`);
+    expect(failed.body.runs.map((r: any) => r.run_number)).toEqual([bad]);
+    const anns = await engine.api('GET', `${url}?creator=ann`);
+    expect(anns.body.runs.map((r: any) => r.run_number)).toEqual([ok2, ok1]);
+    const page2 = await engine.api('GET', `${url}?page=2&page_size=2`);
+    expect(page2.body).toMatchObject({ total: 3 });
+    expect(page2.body.runs.map((r: any) => r.run_number)).toEqual([ok1]);
+    expect((await engine.api('GET', `${url}?page_size=500`)).status).toBe(400);
   });
 });
 

@@ -44,5 +44,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities,
     // Let a job's cancellation reach the process group and the cleanup run before the worker exits.
     shutdownGraceTime: '10 seconds',
+    // A cancel reaches a running activity only with the answer to a heartbeat; the SDK's default
+    // throttle (80% of the heartbeat timeout) would let a cancelled job run on for 8 s.
+    maxHeartbeatThrottleInterval: '1 second',
   });
 }

@@ -1,7 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { deleteWorkflow, getProject, getWorkflow, listWorkflows, listWorkflowVersions, upsertWorkflow, type WorkflowRow } from '@stagecoach/db';
 import { NotFoundError, ValidationError } from '@stagecoach/platform';
-import { validateDefinition, type SpecIssue, type WorkflowDefinition } from '@stagecoach/spec';
+import { validateDefinition, workflowJsonSchema, type SpecIssue, type WorkflowDefinition } from '@stagecoach/spec';
 import { loadDefinition } from '@stagecoach/spec/load';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, WorkflowParams, ProjectParams } from '../schemas.js';
@@ -107,6 +107,12 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       }
       return reply.status(204).send(null);
     },
+  );
+
+  app.get(
+    '/schemas/workflow',
+    { schema: { tags: ['workflows'], description: 'JSON Schema of a workflow definition, for editors.', response: { 200: Type.Unknown() } } },
+    async () => workflowJsonSchema,
   );
 
   app.post(
