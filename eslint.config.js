@@ -5,7 +5,16 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.stagecoach/**', 'packages/db/migrations/**', '**/drizzle.config.ts', '**/*.js', '**/*.mjs'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '.stagecoach/**',
+      'packages/db/migrations/**',
+      '**/drizzle.config.ts',
+      '**/*.js',
+      '**/*.mjs',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
@@ -27,7 +36,15 @@ export default tseslint.config(
         'error',
         {
           paths: nodeBuiltins,
-          patterns: ['@stagecoach/db', '@stagecoach/events', '@stagecoach/platform', '@stagecoach/activities', 'pg', 'nats', '@kubernetes/*'],
+          patterns: [
+            '@stagecoach/db',
+            '@stagecoach/events',
+            '@stagecoach/platform',
+            '@stagecoach/activities',
+            'pg',
+            'nats',
+            '@kubernetes/*',
+          ],
         },
       ],
     },

@@ -28,7 +28,10 @@ export default defineConfig({
       {
         test: {
           name: 'temporal',
-          include: ['{packages,workflows,activities,services}/**/src/**/*.temporal.test.ts', 'test/**/*.temporal.test.ts'],
+          include: [
+            '{packages,workflows,activities,services}/**/src/**/*.temporal.test.ts',
+            'test/**/*.temporal.test.ts',
+          ],
           exclude: ['**/node_modules/**'],
           globalSetup: ['packages/testkit/src/global-setup-temporal.ts'],
           testTimeout: 180_000,

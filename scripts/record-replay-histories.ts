@@ -23,11 +23,20 @@ try {
       {
         name: 'build',
         jobs: [
-          { name: 'build', type: 'freestyle', spec: { script: 'V="{{.workflow.params.greeting}}-1"', advanced_setting: { outputs: [{ name: 'V' }] } } },
+          {
+            name: 'build',
+            type: 'freestyle',
+            spec: { script: 'V="{{.workflow.params.greeting}}-1"', advanced_setting: { outputs: [{ name: 'V' }] } },
+          },
           { name: 'flaky', type: 'freestyle', spec: { script: 'exit 1' }, error_policy: { policy: 'ignore_error' } },
         ],
       },
-      { name: 'gate', jobs: [{ name: 'gate', type: 'approval', spec: { native_approval: { approve_users: [{ user_name: 'ann' }] } } }] },
+      {
+        name: 'gate',
+        jobs: [
+          { name: 'gate', type: 'approval', spec: { native_approval: { approve_users: [{ user_name: 'ann' }] } } },
+        ],
+      },
       {
         name: 'ship',
         parallel: true,
@@ -41,9 +50,19 @@ try {
   });
   const passed = await engine.startRun('replay', 'replay');
   await engine.waitForRun('replay', 'replay', passed, (r) => r.stages[1].jobs[0].status === 'wait_for_approval');
-  await engine.api('POST', `/api/v1/projects/replay/workflows/replay/runs/${passed}/approvals`, { job: 'gate', approve: true }, { user: 'ann' });
+  await engine.api(
+    'POST',
+    `/api/v1/projects/replay/workflows/replay/runs/${passed}/approvals`,
+    { job: 'gate', approve: true },
+    { user: 'ann' },
+  );
   await engine.waitForStatus('replay', 'replay', passed, 'pause');
-  await engine.api('POST', `/api/v1/projects/replay/workflows/replay/runs/${passed}/resume`, { stage: 'ship', inputs: { b: { script: 'echo edited' } } }, { user: 'ann' });
+  await engine.api(
+    'POST',
+    `/api/v1/projects/replay/workflows/replay/runs/${passed}/resume`,
+    { stage: 'ship', inputs: { b: { script: 'echo edited' } } },
+    { user: 'ann' },
+  );
   await engine.waitForStatus('replay', 'replay', passed, 'passed');
 
   const cancelled = await engine.startRun('replay', 'replay');
@@ -51,9 +70,21 @@ try {
   await engine.api('POST', `/api/v1/projects/replay/workflows/replay/runs/${cancelled}/cancel`);
   await engine.waitForStatus('replay', 'replay', cancelled, 'cancelled');
 
-  for (const [kind, n] of [['passed', passed], ['cancelled', cancelled]] as const) {
+  for (const [kind, n] of [
+    ['passed', passed],
+    ['cancelled', cancelled],
+  ] as const) {
     // The CLI writes the proto3 JSON form that Worker.runReplayHistory reads.
-    const json = execFileSync(temporalBinary(), ['workflow', 'show', '--address', stack.env.TEMPORAL_ADDRESS!, '-w', `replay/replay/${n}`, '--output', 'json']);
+    const json = execFileSync(temporalBinary(), [
+      'workflow',
+      'show',
+      '--address',
+      stack.env.TEMPORAL_ADDRESS!,
+      '-w',
+      `replay/replay/${n}`,
+      '--output',
+      'json',
+    ]);
     const file = join(out, `${label}-${kind}.json`);
     writeFileSync(file, json);
     console.log(`wrote ${file}`);

@@ -29,7 +29,9 @@ function loadEnv(): Record<string, string> {
             .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
         )
       : {};
-  const defined = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+  const defined = Object.fromEntries(
+    Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
+  );
   return { ...parse(join(root, '.env.example')), ...parse(join(root, '.env')), ...defined };
 }
 
@@ -76,11 +78,16 @@ try {
   }
 
   for (const service of ['worker', 'gateway', 'trigger', 'notifier']) {
-    const proc = startManaged(service, process.execPath, ['--import', 'tsx', join(root, 'services', service, 'src', 'main.ts')], {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const proc = startManaged(
+      service,
+      process.execPath,
+      ['--import', 'tsx', join(root, 'services', service, 'src', 'main.ts')],
+      {
+        cwd: root,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     started.push(proc);
   }
   const gatewayUrl = `http://${env.GATEWAY_HOST}:${env.GATEWAY_PORT}`;
@@ -113,7 +120,8 @@ async function seedDemo(gatewayUrl: string): Promise<void> {
     headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'demo', display_name: 'Demo' }),
   });
-  if (!project.ok && project.status !== 409) throw new Error(`seeding the demo project failed: ${project.status} ${await project.text()}`);
+  if (!project.ok && project.status !== 409)
+    throw new Error(`seeding the demo project failed: ${project.status} ${await project.text()}`);
   const existing = await fetch(`${gatewayUrl}/api/v1/projects/demo/workflows/hello`);
   if (existing.ok) return;
   const workflow = await fetch(`${gatewayUrl}/api/v1/projects/demo/workflows/hello`, {

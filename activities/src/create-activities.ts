@@ -33,7 +33,8 @@ export function createActivities(deps: ActivityDeps): RunActivities {
     async cleanupJobs({ runId, jobs }) {
       for (const job of jobs) {
         // Only freestyle jobs own something to clean up so far (their workspace).
-        if (job.type === 'freestyle') await cleanupFreestyleJob({ runId, job: job.name, workspaceRoot: deps.workspaceRoot });
+        if (job.type === 'freestyle')
+          await cleanupFreestyleJob({ runId, job: job.name, workspaceRoot: deps.workspaceRoot });
       }
     },
 

@@ -6,7 +6,13 @@ import { createLogWriter, publishRunEvents } from '@stagecoach/events';
 import { maskSecrets } from '@stagecoach/platform';
 import { renderJob, type FreestyleSpec } from '@stagecoach/spec';
 import type { ActivityDeps } from './create-activities.js';
-import { cleanupFreestyleJob, GitCheckoutError, JobFailedError, JobTimeoutError, runFreestyleJob } from './freestyle/index.js';
+import {
+  cleanupFreestyleJob,
+  GitCheckoutError,
+  JobFailedError,
+  JobTimeoutError,
+  runFreestyleJob,
+} from './freestyle/index.js';
 
 /**
  * Runs one job attempt. Credential params are read here, from PostgreSQL, and only here: they fill the
@@ -22,21 +28,39 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
     input.spec as FreestyleSpec,
     Object.fromEntries(Object.entries(secrets).map(([name, value]) => [`workflow.params.${name}`, value])),
   );
-  const log = createLogWriter(deps.js, {
-    project: input.project,
-    workflow: input.workflow,
-    runNumber: input.runNumber,
-    job: input.job,
-    retryNum: input.retryNum,
-  }, { names: deps.names });
+  const log = createLogWriter(
+    deps.js,
+    {
+      project: input.project,
+      workflow: input.workflow,
+      runNumber: input.runNumber,
+      job: input.job,
+      retryNum: input.retryNum,
+    },
+    { names: deps.names },
+  );
   const previous = ctx.info.heartbeatDetails as { pgid?: number } | undefined;
   try {
     const result = await runFreestyleJob(
-      { runId: input.runId, job: input.job, spec, env: { ...input.env, ...jobEnvs(spec) }, secrets, workspaceRoot: deps.workspaceRoot },
-      { log, signal: ctx.cancellationSignal, heartbeat: (details) => ctx.heartbeat(details), previousPgid: previous?.pgid },
+      {
+        runId: input.runId,
+        job: input.job,
+        spec,
+        env: { ...input.env, ...jobEnvs(spec) },
+        secrets,
+        workspaceRoot: deps.workspaceRoot,
+      },
+      {
+        log,
+        signal: ctx.cancellationSignal,
+        heartbeat: (details) => ctx.heartbeat(details),
+        previousPgid: previous?.pgid,
+      },
     );
     await log.close('passed');
-    const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, maskSecrets(v, secretValues)]));
+    const outputs = Object.fromEntries(
+      Object.entries(result.outputs).map(([k, v]) => [k, maskSecrets(v, secretValues)]),
+    );
     await publishRunEvents(deps.js, [{ ...input.passedEvent, time: Date.now(), outputs }], { names: deps.names });
     return { outputs };
   } catch (err) {
@@ -55,8 +79,11 @@ function jobEnvs(spec: FreestyleSpec): Record<string, string> {
 
 function toActivityFailure(err: unknown, secrets: string[]): unknown {
   const message = maskSecrets(err instanceof Error ? err.message : String(err), secrets);
-  if (err instanceof JobTimeoutError) return ApplicationFailure.create({ type: ErrorType.JobTimeout, message, nonRetryable: true });
-  if (err instanceof JobFailedError) return ApplicationFailure.create({ type: ErrorType.JobFailed, message, nonRetryable: true });
-  if (err instanceof GitCheckoutError) return ApplicationFailure.create({ type: ErrorType.GitCheckoutFailed, message, nonRetryable: true });
+  if (err instanceof JobTimeoutError)
+    return ApplicationFailure.create({ type: ErrorType.JobTimeout, message, nonRetryable: true });
+  if (err instanceof JobFailedError)
+    return ApplicationFailure.create({ type: ErrorType.JobFailed, message, nonRetryable: true });
+  if (err instanceof GitCheckoutError)
+    return ApplicationFailure.create({ type: ErrorType.GitCheckoutFailed, message, nonRetryable: true });
   return err;
 }

@@ -81,12 +81,27 @@ async function bareRunOnce(): Promise<number> {
       secretParams: [],
       // The same activity does the same publishing work on both sides.
       startEvents: [],
-      passedEvent: { runId: id, seq: s * JOBS + j + 1, retryNum: 0, project: 'bench', workflow: 'bare', runNumber: bareCount, kind: 'job' as const, job: jobName(s, j), status: 'passed' as const, time: 0 },
+      passedEvent: {
+        runId: id,
+        seq: s * JOBS + j + 1,
+        retryNum: 0,
+        project: 'bench',
+        workflow: 'bare',
+        runNumber: bareCount,
+        kind: 'job' as const,
+        job: jobName(s, j),
+        status: 'passed' as const,
+        time: 0,
+      },
     })),
   );
   bareIds.push(id);
   const started = performance.now();
-  await engine.temporal.workflow.execute<typeof bareShapeWorkflow>('bareShapeWorkflow', { taskQueue: bareQueue, workflowId: id, args: [jobs] });
+  await engine.temporal.workflow.execute<typeof bareShapeWorkflow>('bareShapeWorkflow', {
+    taskQueue: bareQueue,
+    workflowId: id,
+    args: [jobs],
+  });
   return performance.now() - started;
 }
 
@@ -114,9 +129,11 @@ async function handoffs(runId: string): Promise<{ started: number[]; scheduled: 
       scheduledAt[stage]!.push(ms(event.eventTime));
     }
     const start = event.activityTaskStartedEventAttributes;
-    if (start && stageOf.has(Number(start.scheduledEventId))) started[stageOf.get(Number(start.scheduledEventId))!]!.push(ms(event.eventTime));
+    if (start && stageOf.has(Number(start.scheduledEventId)))
+      started[stageOf.get(Number(start.scheduledEventId))!]!.push(ms(event.eventTime));
     const done = event.activityTaskCompletedEventAttributes;
-    if (done && stageOf.has(Number(done.scheduledEventId))) completed[stageOf.get(Number(done.scheduledEventId))!]!.push(ms(event.eventTime));
+    if (done && stageOf.has(Number(done.scheduledEventId)))
+      completed[stageOf.get(Number(done.scheduledEventId))!]!.push(ms(event.eventTime));
   }
   const boundaries = Array.from({ length: STAGES - 1 }, (_, k) => k);
   return {

@@ -34,11 +34,18 @@ describe('projects and workflows', () => {
   });
 
   it('saves YAML definitions, keeps versions, reads older keys', async () => {
-    const created = await engine.api('PUT', '/api/v1/projects/api/workflows/yamly', yamlWorkflow, { contentType: 'application/yaml' });
+    const created = await engine.api('PUT', '/api/v1/projects/api/workflows/yamly', yamlWorkflow, {
+      contentType: 'application/yaml',
+    });
     expect(created.status).toBe(201);
     expect(created.body.version).toBe(1);
     expect(created.body.definition.concurrency_limit).toBe(1);
-    const updated = await engine.api('PUT', '/api/v1/projects/api/workflows/yamly', yamlWorkflow.replace('echo hi', 'echo hello'), { contentType: 'application/yaml' });
+    const updated = await engine.api(
+      'PUT',
+      '/api/v1/projects/api/workflows/yamly',
+      yamlWorkflow.replace('echo hi', 'echo hello'),
+      { contentType: 'application/yaml' },
+    );
     expect(updated.status).toBe(200);
     expect(updated.body.version).toBe(2);
     const versions = await engine.api('GET', '/api/v1/projects/api/workflows/yamly/versions');
@@ -63,7 +70,9 @@ stages:
         type: zadig-deploy
         spec: {}
 `;
-    const res = await engine.api('PUT', '/api/v1/projects/api/workflows/broken', broken, { contentType: 'application/yaml' });
+    const res = await engine.api('PUT', '/api/v1/projects/api/workflows/broken', broken, {
+      contentType: 'application/yaml',
+    });
     expect(res.status).toBe(400);
     const byPath = Object.fromEntries(res.body.issues.map((i: any) => [i.path, i]));
     expect(byPath['stages[0].jobs[0].name'].line).toBe(6);
@@ -71,14 +80,23 @@ stages:
     expect(byPath['stages[0].jobs[1].type'].line).toBe(11);
     expect((await engine.api('GET', '/api/v1/projects/api/workflows/broken')).status).toBe(404);
 
-    const syntax = await engine.api('POST', '/api/v1/lint', 'name: x\nstages: [\n', { contentType: 'application/yaml' });
+    const syntax = await engine.api('POST', '/api/v1/lint', 'name: x\nstages: [\n', {
+      contentType: 'application/yaml',
+    });
     expect(syntax.status).toBe(400);
     expect(syntax.body.issues[0].line).toBeGreaterThanOrEqual(2);
 
-    const mismatch = await engine.api('PUT', '/api/v1/projects/api/workflows/other', yamlWorkflow, { contentType: 'application/yaml' });
+    const mismatch = await engine.api('PUT', '/api/v1/projects/api/workflows/other', yamlWorkflow, {
+      contentType: 'application/yaml',
+    });
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.issues[0].path).toBe('name');
-    const noProject = await engine.api('PUT', '/api/v1/projects/ghost/workflows/yamly', yamlWorkflow.replace('project: api', 'project: ghost'), { contentType: 'application/yaml' });
+    const noProject = await engine.api(
+      'PUT',
+      '/api/v1/projects/ghost/workflows/yamly',
+      yamlWorkflow.replace('project: api', 'project: ghost'),
+      { contentType: 'application/yaml' },
+    );
     expect(noProject.status).toBe(404);
   });
 
@@ -88,7 +106,9 @@ stages:
     expect(lint.body.ok).toBe(true);
     const noToken = await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly', undefined, { token: null });
     expect(noToken.status).toBe(401);
-    const wrongToken = await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly', undefined, { token: 'guess' });
+    const wrongToken = await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly', undefined, {
+      token: 'guess',
+    });
     expect(wrongToken.status).toBe(401);
     expect(wrongToken.text).not.toContain('test-admin-token');
     expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly')).status).toBe(204);

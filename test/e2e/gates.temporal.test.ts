@@ -26,7 +26,11 @@ describe('approval jobs', () => {
     await engine.defineWorkflow(
       approvalWorkflow('two-of-three', {
         native_approval: {
-          approve_users: [{ type: 'user', user_name: 'carol' }, { type: 'user', user_name: 'dave' }, { type: 'task_creator' }],
+          approve_users: [
+            { type: 'user', user_name: 'carol' },
+            { type: 'user', user_name: 'dave' },
+            { type: 'task_creator' },
+          ],
           needed_approvers: 2,
         },
       }),
@@ -34,21 +38,64 @@ describe('approval jobs', () => {
     const n = await engine.startRun('gates', 'two-of-three', {}, 'erin');
     await engine.waitForRun('gates', 'two-of-three', n, (r) => job(r, 'approve').status === 'wait_for_approval');
 
-    const stranger = await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: true }, { user: 'mallory' });
+    const stranger = await engine.api(
+      'POST',
+      `${runUrl('two-of-three', n)}/approvals`,
+      { job: 'approve', approve: true },
+      { user: 'mallory' },
+    );
     expect(stranger.status).toBe(403);
-    const wrongJob = await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'after', approve: true }, { user: 'carol' });
+    const wrongJob = await engine.api(
+      'POST',
+      `${runUrl('two-of-three', n)}/approvals`,
+      { job: 'after', approve: true },
+      { user: 'carol' },
+    );
     expect(wrongJob.status).toBe(409);
-    const noAuth = await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: true }, { user: 'carol', token: null });
+    const noAuth = await engine.api(
+      'POST',
+      `${runUrl('two-of-three', n)}/approvals`,
+      { job: 'approve', approve: true },
+      { user: 'carol', token: null },
+    );
     expect(noAuth.status).toBe(401);
-    const badBody = await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: 'yes' }, { user: 'carol' });
+    const badBody = await engine.api(
+      'POST',
+      `${runUrl('two-of-three', n)}/approvals`,
+      { job: 'approve', approve: 'yes' },
+      { user: 'carol' },
+    );
     expect(badBody.status).toBe(400);
     expect(JSON.stringify(badBody.body.issues)).toContain('approve');
 
-    expect((await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: true, comment: 'lgtm' }, { user: 'carol' })).status).toBe(200);
-    const twice = await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: true }, { user: 'carol' });
+    expect(
+      (
+        await engine.api(
+          'POST',
+          `${runUrl('two-of-three', n)}/approvals`,
+          { job: 'approve', approve: true, comment: 'lgtm' },
+          { user: 'carol' },
+        )
+      ).status,
+    ).toBe(200);
+    const twice = await engine.api(
+      'POST',
+      `${runUrl('two-of-three', n)}/approvals`,
+      { job: 'approve', approve: true },
+      { user: 'carol' },
+    );
     expect(twice.status).toBe(409);
     // The run creator is an approver through `task_creator`.
-    expect((await engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, { job: 'approve', approve: true }, { user: 'erin' })).status).toBe(200);
+    expect(
+      (
+        await engine.api(
+          'POST',
+          `${runUrl('two-of-three', n)}/approvals`,
+          { job: 'approve', approve: true },
+          { user: 'erin' },
+        )
+      ).status,
+    ).toBe(200);
 
     const run = await engine.waitForStatus('gates', 'two-of-three', n, ['passed', 'failed', 'reject']);
     expect(run.status).toBe('passed');
@@ -68,7 +115,12 @@ describe('approval jobs', () => {
     );
     const n = await engine.startRun('gates', 'one-no');
     await engine.waitForRun('gates', 'one-no', n, (r) => job(r, 'approve').status === 'wait_for_approval');
-    await engine.api('POST', `${runUrl('one-no', n)}/approvals`, { job: 'approve', approve: false, comment: 'not today' }, { user: 'dave' });
+    await engine.api(
+      'POST',
+      `${runUrl('one-no', n)}/approvals`,
+      { job: 'approve', approve: false, comment: 'not today' },
+      { user: 'dave' },
+    );
     const run = await engine.waitForStatus('gates', 'one-no', n, ['reject', 'passed']);
     expect(run.status).toBe('reject');
     expect(job(run, 'approve').status).toBe('reject');
@@ -76,7 +128,9 @@ describe('approval jobs', () => {
   });
 
   it('an approval nobody answers times out', async () => {
-    await engine.defineWorkflow(approvalWorkflow('silent', { timeout: 0.05, native_approval: { approve_users: [{ user_name: 'carol' }] } }));
+    await engine.defineWorkflow(
+      approvalWorkflow('silent', { timeout: 0.05, native_approval: { approve_users: [{ user_name: 'carol' }] } }),
+    );
     const n = await engine.startRun('gates', 'silent');
     const run = await engine.waitForStatus('gates', 'silent', n, ['timeout', 'passed'], 30_000);
     expect(run.status).toBe('timeout');
@@ -90,19 +144,33 @@ describe('approval jobs', () => {
       stages: [
         {
           name: 'prod',
-          approval: { enabled: true, type: 'native', native_approval: { timeout: 5, approve_users: [{ user_name: 'carol' }], needed_approvers: 1 } },
+          approval: {
+            enabled: true,
+            type: 'native',
+            native_approval: { timeout: 5, approve_users: [{ user_name: 'carol' }], needed_approvers: 1 },
+          },
           jobs: [{ name: 'ship', type: 'freestyle', spec: { script: 'echo shipped' } }],
         },
       ],
     });
     const n = await engine.startRun('gates', 'legacy');
-    const waiting = await engine.waitForRun('gates', 'legacy', n, (r) => r.stages[0].jobs[0].status === 'wait_for_approval');
+    const waiting = await engine.waitForRun(
+      'gates',
+      'legacy',
+      n,
+      (r) => r.stages[0].jobs[0].status === 'wait_for_approval',
+    );
     expect(waiting.stages[0].jobs.map((j: any) => [j.name, j.type])).toEqual([
       ['stage1-approval', 'approval'],
       ['ship', 'freestyle'],
     ]);
     expect(job(waiting, 'ship').status).toBe('');
-    await engine.api('POST', `${runUrl('legacy', n)}/approvals`, { job: 'stage1-approval', approve: true }, { user: 'carol' });
+    await engine.api(
+      'POST',
+      `${runUrl('legacy', n)}/approvals`,
+      { job: 'stage1-approval', approve: true },
+      { user: 'carol' },
+    );
     expect((await engine.waitForStatus('gates', 'legacy', n, ['passed', 'failed'])).status).toBe('passed');
   });
 });
@@ -125,14 +193,29 @@ describe('manual-exec stages', () => {
     const paused = await engine.waitForStatus('gates', 'staged', n, 'pause');
     expect(paused.stages.map((s: any) => s.status)).toEqual(['passed', 'pause']);
 
-    const notListed = await engine.api('POST', `${runUrl('staged', n)}/resume`, { stage: 'production' }, { user: 'alice' });
+    const notListed = await engine.api(
+      'POST',
+      `${runUrl('staged', n)}/resume`,
+      { stage: 'production' },
+      { user: 'alice' },
+    );
     expect(notListed.status).toBe(403);
     const wrongStage = await engine.api('POST', `${runUrl('staged', n)}/resume`, { stage: 'staging' }, { user: 'ops' });
     expect(wrongStage.status).toBe(409);
-    const unknownJob = await engine.api('POST', `${runUrl('staged', n)}/resume`, { stage: 'production', inputs: { nope: { script: 'x' } } }, { user: 'ops' });
+    const unknownJob = await engine.api(
+      'POST',
+      `${runUrl('staged', n)}/resume`,
+      { stage: 'production', inputs: { nope: { script: 'x' } } },
+      { user: 'ops' },
+    );
     expect(unknownJob.status).toBe(400);
 
-    const ok = await engine.api('POST', `${runUrl('staged', n)}/resume`, { stage: 'production', inputs: { prod: { script: 'echo edited by ops' } } }, { user: 'ops' });
+    const ok = await engine.api(
+      'POST',
+      `${runUrl('staged', n)}/resume`,
+      { stage: 'production', inputs: { prod: { script: 'echo edited by ops' } } },
+      { user: 'ops' },
+    );
     expect(ok.status).toBe(200);
     const run = await engine.waitForStatus('gates', 'staged', n, ['passed', 'failed']);
     expect(run.status).toBe('passed');
@@ -151,7 +234,12 @@ describe('manual_check error policy', () => {
         {
           name: 's',
           jobs: [
-            { name: 'broken', type: 'freestyle', spec: { script: 'exit 2' }, error_policy: { policy: 'manual_check', approval_users: [{ user_name: 'lead' }] } },
+            {
+              name: 'broken',
+              type: 'freestyle',
+              spec: { script: 'exit 2' },
+              error_policy: { policy: 'manual_check', approval_users: [{ user_name: 'lead' }] },
+            },
             { name: 'next', type: 'freestyle', spec: { script: 'true' } },
           ],
         },
@@ -159,9 +247,36 @@ describe('manual_check error policy', () => {
     });
     const n = await engine.startRun('gates', 'checked');
     await engine.waitForRun('gates', 'checked', n, (r) => job(r, 'broken').status === 'wait_for_manual_error_handling');
-    expect((await engine.api('POST', `${runUrl('checked', n)}/decisions`, { job: 'broken', decision: 'ignore' }, { user: 'alice' })).status).toBe(403);
-    expect((await engine.api('POST', `${runUrl('checked', n)}/decisions`, { job: 'broken', decision: 'maybe' }, { user: 'lead' })).status).toBe(400);
-    expect((await engine.api('POST', `${runUrl('checked', n)}/decisions`, { job: 'broken', decision: 'ignore' }, { user: 'lead' })).status).toBe(200);
+    expect(
+      (
+        await engine.api(
+          'POST',
+          `${runUrl('checked', n)}/decisions`,
+          { job: 'broken', decision: 'ignore' },
+          { user: 'alice' },
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await engine.api(
+          'POST',
+          `${runUrl('checked', n)}/decisions`,
+          { job: 'broken', decision: 'maybe' },
+          { user: 'lead' },
+        )
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await engine.api(
+          'POST',
+          `${runUrl('checked', n)}/decisions`,
+          { job: 'broken', decision: 'ignore' },
+          { user: 'lead' },
+        )
+      ).status,
+    ).toBe(200);
     const run = await engine.waitForStatus('gates', 'checked', n, ['passed', 'failed']);
     expect(run.status).toBe('passed');
     expect(job(run, 'broken').status).toBe('unstable');
@@ -171,7 +286,12 @@ describe('manual_check error policy', () => {
   it('reject keeps the failure', async () => {
     const n = await engine.startRun('gates', 'checked');
     await engine.waitForRun('gates', 'checked', n, (r) => job(r, 'broken').status === 'wait_for_manual_error_handling');
-    await engine.api('POST', `${runUrl('checked', n)}/decisions`, { job: 'broken', decision: 'reject' }, { user: 'lead' });
+    await engine.api(
+      'POST',
+      `${runUrl('checked', n)}/decisions`,
+      { job: 'broken', decision: 'reject' },
+      { user: 'lead' },
+    );
     const run = await engine.waitForStatus('gates', 'checked', n, ['passed', 'failed']);
     expect(run.status).toBe('failed');
     expect(job(run, 'next').status).toBe('');

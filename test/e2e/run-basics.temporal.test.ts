@@ -17,7 +17,17 @@ afterAll(async () => {
 /** A real git repository with a branch and a tag, served from the file system. */
 function gitRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), 'sc-repo-'));
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: dir,
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 't',
+        GIT_AUTHOR_EMAIL: 't@t',
+        GIT_COMMITTER_NAME: 't',
+        GIT_COMMITTER_EMAIL: 't@t',
+      },
+    });
   git('init', '-q', '-b', 'main');
   writeFileSync(join(dir, 'VERSION'), 'main-1\n');
   git('add', '.');
@@ -69,7 +79,10 @@ describe('a freestyle run end to end', () => {
             {
               name: 'deploy',
               type: 'freestyle',
-              spec: { script: 'echo "deploying {{.job.build.output.IMAGE}} after {{.job.build.status}}; missing=[{{.job.nope.output.MISSING}}]"' },
+              spec: {
+                script:
+                  'echo "deploying {{.job.build.output.IMAGE}} after {{.job.build.status}}; missing=[{{.job.nope.output.MISSING}}]"',
+              },
             },
           ],
         },
@@ -159,7 +172,11 @@ describe('a freestyle run end to end', () => {
               name: 'prod-only',
               type: 'freestyle',
               spec: { script: 'true' },
-              execute_policy: { type: 'execute', match_rule: 'all', rules: [{ field: '{{.workflow.params.env}}', verb: '=', value: 'prod' }] },
+              execute_policy: {
+                type: 'execute',
+                match_rule: 'all',
+                rules: [{ field: '{{.workflow.params.env}}', verb: '=', value: 'prod' }],
+              },
             },
             { name: 'optional', type: 'freestyle', spec: { script: 'true' }, run_policy: 'default_not_run' },
             { name: 'chosen', type: 'freestyle', spec: { script: 'true' }, run_policy: 'default_not_run' },
@@ -189,7 +206,9 @@ describe('a freestyle run end to end', () => {
               name: 'second-time-lucky',
               type: 'freestyle',
               // The marker survives between attempts because it lives outside the per-job workspace.
-              spec: { script: `m=/tmp/sc-retry-{{.workflow.task.id}}-${engine.id}; if [ -f $m ]; then echo ok; else touch $m; exit 1; fi` },
+              spec: {
+                script: `m=/tmp/sc-retry-{{.workflow.task.id}}-${engine.id}; if [ -f $m ]; then echo ok; else touch $m; exit 1; fi`,
+              },
               error_policy: { policy: 'retry', maximum_retry: 2 },
             },
           ],
@@ -210,7 +229,18 @@ describe('live logs', () => {
     await engine.defineWorkflow({
       name: 'chatty',
       project: 'p1',
-      stages: [{ name: 's', jobs: [{ name: 'talk', type: 'freestyle', spec: { script: 'for i in 1 2 3 4; do echo "line-$i"; sleep 0.7; done' } }] }],
+      stages: [
+        {
+          name: 's',
+          jobs: [
+            {
+              name: 'talk',
+              type: 'freestyle',
+              spec: { script: 'for i in 1 2 3 4; do echo "line-$i"; sleep 0.7; done' },
+            },
+          ],
+        },
+      ],
     });
     const address = await engine.app.listen({ host: '127.0.0.1', port: 0 });
     const n = await engine.startRun('p1', 'chatty');

@@ -33,8 +33,23 @@ describe('a worker killed with SIGKILL mid-job', () => {
       project: 'crash',
       stages: [
         { name: 'first', jobs: [{ name: 'first', type: 'freestyle', spec: { script: 'echo first-ran' } }] },
-        { name: 'long', jobs: [{ name: 'long', type: 'freestyle', spec: { script: 'echo long-start; sleep 4; echo long-end; RESULT=ok', advanced_setting: { outputs: [{ name: 'RESULT' }] } } }] },
-        { name: 'last', jobs: [{ name: 'last', type: 'freestyle', spec: { script: 'echo "got {{.job.long.output.RESULT}}"' } }] },
+        {
+          name: 'long',
+          jobs: [
+            {
+              name: 'long',
+              type: 'freestyle',
+              spec: {
+                script: 'echo long-start; sleep 4; echo long-end; RESULT=ok',
+                advanced_setting: { outputs: [{ name: 'RESULT' }] },
+              },
+            },
+          ],
+        },
+        {
+          name: 'last',
+          jobs: [{ name: 'last', type: 'freestyle', spec: { script: 'echo "got {{.job.long.output.RESULT}}"' } }],
+        },
       ],
     });
     const first = startWorkerProcess();

@@ -1,5 +1,10 @@
 import { condition, continueAsNew, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
-import { gateAcquireSignal, gateGrantedSignal, gateReleaseSignal, type GateAcquireRequest } from '@stagecoach/contracts';
+import {
+  gateAcquireSignal,
+  gateGrantedSignal,
+  gateReleaseSignal,
+  type GateAcquireRequest,
+} from '@stagecoach/contracts';
 
 export interface GateState {
   limit: number;
@@ -19,7 +24,11 @@ export async function concurrencyGateWorkflow(initial: GateState): Promise<void>
   const state: GateState = { limit: initial.limit, holders: [...initial.holders], queue: [...initial.queue] };
   setHandler(gateAcquireSignal, (request) => {
     state.limit = request.limit;
-    if (state.holders.includes(request.runWorkflowId) || state.queue.some((q) => q.runWorkflowId === request.runWorkflowId)) return;
+    if (
+      state.holders.includes(request.runWorkflowId) ||
+      state.queue.some((q) => q.runWorkflowId === request.runWorkflowId)
+    )
+      return;
     // Runs ask concurrently, so arrival order is not creation order: keep the queue in run-number order.
     const at = state.queue.findIndex((q) => q.runNumber > request.runNumber);
     state.queue.splice(at === -1 ? state.queue.length : at, 0, request);

@@ -79,7 +79,12 @@ function jobActivities(timeoutMinutes: number) {
     retry: {
       initialInterval: '1 second',
       maximumAttempts: 10,
-      nonRetryableErrorTypes: [ErrorType.JobFailed, ErrorType.JobTimeout, ErrorType.SpecInvalid, ErrorType.GitCheckoutFailed],
+      nonRetryableErrorTypes: [
+        ErrorType.JobFailed,
+        ErrorType.JobTimeout,
+        ErrorType.SpecInvalid,
+        ErrorType.GitCheckoutFailed,
+      ],
     },
   });
 }
@@ -102,7 +107,9 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       runNumber: input.runNumber,
       creator: input.creator,
       timestampMs: input.createdAt,
-      url: input.publicUrl ? `${input.publicUrl}/projects/${input.project}/workflows/${input.workflow}/runs/${input.runNumber}` : undefined,
+      url: input.publicUrl
+        ? `${input.publicUrl}/projects/${input.project}/workflows/${input.workflow}/runs/${input.runNumber}`
+        : undefined,
       params: input.params,
     }),
     ...(input.resume?.context ?? {}),
@@ -113,14 +120,14 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   let seq = 0;
   const pending: RunEvent[] = [];
   const draft = (event: EventDraft): RunEvent => ({
-      runId,
-      seq: ++seq,
-      retryNum,
-      project: input.project,
-      workflow: input.workflow,
-      runNumber: input.runNumber,
-      time: Date.now(),
-      ...event,
+    runId,
+    seq: ++seq,
+    retryNum,
+    project: input.project,
+    workflow: input.workflow,
+    runNumber: input.runNumber,
+    time: Date.now(),
+    ...event,
   });
   const emit = (event: EventDraft) => {
     pending.push(draft(event));
@@ -167,8 +174,10 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       validator: ({ job, user }) => {
         const { def, result } = waitingJob(job, 'wait_for_approval');
         const approvers = (def.spec as ApprovalSpec).native_approval.approve_users;
-        if (!isListedUser(approvers, user, input.creator)) reject(GateRejection.NotAllowed, `${user} is not an approver of "${job}"`);
-        if (result.approval?.votes.some((v) => v.user === user)) reject(GateRejection.AlreadyVoted, `${user} has already voted on "${job}"`);
+        if (!isListedUser(approvers, user, input.creator))
+          reject(GateRejection.NotAllowed, `${user} is not an approver of "${job}"`);
+        if (result.approval?.votes.some((v) => v.user === user))
+          reject(GateRejection.AlreadyVoted, `${user} has already voted on "${job}"`);
       },
     },
   );
@@ -208,7 +217,8 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
           reject(GateRejection.InvalidInput, `stage "${stage}" does not allow editing job inputs`);
         }
         for (const name of edited) {
-          if (!stageDef.jobs.some((j) => j.name === name)) reject(GateRejection.InvalidInput, `stage "${stage}" has no job "${name}"`);
+          if (!stageDef.jobs.some((j) => j.name === name))
+            reject(GateRejection.InvalidInput, `stage "${stage}" has no job "${name}"`);
         }
       },
     },
@@ -238,9 +248,20 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   const runApproval = async (stage: Stage, result: JobResult, spec: ApprovalSpec): Promise<Status> => {
     const native = spec.native_approval;
     const needed = native.needed_approvers ?? 1;
-    result.approval = { approvers: listedUserNames(native.approve_users, input.creator), neededApprovers: needed, votes: [] };
+    result.approval = {
+      approvers: listedUserNames(native.approve_users, input.creator),
+      neededApprovers: needed,
+      votes: [],
+    };
     result.status = 'wait_for_approval';
-    emit({ kind: 'job', stage: stage.name, job: result.name, jobType: result.type, status: result.status, approval: result.approval });
+    emit({
+      kind: 'job',
+      stage: stage.name,
+      job: result.name,
+      jobType: result.type,
+      status: result.status,
+      approval: result.approval,
+    });
     await flush();
     const votes = result.approval.votes;
     const minutes = spec.timeout ?? native.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES;
@@ -256,9 +277,23 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     const spec = job.spec as FreestyleSpec;
     const timeout = spec.advanced_setting?.timeout ?? DEFAULT_JOB_TIMEOUT_MINUTES;
     result.status = 'running';
-    emit({ kind: 'job', stage: stage.name, job: result.name, jobType: result.type, status: 'running', retryCount: result.retryCount });
+    emit({
+      kind: 'job',
+      stage: stage.name,
+      job: result.name,
+      jobType: result.type,
+      status: 'running',
+      retryCount: result.retryCount,
+    });
     const startEvents = pending.splice(0, pending.length);
-    const passedEvent = draft({ kind: 'job', stage: stage.name, job: result.name, jobType: result.type, status: 'passed', retryCount: result.retryCount });
+    const passedEvent = draft({
+      kind: 'job',
+      stage: stage.name,
+      job: result.name,
+      jobType: result.type,
+      status: 'passed',
+      retryCount: result.retryCount,
+    });
     try {
       const { outputs } = await jobActivities(timeout).runJob({
         runId,
@@ -316,7 +351,14 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       if ((status === 'failed' || status === 'timeout') && policy === 'manual_check') {
         const failure: Status = status;
         result.status = 'wait_for_manual_error_handling';
-        emit({ kind: 'job', stage: stage.name, job: job.name, jobType: job.type, status: result.status, error: result.error });
+        emit({
+          kind: 'job',
+          stage: stage.name,
+          job: job.name,
+          jobType: job.type,
+          status: result.status,
+          error: result.error,
+        });
         await flush();
         await condition(() => decisions.has(job.name));
         status = decisions.get(job.name) === 'ignore' ? 'unstable' : failure;
@@ -374,7 +416,13 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     if (gated) {
       setRunStatus('queued');
       await flush();
-      await acquireConcurrencySlot({ project: input.project, workflow: input.workflow, limit, runWorkflowId: runId, runNumber: input.runNumber });
+      await acquireConcurrencySlot({
+        project: input.project,
+        workflow: input.workflow,
+        limit,
+        runWorkflowId: runId,
+        runNumber: input.runNumber,
+      });
       await condition(() => granted);
     }
     setRunStatus('running');
@@ -387,7 +435,11 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
 
   return await CancellationScope.nonCancellable(async () => {
     if (cancelled) markUnfinished(stages, 'cancelled', emit);
-    const status: Status = cancelled ? 'cancelled' : runError ? 'failed' : runStatusFromStages(stages.map((s) => s.status));
+    const status: Status = cancelled
+      ? 'cancelled'
+      : runError
+        ? 'failed'
+        : runStatusFromStages(stages.map((s) => s.status));
     // Every job's cleanup, in reverse order, whatever the outcome: compensation lives here.
     await cleanupJobs({ runId, jobs: cleanupOrder(definition) });
     if (gated) await releaseSlot(concurrencyGateWorkflowId(input.project, input.workflow), runId);
@@ -407,7 +459,12 @@ async function releaseSlot(gateId: string, runWorkflowId: string): Promise<void>
 
 /** A cancelled run leaves no job or stage looking alive. */
 function markUnfinished(stages: StageResult[], status: Status, emit: (event: EventDraft) => void) {
-  const alive = (s: Status) => s === 'running' || s === 'wait_for_approval' || s === 'wait_for_manual_error_handling' || s === 'pause' || s === 'prepare';
+  const alive = (s: Status) =>
+    s === 'running' ||
+    s === 'wait_for_approval' ||
+    s === 'wait_for_manual_error_handling' ||
+    s === 'pause' ||
+    s === 'prepare';
   for (const stage of stages) {
     for (const job of stage.jobs) {
       if (!alive(job.status)) continue;

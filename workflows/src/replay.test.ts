@@ -28,8 +28,12 @@ describe('replaying recorded histories', () => {
     expect(files.length).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(files)('%s replays without nondeterminism', async (file) => {
-    const history = JSON.parse(readFileSync(join(fixtures, file), 'utf8'));
-    await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
-  }, 60_000);
+  it.each(files)(
+    '%s replays without nondeterminism',
+    async (file) => {
+      const history = JSON.parse(readFileSync(join(fixtures, file), 'utf8'));
+      await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+    },
+    60_000,
+  );
 });

@@ -7,7 +7,13 @@ const definition: WorkflowDefinition = {
   name: 'w',
   project: 'p',
   stages: [
-    { name: 'a', jobs: [{ name: 'a1', type: 'freestyle', spec: { script: '' } }, { name: 'a2', type: 'approval', spec: {} }] },
+    {
+      name: 'a',
+      jobs: [
+        { name: 'a1', type: 'freestyle', spec: { script: '' } },
+        { name: 'a2', type: 'approval', spec: {} },
+      ],
+    },
     { name: 'b', jobs: [{ name: 'b1', type: 'freestyle', spec: { script: '' } }] },
   ],
 };
@@ -35,7 +41,14 @@ describe('cleanupOrder', () => {
 describe('initialStages', () => {
   it('starts every job fresh for a new run', () => {
     expect(initialStages(input())).toEqual([
-      { name: 'a', status: '', jobs: [{ name: 'a1', type: 'freestyle', status: '' }, { name: 'a2', type: 'approval', status: '' }] },
+      {
+        name: 'a',
+        status: '',
+        jobs: [
+          { name: 'a1', type: 'freestyle', status: '' },
+          { name: 'a2', type: 'approval', status: '' },
+        ],
+      },
       { name: 'b', status: '', jobs: [{ name: 'b1', type: 'freestyle', status: '' }] },
     ]);
   });
@@ -46,7 +59,14 @@ describe('initialStages', () => {
         retryNum: 0,
         context: {},
         stages: [
-          { name: 'a', status: 'passed', jobs: [{ name: 'a1', type: 'freestyle', status: 'passed', outputs: { X: '1' } }, { name: 'a2', type: 'approval', status: 'unstable' }] },
+          {
+            name: 'a',
+            status: 'passed',
+            jobs: [
+              { name: 'a1', type: 'freestyle', status: 'passed', outputs: { X: '1' } },
+              { name: 'a2', type: 'approval', status: 'unstable' },
+            ],
+          },
           { name: 'b', status: 'failed', jobs: [{ name: 'b1', type: 'freestyle', status: 'failed', error: 'boom' }] },
         ],
       }),
@@ -54,7 +74,10 @@ describe('initialStages', () => {
     expect(stages[0]).toEqual({
       name: 'a',
       status: 'passed',
-      jobs: [{ name: 'a1', type: 'freestyle', status: 'passed', outputs: { X: '1' } }, { name: 'a2', type: 'approval', status: 'unstable' }],
+      jobs: [
+        { name: 'a1', type: 'freestyle', status: 'passed', outputs: { X: '1' } },
+        { name: 'a2', type: 'approval', status: 'unstable' },
+      ],
     });
     expect(stages[1]).toEqual({ name: 'b', status: '', jobs: [{ name: 'b1', type: 'freestyle', status: '' }] });
   });
@@ -63,7 +86,15 @@ describe('initialStages', () => {
 describe('jobEnvironment', () => {
   it('gives params and built-ins, never credentials', () => {
     const env = jobEnvironment(input(), 'a1');
-    expect(env).toMatchObject({ greeting: 'hi', PROJECT: 'p', WORKFLOW: 'w', TASK_ID: '7', JOB_NAME: 'a1', TASK_CREATOR: 'ann', CI: 'true' });
+    expect(env).toMatchObject({
+      greeting: 'hi',
+      PROJECT: 'p',
+      WORKFLOW: 'w',
+      TASK_ID: '7',
+      JOB_NAME: 'a1',
+      TASK_CREATOR: 'ann',
+      CI: 'true',
+    });
     expect(env).not.toHaveProperty('token');
   });
 });

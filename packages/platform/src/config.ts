@@ -23,7 +23,9 @@ export const int = (key: string, description: string, dflt?: number): Setting<nu
   },
 });
 
-type Values<S extends Record<string, Setting<unknown>>> = { readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never };
+type Values<S extends Record<string, Setting<unknown>>> = {
+  readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never;
+};
 
 /** Reads every setting at once and fails listing every missing or malformed key. */
 export function loadConfig<S extends Record<string, Setting<unknown>>>(
@@ -55,8 +57,16 @@ export const commonSettings = {
   temporalAddress: str('TEMPORAL_ADDRESS', 'Temporal frontend host:port', '127.0.0.1:7233'),
   temporalNamespace: str('TEMPORAL_NAMESPACE', 'Temporal namespace', 'default'),
   natsUrl: str('NATS_URL', 'NATS server URL', 'nats://127.0.0.1:4222'),
-  taskQueue: str('STAGECOACH_TASK_QUEUE', 'Temporal task queue of run workflows and their activities', 'stagecoach-orchestration'),
-  streamPrefix: str('STAGECOACH_STREAM_PREFIX', 'prefix isolating JetStream streams and subjects (empty: the standard names)', ''),
+  taskQueue: str(
+    'STAGECOACH_TASK_QUEUE',
+    'Temporal task queue of run workflows and their activities',
+    'stagecoach-orchestration',
+  ),
+  streamPrefix: str(
+    'STAGECOACH_STREAM_PREFIX',
+    'prefix isolating JetStream streams and subjects (empty: the standard names)',
+    '',
+  ),
   secretKey: str(
     'STAGECOACH_SECRET_KEY',
     'key that encrypts secrets at rest (any string; hashed to 256 bits)',

@@ -51,10 +51,15 @@ export async function retryRun(deps: RunServiceDeps, runId: string): Promise<{ r
   if (description.status.name === 'RUNNING') throw new ConflictError(`run "${runId}" is still running`);
   const previous = (await handle.result()) as RunResult;
   if (!RETRYABLE.has(previous.status)) {
-    throw new ConflictError(`run "${runId}" is ${previous.status}; only failed, timeout, cancelled or reject runs can be retried`);
+    throw new ConflictError(
+      `run "${runId}" is ${previous.status}; only failed, timeout, cancelled or reject runs can be retried`,
+    );
   }
   const input = await startInput(handle);
-  const next: RunInput = { ...input, resume: { stages: previous.stages, context: previous.context, retryNum: previous.retryNum } };
+  const next: RunInput = {
+    ...input,
+    resume: { stages: previous.stages, context: previous.context, retryNum: previous.retryNum },
+  };
   await deps.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {
     workflowId: runId,
     taskQueue: deps.taskQueue ?? TASK_QUEUE,

@@ -16,7 +16,11 @@ export function expandStageApprovals(definition: WorkflowDefinition): WorkflowDe
     const job: Job = {
       name,
       type: 'approval',
-      spec: { timeout: approval.timeout ?? approval.native_approval.timeout, description: approval.description, native_approval: approval.native_approval },
+      spec: {
+        timeout: approval.timeout ?? approval.native_approval.timeout,
+        description: approval.description,
+        native_approval: approval.native_approval,
+      },
     };
     const { approval: _legacy, ...rest } = stage;
     return { ...rest, jobs: [job, ...stage.jobs] };
@@ -35,7 +39,10 @@ export interface JobSelection {
 export function selectJobs(definition: WorkflowDefinition, selection: JobSelection): WorkflowDefinition {
   const names = new Set(definition.stages.flatMap((s) => s.jobs.map((j) => j.name)));
   const issues: SpecIssue[] = [];
-  for (const [key, list] of [['skip_jobs', selection.skip_jobs], ['run_jobs', selection.run_jobs]] as const) {
+  for (const [key, list] of [
+    ['skip_jobs', selection.skip_jobs],
+    ['run_jobs', selection.run_jobs],
+  ] as const) {
     (list ?? []).forEach((name, i) => {
       if (!names.has(name)) issues.push({ path: `${key}[${i}]`, message: `no job named "${name}"` });
     });
@@ -47,7 +54,10 @@ export function selectJobs(definition: WorkflowDefinition, selection: JobSelecti
     jobs: stage.jobs.map((job, ji): Job => {
       const policy = job.run_policy ?? '';
       if (policy === 'force_run' && skip.has(job.name)) {
-        issues.push({ path: `stages[${si}].jobs[${ji}]`, message: `job "${job.name}" has run_policy force_run and cannot be skipped` });
+        issues.push({
+          path: `stages[${si}].jobs[${ji}]`,
+          message: `job "${job.name}" has run_policy force_run and cannot be skipped`,
+        });
       }
       const skipped = policy === 'skip' || skip.has(job.name) || (policy === 'default_not_run' && !run.has(job.name));
       return { ...job, skipped };

@@ -11,7 +11,16 @@ import {
   type RunInput,
   type StageResult,
 } from '@stagecoach/contracts';
-import { allocateRunNumber, deleteRun, getProject, getWorkflow, insertRun, storeRunSecrets, withTransaction, type Db } from '@stagecoach/db';
+import {
+  allocateRunNumber,
+  deleteRun,
+  getProject,
+  getWorkflow,
+  insertRun,
+  storeRunSecrets,
+  withTransaction,
+  type Db,
+} from '@stagecoach/db';
 import { ConflictError, NotFoundError, ValidationError, type SecretBox } from '@stagecoach/platform';
 import { builtinValues, renderJob, resolveRunParams, type WorkflowDefinition } from '@stagecoach/spec';
 import { expandStageApprovals, selectJobs, type JobSelection } from './prepare-definition.js';
@@ -45,7 +54,10 @@ export interface StartedRun {
  * again so nothing is left half-made.
  */
 export async function startRun(deps: RunServiceDeps, req: StartRunRequest): Promise<StartedRun> {
-  const [project, workflow] = await Promise.all([getProject(deps.db, req.project), getWorkflow(deps.db, req.project, req.workflow)]);
+  const [project, workflow] = await Promise.all([
+    getProject(deps.db, req.project),
+    getWorkflow(deps.db, req.project, req.workflow),
+  ]);
   if (!project) throw new NotFoundError(`project "${req.project}" not found`);
   if (!workflow) throw new NotFoundError(`workflow "${req.project}/${req.workflow}" not found`);
   const definition = workflow.definition;

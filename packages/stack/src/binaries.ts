@@ -5,7 +5,8 @@ import { delimiter, join } from 'node:path';
 
 /** Built binaries live outside the clone so every checkout on the machine reuses them. */
 export function cacheDir(): string {
-  const base = process.env.STAGECOACH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'stagecoach');
+  const base =
+    process.env.STAGECOACH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'stagecoach');
   mkdirSync(base, { recursive: true });
   return base;
 }
@@ -22,7 +23,10 @@ export function which(command: string, extraDirs: string[] = []): string | undef
 
 function goBinary(): string {
   const go = which('go', ['/usr/local/go/bin']);
-  if (!go) throw new Error('Go is needed to build a missing server binary, and no `go` was found on PATH or in /usr/local/go/bin');
+  if (!go)
+    throw new Error(
+      'Go is needed to build a missing server binary, and no `go` was found on PATH or in /usr/local/go/bin',
+    );
   return go;
 }
 
@@ -30,7 +34,12 @@ function goBinary(): string {
  * `go install` a module at the first version that builds into a cache folder keyed by version, and
  * return the binary path. Later calls find the cached binary and return at once.
  */
-export function goInstalled(binary: string, module: string, versions: readonly string[], log: (line: string) => void = console.error): string {
+export function goInstalled(
+  binary: string,
+  module: string,
+  versions: readonly string[],
+  log: (line: string) => void = console.error,
+): string {
   for (const version of versions) {
     const target = join(cacheDir(), 'go-bin', `${binary}-${version}`, binary);
     if (existsSync(target)) return target;
@@ -57,7 +66,11 @@ export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 export const TEMPORAL_CLI_VERSIONS = ['v1.5.1', 'v1.4.1', 'v1.3.0'] as const;
 
 export function temporalBinary(): string {
-  return process.env.STAGECOACH_TEMPORAL_BIN ?? which('temporal') ?? goInstalled('temporal', TEMPORAL_CLI_MODULE, TEMPORAL_CLI_VERSIONS);
+  return (
+    process.env.STAGECOACH_TEMPORAL_BIN ??
+    which('temporal') ??
+    goInstalled('temporal', TEMPORAL_CLI_MODULE, TEMPORAL_CLI_VERSIONS)
+  );
 }
 
 export const NATS_SERVER_MODULE = 'github.com/nats-io/nats-server/v2';
@@ -69,7 +82,10 @@ export function natsServerBinary(): string {
   if (found) return found;
   if (process.getuid?.() === 0 && which('apt-get')) {
     try {
-      execFileSync('apt-get', ['install', '-y', '-q', 'nats-server'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+      execFileSync('apt-get', ['install', '-y', '-q', 'nats-server'], {
+        stdio: 'inherit',
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
       const installed = which('nats-server', ['/usr/sbin', '/usr/bin']);
       if (installed) return installed;
     } catch {

@@ -30,11 +30,16 @@ export function adminUrl(url: string): string {
 export async function ensurePostgres(url: string, log: (line: string) => void = console.error): Promise<void> {
   if (await canConnect(adminUrl(url))) return;
   const host = new URL(url).hostname;
-  if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`PostgreSQL at ${host} does not answer (DATABASE_URL)`);
+  if (host !== '127.0.0.1' && host !== 'localhost')
+    throw new Error(`PostgreSQL at ${host} does not answer (DATABASE_URL)`);
   if (!which('pg_ctlcluster', ['/usr/bin'])) {
-    if (process.getuid?.() !== 0 || !which('apt-get')) throw new Error('PostgreSQL is not running and cannot be installed here (needs root and apt)');
+    if (process.getuid?.() !== 0 || !which('apt-get'))
+      throw new Error('PostgreSQL is not running and cannot be installed here (needs root and apt)');
     log('installing PostgreSQL from Debian packages ...');
-    execFileSync('apt-get', ['install', '-y', '-q', 'postgresql'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('apt-get', ['install', '-y', '-q', 'postgresql'], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   }
   const version = readdirSync('/etc/postgresql').sort().at(-1);
   if (!version) throw new Error('no PostgreSQL cluster found under /etc/postgresql');
@@ -43,6 +48,8 @@ export async function ensurePostgres(url: string, log: (line: string) => void = 
   // A fresh Debian cluster only trusts the postgres OS user over the socket: allow local TCP logins for development.
   if (!(await canConnect(adminUrl(url)))) {
     execFileSync('su', ['postgres', '-c', `psql -c "ALTER USER postgres PASSWORD 'postgres'"`], { stdio: 'inherit' });
-    throw new Error('PostgreSQL started but refuses the connection; set DATABASE_URL with credentials (postgres:postgres now works)');
+    throw new Error(
+      'PostgreSQL started but refuses the connection; set DATABASE_URL with credentials (postgres:postgres now works)',
+    );
   }
 }

@@ -9,7 +9,9 @@ export async function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -25,10 +27,16 @@ export async function isPortOpen(port: number, host = '127.0.0.1'): Promise<bool
   });
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: ChildProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
+    if (child && child.exitCode !== null)
+      throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -42,7 +50,12 @@ export interface Managed {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startManaged(name: string, command: string, args: string[], options: SpawnOptions & { logFile?: string } = {}): Managed {
+export function startManaged(
+  name: string,
+  command: string,
+  args: string[],
+  options: SpawnOptions & { logFile?: string } = {},
+): Managed {
   const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...options });
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
@@ -52,7 +65,8 @@ export function startManaged(name: string, command: string, args: string[], opti
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   child.on('exit', (code, signal) => {
-    if (code && code !== 0 && !stopping) process.stderr.write(`[${name}] exited with ${code ?? signal}\n${tail.join('')}\n`);
+    if (code && code !== 0 && !stopping)
+      process.stderr.write(`[${name}] exited with ${code ?? signal}\n${tail.join('')}\n`);
   });
   let stopping = false;
   return {

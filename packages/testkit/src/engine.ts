@@ -8,7 +8,13 @@ import { connect, type NatsConnection } from 'nats';
 import type { FastifyInstance } from 'fastify';
 import { createDb, type DbHandle } from '@stagecoach/db';
 import { createTestDatabase, type TestDatabase } from '@stagecoach/db/testing';
-import { ensureStreams, prefixedStreamNames, startProjector, type Projector, type StreamNames } from '@stagecoach/events';
+import {
+  ensureStreams,
+  prefixedStreamNames,
+  startProjector,
+  type Projector,
+  type StreamNames,
+} from '@stagecoach/events';
 import { createLogger, SecretBox } from '@stagecoach/platform';
 import { buildApp } from '@stagecoach/gateway';
 import { createWorker } from '@stagecoach/worker';
@@ -75,8 +81,33 @@ export class Engine {
     const logger = createLogger({ name: 'test', level: process.env.LOG_LEVEL ?? 'silent' });
     const box = new SecretBox(SECRET_KEY);
     const projector = await startProjector({ js, db: dbHandle.db, durableName: 'projector', logger, names });
-    const app = await buildApp({ db: dbHandle.db, temporal, js, box, logger, adminToken: ADMIN_TOKEN, publicUrl: 'http://stagecoach.test', taskQueue, names });
-    const engine = new Engine(id, database, dbHandle, nc, names, temporal, taskQueue, workspaceRoot, app, clientConnection, projector, undefined, undefined, undefined);
+    const app = await buildApp({
+      db: dbHandle.db,
+      temporal,
+      js,
+      box,
+      logger,
+      adminToken: ADMIN_TOKEN,
+      publicUrl: 'http://stagecoach.test',
+      taskQueue,
+      names,
+    });
+    const engine = new Engine(
+      id,
+      database,
+      dbHandle,
+      nc,
+      names,
+      temporal,
+      taskQueue,
+      workspaceRoot,
+      app,
+      clientConnection,
+      projector,
+      undefined,
+      undefined,
+      undefined,
+    );
     if (options.inProcessWorker !== false) await engine.startWorker();
     return engine;
   }
@@ -121,7 +152,12 @@ export class Engine {
     };
   }
 
-  async api<T = any>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, options: { user?: string; contentType?: string; token?: string | null } = {}): Promise<ApiResponse<T>> {
+  async api<T = any>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    url: string,
+    body?: unknown,
+    options: { user?: string; contentType?: string; token?: string | null } = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = {};
     if (options.token !== null) headers.authorization = `Bearer ${options.token ?? ADMIN_TOKEN}`;
     if (options.user !== undefined || method !== 'GET') headers['x-user'] = options.user ?? 'alice';
@@ -144,11 +180,20 @@ export class Engine {
   async defineWorkflow(definition: { name: string; project: string } & Record<string, unknown>): Promise<void> {
     const project = await this.api('POST', '/api/v1/projects', { name: definition.project });
     if (project.status !== 201 && project.status !== 409) throw new Error(`project: ${project.status} ${project.text}`);
-    const saved = await this.api('PUT', `/api/v1/projects/${definition.project}/workflows/${definition.name}`, definition);
+    const saved = await this.api(
+      'PUT',
+      `/api/v1/projects/${definition.project}/workflows/${definition.name}`,
+      definition,
+    );
     if (saved.status >= 300) throw new Error(`workflow: ${saved.status} ${saved.text}`);
   }
 
-  async startRun(project: string, workflow: string, body: Record<string, unknown> = {}, user = 'alice'): Promise<number> {
+  async startRun(
+    project: string,
+    workflow: string,
+    body: Record<string, unknown> = {},
+    user = 'alice',
+  ): Promise<number> {
     const res = await this.api('POST', `/api/v1/projects/${project}/workflows/${workflow}/runs`, body, { user });
     if (res.status !== 201) throw new Error(`start run: ${res.status} ${res.text}`);
     return res.body.run_number as number;
@@ -161,7 +206,13 @@ export class Engine {
   }
 
   /** Polls the projected run (PostgreSQL, through the gateway) until `done` holds. */
-  async waitForRun(project: string, workflow: string, runNumber: number, done: (run: any) => boolean, timeoutMs = 60_000): Promise<any> {
+  async waitForRun(
+    project: string,
+    workflow: string,
+    runNumber: number,
+    done: (run: any) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     let run: any;
     while (Date.now() < deadline) {
@@ -169,10 +220,18 @@ export class Engine {
       if (done(run)) return run;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`run ${project}/${workflow}/${runNumber} did not reach the expected state; last: ${JSON.stringify(run)}`);
+    throw new Error(
+      `run ${project}/${workflow}/${runNumber} did not reach the expected state; last: ${JSON.stringify(run)}`,
+    );
   }
 
-  waitForStatus(project: string, workflow: string, runNumber: number, status: string | string[], timeoutMs?: number): Promise<any> {
+  waitForStatus(
+    project: string,
+    workflow: string,
+    runNumber: number,
+    status: string | string[],
+    timeoutMs?: number,
+  ): Promise<any> {
     const wanted = Array.isArray(status) ? status : [status];
     return this.waitForRun(project, workflow, runNumber, (run) => wanted.includes(run.status), timeoutMs);
   }

@@ -12,7 +12,10 @@ export default async function setup(): Promise<() => Promise<void>> {
   const stack = await startTestStack({ temporal: true });
   Object.assign(process.env, stack.env);
   const dir = mkdtempSync(join(tmpdir(), 'sc-bundle-'));
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('@stagecoach/workflows'), logger: new DefaultLogger('WARN') });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve('@stagecoach/workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   const codePath = join(dir, 'workflows.js');
   writeFileSync(codePath, code);
   process.env.STAGECOACH_TEST_WORKFLOW_BUNDLE = codePath;

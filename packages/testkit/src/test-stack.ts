@@ -34,7 +34,11 @@ export async function startTestStack(options: { temporal: boolean }): Promise<Te
     temporalAddress = temporal.address;
   }
   return {
-    env: { DATABASE_URL: databaseUrl, NATS_URL: natsUrl, ...(temporalAddress ? { TEMPORAL_ADDRESS: temporalAddress } : {}) },
+    env: {
+      DATABASE_URL: databaseUrl,
+      NATS_URL: natsUrl,
+      ...(temporalAddress ? { TEMPORAL_ADDRESS: temporalAddress } : {}),
+    },
     async stop() {
       await Promise.all(started.map((s) => s.process.stop()));
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

@@ -22,8 +22,10 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Workflow definitions may come as YAML; the route parses them so YAML errors carry line numbers.
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) =>
-    done(null, body),
+  app.addContentTypeParser(
+    ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'],
+    { parseAs: 'string' },
+    (_req, body, done) => done(null, body),
   );
 
   registerErrorHandler(app);
@@ -31,7 +33,11 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Stagecoach API', version: '1', description: 'Durable CI/CD workflows (Zadig custom workflow v4) on Temporal.' },
+      info: {
+        title: 'Stagecoach API',
+        version: '1',
+        description: 'Durable CI/CD workflows (Zadig custom workflow v4) on Temporal.',
+      },
       components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
       security: [{ adminToken: [] }],
     },

@@ -14,6 +14,11 @@ export const Key = Type.String({ pattern: '^[a-zA-Z0-9-]+$', minLength: 1, maxLe
 export const ProjectParams = Type.Object({ project: Key });
 export const WorkflowParams = Type.Object({ project: Key, name: Key });
 export const RunParams = Type.Object({ project: Key, name: Key, number: Type.Integer({ minimum: 1 }) });
-export const JobLogParams = Type.Object({ project: Key, name: Key, number: Type.Integer({ minimum: 1 }), job: Type.String({ minLength: 1 }) });
+export const JobLogParams = Type.Object({
+  project: Key,
+  name: Key,
+  number: Type.Integer({ minimum: 1 }),
+  job: Type.String({ minLength: 1 }),
+});
 
 export const errorResponses = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };

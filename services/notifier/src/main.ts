@@ -9,5 +9,6 @@ const logger = createLogger({ name: 'notifier' });
 const nc = await connect({ servers: config.natsUrl, name: 'stagecoach-notifier', maxReconnectAttempts: -1 });
 await ensureStreams(await nc.jetstreamManager());
 logger.info('notifier connected');
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void nc.drain().then(() => process.exit(0)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void nc.drain().then(() => process.exit(0)));
 await nc.closed();

@@ -10,5 +10,6 @@ const config = loadConfig({
 const logger = createLogger({ name: 'trigger' });
 const app = Fastify({ loggerInstance: logger });
 app.get('/healthz', async () => ({ ok: true }));
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void app.close().then(() => process.exit(0)));
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void app.close().then(() => process.exit(0)));
 await app.listen({ host: config.host, port: config.port });

@@ -10,7 +10,11 @@ import { createWorker } from './worker.js';
 
 const config = loadConfig({
   ...commonSettings,
-  workspaceRoot: str('STAGECOACH_WORKSPACE_ROOT', 'folder for per-job workspaces', join(tmpdir(), 'stagecoach-workspaces')),
+  workspaceRoot: str(
+    'STAGECOACH_WORKSPACE_ROOT',
+    'folder for per-job workspaces',
+    join(tmpdir(), 'stagecoach-workspaces'),
+  ),
 });
 const logger = createLogger({ name: 'worker' });
 Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn(entry.meta ?? {}, entry.message)) });

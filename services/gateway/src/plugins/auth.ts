@@ -23,10 +23,13 @@ export function registerAdminTokenAuth(app: FastifyInstance, adminToken: string)
     const header = request.headers.authorization ?? '';
     const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
     // Compare digests so the comparison takes the same time whatever the token's length.
-    if (!token || !timingSafeEqual(digest(token), expected)) throw new UnauthorizedError('a valid admin token is required (Authorization: Bearer)');
+    if (!token || !timingSafeEqual(digest(token), expected))
+      throw new UnauthorizedError('a valid admin token is required (Authorization: Bearer)');
     const user = request.headers['x-user'];
     if (typeof user !== 'string' || user.trim() === '') {
-      throw new ValidationError('the X-User header names the caller and is required', [{ path: 'headers.x-user', message: 'required' }]);
+      throw new ValidationError('the X-User header names the caller and is required', [
+        { path: 'headers.x-user', message: 'required' },
+      ]);
     }
     request.caller = user.trim();
   });

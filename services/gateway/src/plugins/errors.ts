@@ -14,7 +14,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (err instanceof AppError) {
       return reply.status(err.httpStatus).send({ error: err.code, message: err.message });
     }
-    if (err instanceof WorkflowNotFoundError) return reply.status(404).send({ error: 'not_found', message: 'run not found' });
+    if (err instanceof WorkflowNotFoundError)
+      return reply.status(404).send({ error: 'not_found', message: 'run not found' });
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       return reply.status(409).send({ error: 'conflict', message: 'the run is already executing' });
     }
@@ -27,7 +28,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
       return reply.status(400).send({ error: 'validation_failed', message: err.message, issues });
     }
     if (fastifyError.statusCode && fastifyError.statusCode < 500) {
-      return reply.status(fastifyError.statusCode).send({ error: fastifyError.code ?? 'bad_request', message: err.message });
+      return reply
+        .status(fastifyError.statusCode)
+        .send({ error: fastifyError.code ?? 'bad_request', message: err.message });
     }
     request.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: 'internal', message: 'internal server error' });

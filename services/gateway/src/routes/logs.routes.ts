@@ -8,7 +8,10 @@ import { errorResponses, JobLogParams } from '../schemas.js';
 
 /** One SSE event carrying a chunk of log text; every line gets its own `data:` field, as the format requires. */
 function sseData(text: string): string {
-  return `${text.split('\n').map((line) => `data: ${line}`).join('\n')}\n\n`;
+  return `${text
+    .split('\n')
+    .map((line) => `data: ${line}`)
+    .join('\n')}\n\n`;
 }
 
 export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
@@ -17,9 +20,14 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     {
       schema: {
         tags: ['runs'],
-        description: 'A job\'s output: plain text of what is stored, or with `follow=1` a live Server-Sent Events stream that ends with an `end` event when the job finishes.',
+        description:
+          "A job's output: plain text of what is stored, or with `follow=1` a live Server-Sent Events stream that ends with an `end` event when the job finishes.",
         params: JobLogParams,
-        querystring: Type.Object({ follow: Type.Optional(Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')])) }),
+        querystring: Type.Object({
+          follow: Type.Optional(
+            Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')]),
+          ),
+        }),
         response: { 200: Type.String(), ...errorResponses },
       },
     },
@@ -27,7 +35,8 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       const { project, name, number, job } = request.params;
       const run = await getRun(deps.db, runWorkflowId(project, name, number));
       if (!run) throw new NotFoundError(`run ${number} of "${project}/${name}" not found`);
-      if (!run.stages.some((s) => s.jobs.some((j) => j.name === job))) throw new NotFoundError(`run ${number} has no job "${job}"`);
+      if (!run.stages.some((s) => s.jobs.some((j) => j.name === job)))
+        throw new NotFoundError(`run ${number} has no job "${job}"`);
       const names = deps.names ?? DEFAULT_STREAM_NAMES;
       const subject = jobLogSubject(names, project, name, number, job);
       const follow = request.query.follow === '1' || request.query.follow === 'true';
@@ -49,7 +58,12 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       });
       reply.raw.write(': following\n\n');
       try {
-        for await (const chunk of readJobLog(deps.js, subject, { follow: true, signal: abort.signal, minRetry: run.retryNum, names })) {
+        for await (const chunk of readJobLog(deps.js, subject, {
+          follow: true,
+          signal: abort.signal,
+          minRetry: run.retryNum,
+          names,
+        })) {
           reply.raw.write(sseData(chunk));
         }
         reply.raw.write('event: end\ndata: \n\n');

@@ -11,18 +11,36 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     {
       schema: {
         tags: ['projects'],
-        body: Type.Object({ name: Key, display_name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+        body: Type.Object(
+          { name: Key, display_name: Type.Optional(Type.String({ maxLength: 200 })) },
+          { additionalProperties: false },
+        ),
         response: { 201: Project, ...errorResponses },
       },
     },
     async (request, reply) => {
-      const row = await createProject(deps.db, { name: request.body.name, displayName: request.body.display_name || request.body.name });
-      return reply.status(201).send({ name: row.name, display_name: row.displayName, created_at: row.createdAt.toISOString() });
+      const row = await createProject(deps.db, {
+        name: request.body.name,
+        displayName: request.body.display_name || request.body.name,
+      });
+      return reply
+        .status(201)
+        .send({ name: row.name, display_name: row.displayName, created_at: row.createdAt.toISOString() });
     },
   );
 
-  app.get('/projects', { schema: { tags: ['projects'], response: { 200: Type.Object({ projects: Type.Array(Project) }) } } }, async () => {
-    const rows = await listProjects(deps.db);
-    return { projects: rows.map((r) => ({ name: r.name, display_name: r.displayName, created_at: r.createdAt.toISOString() })) };
-  });
+  app.get(
+    '/projects',
+    { schema: { tags: ['projects'], response: { 200: Type.Object({ projects: Type.Array(Project) }) } } },
+    async () => {
+      const rows = await listProjects(deps.db);
+      return {
+        projects: rows.map((r) => ({
+          name: r.name,
+          display_name: r.displayName,
+          created_at: r.createdAt.toISOString(),
+        })),
+      };
+    },
+  );
 };

@@ -2,7 +2,15 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { runWorkflowId } from '@stagecoach/contracts';
 import { getRun, getWorkflow, listJobRuns, listRuns, type JobRunRow, type RunRow } from '@stagecoach/db';
 import { NotFoundError } from '@stagecoach/platform';
-import { approveJob, cancelRun, decideJob, resumeStage, retryRun, startRun, type RunServiceDeps } from '@stagecoach/runs';
+import {
+  approveJob,
+  cancelRun,
+  decideJob,
+  resumeStage,
+  retryRun,
+  startRun,
+  type RunServiceDeps,
+} from '@stagecoach/runs';
 import type { Status } from '@stagecoach/spec';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, RunParams, WorkflowParams } from '../schemas.js';
@@ -57,7 +65,13 @@ function runDetail(row: RunRow, jobRows: JobRunRow[]) {
 const RunCreated = Type.Object({ run_number: Type.Integer(), run_id: Type.String() });
 
 export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
-  const runs: RunServiceDeps = { db: deps.db, temporal: deps.temporal, box: deps.box, taskQueue: deps.taskQueue, publicUrl: deps.publicUrl };
+  const runs: RunServiceDeps = {
+    db: deps.db,
+    temporal: deps.temporal,
+    box: deps.box,
+    taskQueue: deps.taskQueue,
+    publicUrl: deps.publicUrl,
+  };
   const idOf = (p: { project: string; name: string; number: number }) => runWorkflowId(p.project, p.name, p.number);
   const existing = async (p: { project: string; name: string; number: number }) => {
     const row = await getRun(deps.db, idOf(p));
@@ -70,7 +84,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     {
       schema: {
         tags: ['runs'],
-        description: 'Start a run. `params` are the workflow params by name; `skip_jobs` / `run_jobs` select jobs as the run dialog does.',
+        description:
+          'Start a run. `params` are the workflow params by name; `skip_jobs` / `run_jobs` select jobs as the run dialog does.',
         params: WorkflowParams,
         body: Type.Object(
           {
@@ -85,7 +100,12 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       },
     },
     async (request, reply) => {
-      const started = await startRun(runs, { project: request.params.project, workflow: request.params.name, creator: request.caller!, ...request.body });
+      const started = await startRun(runs, {
+        project: request.params.project,
+        workflow: request.params.name,
+        creator: request.caller!,
+        ...request.body,
+      });
       return reply.status(201).send({ run_number: started.runNumber, run_id: started.runId });
     },
   );
@@ -107,7 +127,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     },
     async (request) => {
       const { project, name } = request.params;
-      if (!(await getWorkflow(deps.db, project, name))) throw new NotFoundError(`workflow "${project}/${name}" not found`);
+      if (!(await getWorkflow(deps.db, project, name)))
+        throw new NotFoundError(`workflow "${project}/${name}" not found`);
       const { page, page_size, status, creator } = request.query;
       const result = await listRuns(deps.db, {
         project,
@@ -132,7 +153,13 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
 
   app.post(
     '/projects/:project/workflows/:name/runs/:number/cancel',
-    { schema: { tags: ['runs'], params: RunParams, response: { 202: Type.Object({ status: Type.String() }), ...errorResponses } } },
+    {
+      schema: {
+        tags: ['runs'],
+        params: RunParams,
+        response: { 202: Type.Object({ status: Type.String() }), ...errorResponses },
+      },
+    },
     async (request, reply) => {
       await existing(request.params);
       await cancelRun(runs, idOf(request.params));
@@ -142,7 +169,13 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
 
   app.post(
     '/projects/:project/workflows/:name/runs/:number/retry',
-    { schema: { tags: ['runs'], params: RunParams, response: { 202: Type.Object({ retry_num: Type.Integer() }), ...errorResponses } } },
+    {
+      schema: {
+        tags: ['runs'],
+        params: RunParams,
+        response: { 202: Type.Object({ retry_num: Type.Integer() }), ...errorResponses },
+      },
+    },
     async (request, reply) => {
       await existing(request.params);
       const { retryNum } = await retryRun(runs, idOf(request.params));
@@ -155,10 +188,14 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     {
       schema: {
         tags: ['runs'],
-        description: 'Vote on an approval job. Only the job\'s approvers may vote, once each; any reject wins at once.',
+        description: "Vote on an approval job. Only the job's approvers may vote, once each; any reject wins at once.",
         params: RunParams,
         body: Type.Object(
-          { job: Type.String({ minLength: 1 }), approve: Type.Boolean(), comment: Type.Optional(Type.String({ maxLength: 2000 })) },
+          {
+            job: Type.String({ minLength: 1 }),
+            approve: Type.Boolean(),
+            comment: Type.Optional(Type.String({ maxLength: 2000 })),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ ok: Type.Boolean() }), ...errorResponses },
@@ -176,10 +213,14 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     {
       schema: {
         tags: ['runs'],
-        description: 'Execute a manual-exec stage the run is paused at, optionally with edited job inputs (job name -> spec fields).',
+        description:
+          'Execute a manual-exec stage the run is paused at, optionally with edited job inputs (job name -> spec fields).',
         params: RunParams,
         body: Type.Object(
-          { stage: Type.String({ minLength: 1 }), inputs: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))) },
+          {
+            stage: Type.String({ minLength: 1 }),
+            inputs: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()))),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ ok: Type.Boolean() }), ...errorResponses },
@@ -187,7 +228,11 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     },
     async (request) => {
       await existing(request.params);
-      await resumeStage(runs, idOf(request.params), { stage: request.body.stage, inputs: request.body.inputs, user: request.caller! });
+      await resumeStage(runs, idOf(request.params), {
+        stage: request.body.stage,
+        inputs: request.body.inputs,
+        user: request.caller!,
+      });
       return { ok: true };
     },
   );
@@ -197,10 +242,14 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     {
       schema: {
         tags: ['runs'],
-        description: 'Decide on a failed job whose error policy is manual_check: ignore (job becomes unstable, run continues) or reject.',
+        description:
+          'Decide on a failed job whose error policy is manual_check: ignore (job becomes unstable, run continues) or reject.',
         params: RunParams,
         body: Type.Object(
-          { job: Type.String({ minLength: 1 }), decision: Type.Union([Type.Literal('ignore'), Type.Literal('reject')]) },
+          {
+            job: Type.String({ minLength: 1 }),
+            decision: Type.Union([Type.Literal('ignore'), Type.Literal('reject')]),
+          },
           { additionalProperties: false },
         ),
         response: { 200: Type.Object({ ok: Type.Boolean() }), ...errorResponses },

@@ -1,5 +1,13 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { deleteWorkflow, getProject, getWorkflow, listWorkflows, listWorkflowVersions, upsertWorkflow, type WorkflowRow } from '@stagecoach/db';
+import {
+  deleteWorkflow,
+  getProject,
+  getWorkflow,
+  listWorkflows,
+  listWorkflowVersions,
+  upsertWorkflow,
+  type WorkflowRow,
+} from '@stagecoach/db';
 import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import { validateDefinition, workflowJsonSchema, type SpecIssue, type WorkflowDefinition } from '@stagecoach/spec';
 import { loadDefinition } from '@stagecoach/spec/load';
@@ -41,7 +49,8 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     {
       schema: {
         tags: ['workflows'],
-        description: 'Create or update a workflow from a Zadig custom-workflow (v4) definition, YAML or JSON. Every save keeps a version.',
+        description:
+          'Create or update a workflow from a Zadig custom-workflow (v4) definition, YAML or JSON. Every save keeps a version.',
         params: WorkflowParams,
         response: { 200: WorkflowBody, 201: WorkflowBody, ...errorResponses },
       },
@@ -50,8 +59,10 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       const { project, name } = request.params;
       const definition = parseDefinition(request.body);
       const issues: SpecIssue[] = [];
-      if (definition.name !== name) issues.push({ path: 'name', message: `must equal the workflow key in the URL ("${name}")` });
-      if (definition.project !== project) issues.push({ path: 'project', message: `must equal the project in the URL ("${project}")` });
+      if (definition.name !== name)
+        issues.push({ path: 'name', message: `must equal the workflow key in the URL ("${name}")` });
+      if (definition.project !== project)
+        issues.push({ path: 'project', message: `must equal the project in the URL ("${project}")` });
       if (issues.length > 0) throw new ValidationError('invalid workflow definition', issues);
       if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
       const existed = Boolean(await getWorkflow(deps.db, project, name));
@@ -77,23 +88,47 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
         tags: ['workflows'],
         params: WorkflowParams,
         response: {
-          200: Type.Object({ versions: Type.Array(Type.Object({ version: Type.Integer(), created_by: Type.String(), created_at: Type.String(), definition: Type.Unknown() })) }),
+          200: Type.Object({
+            versions: Type.Array(
+              Type.Object({
+                version: Type.Integer(),
+                created_by: Type.String(),
+                created_at: Type.String(),
+                definition: Type.Unknown(),
+              }),
+            ),
+          }),
           ...errorResponses,
         },
       },
     },
     async (request) => {
       const rows = await listWorkflowVersions(deps.db, request.params.project, request.params.name);
-      if (rows.length === 0) throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
-      return { versions: rows.map((v) => ({ version: v.version, created_by: v.createdBy, created_at: v.createdAt.toISOString(), definition: v.definition })) };
+      if (rows.length === 0)
+        throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
+      return {
+        versions: rows.map((v) => ({
+          version: v.version,
+          created_by: v.createdBy,
+          created_at: v.createdAt.toISOString(),
+          definition: v.definition,
+        })),
+      };
     },
   );
 
   app.get(
     '/projects/:project/workflows',
-    { schema: { tags: ['workflows'], params: ProjectParams, response: { 200: Type.Object({ workflows: Type.Array(WorkflowBody) }), ...errorResponses } } },
+    {
+      schema: {
+        tags: ['workflows'],
+        params: ProjectParams,
+        response: { 200: Type.Object({ workflows: Type.Array(WorkflowBody) }), ...errorResponses },
+      },
+    },
     async (request) => {
-      if (!(await getProject(deps.db, request.params.project))) throw new NotFoundError(`project "${request.params.project}" not found`);
+      if (!(await getProject(deps.db, request.params.project)))
+        throw new NotFoundError(`project "${request.params.project}" not found`);
       return { workflows: (await listWorkflows(deps.db, request.params.project)).map(toBody) };
     },
   );
@@ -111,7 +146,13 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
 
   app.get(
     '/schemas/workflow',
-    { schema: { tags: ['workflows'], description: 'JSON Schema of a workflow definition, for editors.', response: { 200: Type.Unknown() } } },
+    {
+      schema: {
+        tags: ['workflows'],
+        description: 'JSON Schema of a workflow definition, for editors.',
+        response: { 200: Type.Unknown() },
+      },
+    },
     async () => workflowJsonSchema,
   );
 
