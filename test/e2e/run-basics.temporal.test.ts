@@ -65,6 +65,7 @@ describe('a freestyle run end to end', () => {
                   'echo "greeting=$greeting run={{.workflow.task.id}} creator={{.workflow.task.creator}}"',
                   'echo "version=$(cat app/VERSION) mode=$MODE"',
                   'echo "the token is {{.workflow.params.token}} and $token"',
+                  'echo "link={{.workflow.task.url}}"',
                   'IMAGE="registry.local/app:$(cat app/VERSION)"',
                   'TOKEN_ECHO="$token"',
                 ].join('\n'),
@@ -102,6 +103,7 @@ describe('a freestyle run end to end', () => {
     expect(buildLog.text).toContain('version=feature-1 mode=fast-hi');
     expect(buildLog.text).toContain('the token is *** and ***');
     expect(buildLog.text).not.toContain('s3cr3t-value');
+    expect(buildLog.text).toContain(`link=http://stagecoach.test/api/v1/projects/p1/workflows/basics/runs/${n}`);
     const deployLog = await engine.api('GET', `/api/v1/projects/p1/workflows/basics/runs/${n}/jobs/deploy/logs`);
     expect(deployLog.text).toContain('deploying registry.local/app:feature-1 after passed; missing=[]');
 

@@ -107,9 +107,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       runNumber: input.runNumber,
       creator: input.creator,
       timestampMs: input.createdAt,
-      url: input.publicUrl
-        ? `${input.publicUrl}/projects/${input.project}/workflows/${input.workflow}/runs/${input.runNumber}`
-        : undefined,
+      url: input.url,
       params: input.params,
     }),
     ...(input.resume?.context ?? {}),

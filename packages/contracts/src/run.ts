@@ -24,8 +24,8 @@ export interface RunInput {
   secretParams: string[];
   /** Set on retry: what the previous execution of this run left behind. */
   resume?: RunResumeState;
-  /** Public base URL for links. */
-  publicUrl?: string;
+  /** The run's page (`{{.workflow.task.url}}`), when a public URL is configured. */
+  url?: string;
 }
 
 export interface JobResult {

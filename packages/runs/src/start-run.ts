@@ -87,6 +87,7 @@ export async function startRun(deps: RunServiceDeps, req: StartRunRequest): Prom
     return { runId, runNumber };
   });
 
+  const url = deps.publicUrl ? runUrl(deps.publicUrl, req.project, req.workflow, runNumber) : undefined;
   const builtins = builtinValues({
     project: req.project,
     projectDisplayName: project.displayName,
@@ -95,7 +96,7 @@ export async function startRun(deps: RunServiceDeps, req: StartRunRequest): Prom
     runNumber,
     creator: req.creator,
     timestampMs: createdAt,
-    url: deps.publicUrl ? runUrl(deps.publicUrl, req.project, req.workflow, runNumber) : undefined,
+    url,
     params: params.values,
   });
   const input: RunInput = {
@@ -111,7 +112,7 @@ export async function startRun(deps: RunServiceDeps, req: StartRunRequest): Prom
     definition: { ...selected, stages: renderJob(selected.stages, builtins) },
     params: params.values,
     secretParams: Object.keys(params.secrets),
-    publicUrl: deps.publicUrl,
+    url,
   };
   try {
     await deps.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {
