@@ -22,3 +22,61 @@ export const JobLogParams = Type.Object({
 });
 
 export const errorResponses = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) => Type.Union([schema, Type.Null()]);
+const Time = Nullable(Type.String({ format: 'date-time' }));
+
+export const RunSummary = Type.Object({
+  run_number: Type.Integer(),
+  status: Type.String(),
+  creator: Type.String(),
+  remark: Nullable(Type.String()),
+  retry_num: Type.Integer(),
+  created_at: Time,
+  start_time: Time,
+  end_time: Time,
+  error: Nullable(Type.String()),
+});
+
+const Approval = Type.Object({
+  approvers: Type.Array(Type.String()),
+  needed_approvers: Type.Integer(),
+  votes: Type.Array(
+    Type.Object({
+      user: Type.String(),
+      approve: Type.Boolean(),
+      comment: Nullable(Type.String()),
+      time: Type.String({ format: 'date-time' }),
+    }),
+  ),
+});
+
+const JobDetail = Type.Object({
+  name: Type.String(),
+  type: Type.String(),
+  status: Type.String(),
+  start_time: Time,
+  end_time: Time,
+  error: Nullable(Type.String()),
+  outputs: Type.Record(Type.String(), Type.String()),
+  retry_count: Type.Integer(),
+  approval: Nullable(Approval),
+});
+
+export const RunDetail = Type.Intersect([
+  RunSummary,
+  Type.Object({
+    project: Type.String(),
+    workflow: Type.String(),
+    params: Type.Record(Type.String(), Type.String()),
+    stages: Type.Array(
+      Type.Object({
+        name: Type.String(),
+        status: Type.String(),
+        start_time: Time,
+        end_time: Time,
+        jobs: Type.Array(JobDetail),
+      }),
+    ),
+  }),
+]);

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { runWorkflowId } from '@stagecoach/contracts';
+import { runWorkflowId, type ApprovalState } from '@stagecoach/contracts';
 import { getRun, getWorkflow, listJobRuns, listRuns, type JobRunRow, type RunRow } from '@stagecoach/db';
 import { NotFoundError } from '@stagecoach/platform';
 import {
@@ -13,7 +13,7 @@ import {
 } from '@stagecoach/runs';
 import type { Status } from '@stagecoach/spec';
 import type { GatewayDeps } from '../deps.js';
-import { errorResponses, RunParams, WorkflowParams } from '../schemas.js';
+import { errorResponses, RunDetail, RunParams, RunSummary, WorkflowParams } from '../schemas.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const isoMs = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
@@ -29,6 +29,20 @@ function runSummary(row: RunRow) {
     start_time: iso(row.startTime),
     end_time: iso(row.endTime),
     error: row.error,
+  };
+}
+
+function approvalBody(approval: ApprovalState | null | undefined) {
+  if (!approval) return null;
+  return {
+    approvers: approval.approvers,
+    needed_approvers: approval.neededApprovers,
+    votes: approval.votes.map((v) => ({
+      user: v.user,
+      approve: v.approve,
+      comment: v.comment ?? null,
+      time: new Date(v.time).toISOString(),
+    })),
   };
 }
 
@@ -55,7 +69,7 @@ function runDetail(row: RunRow, jobRows: JobRunRow[]) {
           error: projected?.error ?? null,
           outputs: projected?.outputs ?? {},
           retry_count: projected?.retryCount ?? 0,
-          approval: projected?.approval ?? null,
+          approval: approvalBody(projected?.approval),
         };
       }),
     })),
@@ -122,7 +136,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
           page: Type.Integer({ minimum: 1, default: 1 }),
           page_size: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
         }),
-        response: { 200: Type.Object({ total: Type.Integer(), runs: Type.Array(Type.Unknown()) }), ...errorResponses },
+        response: { 200: Type.Object({ total: Type.Integer(), runs: Type.Array(RunSummary) }), ...errorResponses },
       },
     },
     async (request) => {
@@ -144,7 +158,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
 
   app.get(
     '/projects/:project/workflows/:name/runs/:number',
-    { schema: { tags: ['runs'], params: RunParams, response: { 200: Type.Unknown(), ...errorResponses } } },
+    { schema: { tags: ['runs'], params: RunParams, response: { 200: RunDetail, ...errorResponses } } },
     async (request) => {
       const row = await existing(request.params);
       return runDetail(row, await listJobRuns(deps.db, row.id));
