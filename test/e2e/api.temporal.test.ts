@@ -50,6 +50,9 @@ describe('projects and workflows', () => {
     expect(updated.body.version).toBe(2);
     const versions = await engine.api('GET', '/api/v1/projects/api/workflows/yamly/versions');
     expect(versions.body.versions.map((v: any) => v.version)).toEqual([2, 1]);
+    const first = await engine.api('GET', '/api/v1/projects/api/workflows/yamly/versions/1');
+    expect(first.body.definition.stages[0].jobs[0].spec.script).toBe('echo hi');
+    expect((await engine.api('GET', '/api/v1/projects/api/workflows/yamly/versions/9')).status).toBe(404);
     const one = await engine.api('GET', '/api/v1/projects/api/workflows/yamly');
     expect(one.body.definition.stages[0].jobs[0].spec.script).toBe('echo hello');
     const list = await engine.api('GET', '/api/v1/projects/api/workflows');

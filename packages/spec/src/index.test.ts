@@ -63,7 +63,6 @@ describe('package root entry (imported by Temporal workflow code)', () => {
       'renderString',
       'renderJob',
       'builtinValues',
-      'referencedKeys',
       'jobOutputKey',
       'jobStatusKey',
       'jobStartTimeKey',

@@ -7,7 +7,6 @@ import {
   jobStartTimeKey,
   jobStatusKey,
   jsonEscape,
-  referencedKeys,
   renderJob,
   renderString,
 } from './render.js';
@@ -36,19 +35,6 @@ describe('VARIABLE_RE (Zadig config.VariableRegEx semantics)', () => {
 
   it('is not global (no shared lastIndex state)', () => {
     expect(VARIABLE_RE.flags).toBe('u');
-  });
-});
-
-describe('referencedKeys', () => {
-  it('lists keys in order of first appearance without duplicates', () => {
-    expect(
-      referencedKeys(
-        'echo {{.workflow.params.env}} {{.job.build.output.IMAGE}} {{.workflow.params.env}} {{.a}} {{.project}}',
-      ),
-    ).toEqual(['workflow.params.env', 'job.build.output.IMAGE', 'project']);
-  });
-  it('returns [] for text without variables', () => {
-    expect(referencedKeys('plain {text} {{ not }}')).toEqual([]);
   });
 });
 

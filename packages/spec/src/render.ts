@@ -56,16 +56,6 @@ export function renderJob<T>(job: T, values: Readonly<Record<string, string>>, o
   return JSON.parse(rendered) as T;
 }
 
-/** Keys of the variables (per VARIABLE_RE) referenced in `text`, in order of first appearance, without duplicates. */
-export function referencedKeys(text: string): string[] {
-  const keys: string[] = [];
-  for (const m of text.matchAll(new RegExp(VARIABLE_RE.source, 'gu'))) {
-    const key = m[1];
-    if (key !== undefined && !keys.includes(key)) keys.push(key);
-  }
-  return keys;
-}
-
 export interface BuiltinContext {
   project: string;
   projectDisplayName: string;

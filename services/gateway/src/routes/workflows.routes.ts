@@ -1,12 +1,14 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
   deleteWorkflow,
+  getWorkflowVersion,
   getProject,
   getWorkflow,
   listWorkflows,
   listWorkflowVersions,
   upsertWorkflow,
   type WorkflowRow,
+  type WorkflowVersionRow,
 } from '@stagecoach/db';
 import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import { validateDefinition, workflowJsonSchema, type SpecIssue, type WorkflowDefinition } from '@stagecoach/spec';
@@ -23,6 +25,13 @@ const WorkflowBody = Type.Object({
   updated_by: Type.String(),
   updated_at: Type.String(),
   definition: Type.Unknown(),
+});
+
+const VersionSummary = Type.Object({ version: Type.Integer(), created_by: Type.String(), created_at: Type.String() });
+const versionSummary = (v: WorkflowVersionRow) => ({
+  version: v.version,
+  created_by: v.createdBy,
+  created_at: v.createdAt.toISOString(),
 });
 
 const toBody = (row: WorkflowRow) => ({
@@ -89,14 +98,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
         params: WorkflowParams,
         response: {
           200: Type.Object({
-            versions: Type.Array(
-              Type.Object({
-                version: Type.Integer(),
-                created_by: Type.String(),
-                created_at: Type.String(),
-                definition: Type.Unknown(),
-              }),
-            ),
+            versions: Type.Array(VersionSummary),
           }),
           ...errorResponses,
         },
@@ -106,14 +108,25 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       const rows = await listWorkflowVersions(deps.db, request.params.project, request.params.name);
       if (rows.length === 0)
         throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
-      return {
-        versions: rows.map((v) => ({
-          version: v.version,
-          created_by: v.createdBy,
-          created_at: v.createdAt.toISOString(),
-          definition: v.definition,
-        })),
-      };
+      return { versions: rows.map(versionSummary) };
+    },
+  );
+
+  app.get(
+    '/projects/:project/workflows/:name/versions/:version',
+    {
+      schema: {
+        tags: ['workflows'],
+        description: 'One saved version of a definition, as it was saved.',
+        params: Type.Object({ ...WorkflowParams.properties, version: Type.Integer({ minimum: 1 }) }),
+        response: { 200: Type.Object({ ...VersionSummary.properties, definition: Type.Unknown() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { project, name, version } = request.params;
+      const row = await getWorkflowVersion(deps.db, project, name, version);
+      if (!row) throw new NotFoundError(`workflow "${project}/${name}" has no version ${version}`);
+      return { ...versionSummary(row), definition: row.definition };
     },
   );
 
