@@ -14,6 +14,11 @@ export function runWorkflowId(project: string, workflow: string, runNumber: numb
   return `${project}/${workflow}/${runNumber}`;
 }
 
+/** The run's page under the public base URL (STAGECOACH_PUBLIC_URL): `{{.workflow.task.url}}` and notification links. */
+export function runUrl(publicUrl: string, project: string, workflow: string, runNumber: number): string {
+  return `${publicUrl.replace(/\/$/, '')}/api/v1/projects/${encodeURIComponent(project)}/workflows/${encodeURIComponent(workflow)}/runs/${runNumber}`;
+}
+
 export function concurrencyGateWorkflowId(project: string, workflow: string): string {
   return `gate/${project}/${workflow}`;
 }

@@ -48,6 +48,7 @@ describe('migrations', () => {
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'job_runs',
+      'notifications',
       'projects',
       'run_secrets',
       'runs',
@@ -59,7 +60,8 @@ describe('migrations', () => {
     const applied = await handle.db.execute<{ n: number }>(
       sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
     );
-    expect(applied.rows[0]?.n).toBe(1);
+    // One row per migration in the journal.
+    expect(applied.rows[0]?.n).toBe(2);
   });
 });
 

@@ -7,3 +7,4 @@ export * from './repos/workflows.repo.js';
 export * from './repos/runs.repo.js';
 export * from './repos/run-secrets.repo.js';
 export * from './repos/run-events.repo.js';
+export * from './repos/notifications.repo.js';

@@ -1,5 +1,6 @@
 export * from './jetstream.js';
 export * from './publisher.js';
+export * from './consumer.js';
 export * from './projector.js';
 export * from './logs.js';
 export * from './stream-names-for.js';

@@ -1,117 +1,28 @@
-import type { RunEvent } from '@stagecoach/contracts';
 import { applyRunEvent, type Db } from '@stagecoach/db';
+import type { JetStreamClient } from 'nats';
 import type { Logger } from '@stagecoach/platform';
-import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JsMsg } from 'nats';
-import { DEFAULT_STREAM_NAMES, isNotFound, type StreamNames } from './jetstream.js';
+import { startRunEventConsumer, type RunEventConsumer, type RunEventConsumerOptions } from './consumer.js';
+import type { StreamNames } from './jetstream.js';
 
-export interface ProjectorOptions {
+export interface ProjectorOptions extends Omit<RunEventConsumerOptions, 'logger'> {
   js: JetStreamClient;
   db: Db;
-  /** Durable consumer name: every projector instance sharing it shares the work and the position. */
   durableName: string;
   logger: Logger;
   names?: StreamNames;
-  /** Unacked messages are redelivered after this long (default 30 s). */
-  ackWaitMs?: number;
-  /** Messages per pull (default 64). */
-  batchSize?: number;
-  /** How long one pull waits for messages; also bounds how long stop() waits (default 1 s). */
-  pullExpiresMs?: number;
-  /** Delay before a message whose transaction failed is redelivered (default 1 s). */
-  retryDelayMs?: number;
 }
 
-export interface Projector {
-  /** Finishes the batch in hand (every message acked or nak'ed), then returns. */
-  stop(): Promise<void>;
-}
-
-const decoder = new TextDecoder();
+export type Projector = RunEventConsumer;
 
 /**
  * Projects run events from JetStream into PostgreSQL (runs, job_runs, the stages document).
- *
- * A durable pull consumer with explicit acks: a message is acked only after its transaction
- * committed, so a crash between commit and ack means a redelivery, which applyRunEvent ignores
- * (it is idempotent and order-safe). Pulls are short `fetch`es rather than one long `consume` so
- * that after stop() no pull request is left open on the server to swallow messages meant for the
- * next instance.
+ * Acked only after the transaction committed (startRunEventConsumer); a redelivery is harmless
+ * because applyRunEvent is idempotent and order-safe.
  */
 export async function startProjector(opts: ProjectorOptions): Promise<Projector> {
-  const names = opts.names ?? DEFAULT_STREAM_NAMES;
   const log = opts.logger.child({ component: 'projector', durable: opts.durableName });
-  const batchSize = opts.batchSize ?? 64;
-  const expires = opts.pullExpiresMs ?? 1000;
-  const retryDelayMs = opts.retryDelayMs ?? 1000;
-
-  const jsm = await opts.js.jetstreamManager();
-  await jsm.consumers.info(names.eventsStream, opts.durableName).catch(async (err: unknown) => {
-    if (!isNotFound(err)) throw err;
-    await jsm.consumers.add(names.eventsStream, {
-      durable_name: opts.durableName,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: `${names.eventsSubjectPrefix}.>`,
-      ack_wait: nanos(opts.ackWaitMs ?? 30_000),
-      // Never give up on an event: a dropped one would leave a run stuck in the list.
-      max_deliver: -1,
-    });
+  return startRunEventConsumer({ ...opts, logger: log }, async (event) => {
+    const result = await applyRunEvent(opts.db, event);
+    log.debug({ runId: event.runId, seq: event.seq, retryNum: event.retryNum, ...result }, 'projected run event');
   });
-  const consumer = await opts.js.consumers.get(names.eventsStream, opts.durableName);
-
-  let stopping = false;
-  let wake: (() => void) | undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-
-  async function handle(msg: JsMsg): Promise<void> {
-    let event: RunEvent;
-    try {
-      event = JSON.parse(decoder.decode(msg.data)) as RunEvent;
-      if (typeof event.runId !== 'string' || typeof event.seq !== 'number' || typeof event.retryNum !== 'number') {
-        throw new Error('not a RunEvent');
-      }
-    } catch (err) {
-      // Redelivering a malformed message can never succeed: terminate it and say so loudly.
-      log.error({ err, subject: msg.subject, streamSeq: msg.seq }, 'dropping malformed run event');
-      msg.term();
-      return;
-    }
-    try {
-      const result = await applyRunEvent(opts.db, event);
-      log.debug({ runId: event.runId, seq: event.seq, retryNum: event.retryNum, ...result }, 'projected run event');
-      msg.ack();
-    } catch (err) {
-      log.error({ err, runId: event.runId, seq: event.seq }, 'projecting run event failed; will retry');
-      msg.nak(retryDelayMs);
-    }
-  }
-
-  const loop = (async () => {
-    while (!stopping) {
-      try {
-        const batch = await consumer.fetch({ max_messages: batchSize, expires });
-        // Process the whole batch even when stopping, so nothing is left waiting for ack_wait.
-        for await (const msg of batch) await handle(msg);
-      } catch (err) {
-        if (stopping) break;
-        log.warn({ err }, 'fetching run events failed; retrying');
-        await sleep(retryDelayMs);
-      }
-    }
-  })();
-
-  return {
-    async stop() {
-      stopping = true;
-      wake?.();
-      await loop;
-    },
-  };
 }

@@ -7,6 +7,7 @@ import {
   SA_STATUS,
   SA_WORKFLOW,
   TASK_QUEUE,
+  runUrl,
   runWorkflowId,
   type RunInput,
   type StageResult,
@@ -82,6 +83,11 @@ export async function startRun(deps: RunServiceDeps, req: StartRunRequest): Prom
       params: params.values,
       stages: skeleton(selected),
       createdAt: new Date(createdAt),
+      notifyCtls: {
+        workflow: selected.notify_ctls ?? [],
+        jobs: Object.fromEntries(selected.stages.flatMap((st) => st.jobs.map((j) => [j.name, j.notify_ctls ?? []]))),
+        displayName: definition.display_name ?? req.workflow,
+      },
     });
     await storeRunSecrets(tx, runId, params.secrets, deps.box);
     return { runId, runNumber };
@@ -132,10 +138,6 @@ export async function startRun(deps: RunServiceDeps, req: StartRunRequest): Prom
     throw err;
   }
   return { runId, runNumber };
-}
-
-export function runUrl(publicUrl: string, project: string, workflow: string, runNumber: number): string {
-  return `${publicUrl.replace(/\/$/, '')}/api/v1/projects/${encodeURIComponent(project)}/workflows/${encodeURIComponent(workflow)}/runs/${runNumber}`;
 }
 
 /** Every stage and job, not yet started, so a run shows its whole shape before the first event. */

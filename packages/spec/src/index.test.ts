@@ -30,6 +30,7 @@ describe('package root entry (imported by Temporal workflow code)', () => {
       'execute-policy.ts',
       'index.ts',
       'json-schema.ts',
+      'notify.ts',
       'params.ts',
       'render.ts',
       'status.ts',

@@ -2,6 +2,7 @@
 // The YAML/JSON loader lives in '@stagecoach/spec/load'.
 export * from './types.js';
 export * from './validate.js';
+export * from './notify.js';
 export * from './render.js';
 export * from './params.js';
 export * from './status.js';

@@ -1,4 +1,5 @@
 // Zadig custom workflow (v4) definition, keys spelled as Zadig spells them (models/workflow_v4.go).
+import type { NotifyCtl } from './notify.js';
 
 export const JOB_TYPES = ['freestyle', 'approval'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
@@ -90,7 +91,7 @@ export interface Job<S = unknown> {
   run_policy?: RunPolicy;
   error_policy?: ErrorPolicy;
   execute_policy?: ExecutePolicy;
-  notify_ctls?: unknown[];
+  notify_ctls?: NotifyCtl[];
 }
 
 export interface FreestyleRepo {
@@ -140,7 +141,7 @@ export interface WorkflowDefinition {
   disabled?: boolean;
   params?: Param[];
   stages: Stage[];
-  notify_ctls?: unknown[];
+  notify_ctls?: NotifyCtl[];
   /** -1 (or 0/absent) = unlimited, N = at most N runs at once. */
   concurrency_limit?: number;
   /** Pre-`concurrency_limit` switch: false = one run at a time (limit 1), true = unlimited (-1). */

@@ -1,4 +1,5 @@
 import { EXECUTE_VERBS } from './execute-policy.js';
+import { checkNotifyCtls } from './notify.js';
 import { JOB_TYPES } from './types.js';
 import type { SpecIssue, WorkflowDefinition } from './types.js';
 
@@ -412,7 +413,8 @@ function checkJob(c: Checker, job: unknown, path: string, jobNames: Map<string, 
   out['error_policy'] = checkErrorPolicy(c, job, path);
   const ep = checkExecutePolicy(c, job, path);
   if (ep) out['execute_policy'] = ep;
-  c.array(job, 'notify_ctls', path);
+  const ctls = c.array(job, 'notify_ctls', path);
+  if (ctls) c.issues.push(...checkNotifyCtls(ctls, join(path, 'notify_ctls'), 'job'));
   return out;
 }
 
@@ -558,7 +560,8 @@ export function validateDefinition(value: unknown): SpecResult<WorkflowDefinitio
   const multiRun = c.boolean(value, 'multi_run', '');
   if (absent(value['concurrency_limit'])) out['concurrency_limit'] = multiRun === false ? 1 : -1;
 
-  c.array(value, 'notify_ctls', '');
+  const ctls = c.array(value, 'notify_ctls', '');
+  if (ctls) c.issues.push(...checkNotifyCtls(ctls, 'notify_ctls', 'workflow'));
 
   const stages = c.array(value, 'stages', '', true);
   if (stages) {

@@ -1,14 +1,34 @@
 import { connect } from 'nats';
-import { ensureStreams } from '@stagecoach/events';
-import { commonSettings, createLogger, loadConfig } from '@stagecoach/platform';
+import { createDb } from '@stagecoach/db';
+import { ensureStreams, streamNamesFor } from '@stagecoach/events';
+import { commonSettings, createLogger, loadConfig, str } from '@stagecoach/platform';
+import { startNotifier } from './notifier.js';
 
-// Channel delivery (Feishu, DingTalk, WeCom, mail, webhooks) arrives with the notifier capability;
-// until then the process connects to NATS and makes sure the event stream it will consume exists.
-const config = loadConfig({ natsUrl: commonSettings.natsUrl });
+const config = loadConfig({
+  databaseUrl: commonSettings.databaseUrl,
+  natsUrl: commonSettings.natsUrl,
+  streamPrefix: commonSettings.streamPrefix,
+  publicUrl: str('STAGECOACH_PUBLIC_URL', 'base URL people reach the gateway at (links)', 'http://127.0.0.1:8080'),
+});
 const logger = createLogger({ name: 'notifier' });
 const nc = await connect({ servers: config.natsUrl, name: 'stagecoach-notifier', maxReconnectAttempts: -1 });
-await ensureStreams(await nc.jetstreamManager());
-logger.info('notifier connected');
+const names = streamNamesFor(config.streamPrefix);
+await ensureStreams(await nc.jetstreamManager(), { names });
+const { db, close: closeDb } = createDb(config.databaseUrl, { applicationName: 'stagecoach-notifier' });
+const notifier = await startNotifier({ js: nc.jetstream(), db, names, logger, publicUrl: config.publicUrl });
+logger.info('notifier started');
+
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
-  process.once(signal, () => void nc.drain().then(() => process.exit(0)));
+  process.once(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      await notifier.stop();
+      await nc.drain();
+      await closeDb();
+      logger.info('notifier stopped');
+      process.exit(0);
+    })();
+  });
 await nc.closed();

@@ -1,7 +1,7 @@
 import type { StageResult } from '@stagecoach/contracts';
 import { runWorkflowId } from '@stagecoach/contracts';
 import { NotFoundError } from '@stagecoach/platform';
-import type { Status } from '@stagecoach/spec';
+import type { RunNotifyCtls, Status } from '@stagecoach/spec';
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../client.js';
 import { jobRuns, runs, workflows, type JobRunRow, type RunRow } from '../schema/index.js';
@@ -36,6 +36,8 @@ export interface NewRun {
    */
   stages?: StageResult[];
   createdAt?: Date;
+  /** Notification settings frozen from the definition. */
+  notifyCtls?: RunNotifyCtls;
 }
 
 /** Inserts the run row with status 'created'; its id is the Temporal workflow id. */
@@ -52,6 +54,7 @@ export async function insertRun(db: DbOrTx, input: NewRun): Promise<RunRow> {
       remark: input.remark ?? null,
       params: input.params ?? {},
       stages: input.stages ?? [],
+      notifyCtls: input.notifyCtls ?? null,
       ...(input.createdAt ? { createdAt: input.createdAt } : {}),
     })
     .returning();

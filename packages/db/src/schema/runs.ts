@@ -1,5 +1,5 @@
 import type { ApprovalState, StageResult } from '@stagecoach/contracts';
-import type { Status } from '@stagecoach/spec';
+import type { RunNotifyCtls, Status } from '@stagecoach/spec';
 import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, unique } from 'drizzle-orm/pg-core';
 
 /**
@@ -35,6 +35,8 @@ export const runs = pgTable(
     lastEventSeq: integer().notNull().default(-1),
     /** Same ordering marks for each stage entry in `stages`, keyed by stage name: [retry, seq]. */
     stageMarks: jsonb().$type<Record<string, [number, number]>>().notNull().default({}),
+    /** The frozen definition's notification settings (workflow level and per job); null = none. */
+    notifyCtls: jsonb().$type<RunNotifyCtls>(),
   },
   (t) => [
     unique('runs_project_workflow_run_number_unique').on(t.project, t.workflow, t.runNumber),
@@ -78,5 +80,31 @@ export const runSecrets = pgTable(
   (t) => [primaryKey({ columns: [t.runId, t.name] })],
 );
 
+/**
+ * One delivery of one event to one notify ctl. Inserted before the send (so a redelivered event
+ * finds it and sends nothing), then marked sent or failed.
+ */
+export const notifications = pgTable(
+  'notifications',
+  {
+    /** Event id (Nats-Msg-Id) or, for once-per-run notifications such as `created`, a run-scoped key. */
+    eventId: text().notNull(),
+    /** `workflow:<index>` or `job:<name>:<index>` */
+    ctl: text().notNull(),
+    runId: text().notNull(),
+    webhookType: text().notNull(),
+    notifyType: text().notNull(),
+    /** sending | sent | failed */
+    status: text().$type<'sending' | 'sent' | 'failed'>().notNull(),
+    attempts: integer().notNull().default(0),
+    /** Failure reason with every secret of the ctl masked. */
+    error: text(),
+    createdAt: timestamp({ withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp({ withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.ctl] }), index('notifications_run_id_idx').on(t.runId)],
+);
+
 export type RunRow = typeof runs.$inferSelect;
+export type NotificationRow = typeof notifications.$inferSelect;
 export type JobRunRow = typeof jobRuns.$inferSelect;

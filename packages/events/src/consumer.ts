@@ -1,0 +1,131 @@
+import type { RunEvent } from '@stagecoach/contracts';
+import type { Logger } from '@stagecoach/platform';
+import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JsMsg } from 'nats';
+import { DEFAULT_STREAM_NAMES, isNotFound, type StreamNames } from './jetstream.js';
+
+export interface RunEventConsumerOptions {
+  js: JetStreamClient;
+  /** Durable consumer name: every instance sharing it shares the work and the position. */
+  durableName: string;
+  logger: Logger;
+  names?: StreamNames;
+  /** Unacked messages are redelivered after this long (default 30 s). */
+  ackWaitMs?: number;
+  /** Messages per pull (default 64). */
+  batchSize?: number;
+  /** How long one pull waits for messages; also bounds how long stop() waits (default 1 s). */
+  pullExpiresMs?: number;
+  /** Delay before a message whose handler failed is redelivered (default 1 s). */
+  retryDelayMs?: number;
+}
+
+export interface RunEventConsumer {
+  /** Finishes the batch in hand (every message acked or nak'ed), then returns. */
+  stop(): Promise<void>;
+}
+
+/** Thrown by a handler that cannot handle the event yet (a dependency lags): redelivered without an error log. */
+export class RetryLater extends Error {
+  constructor(
+    message: string,
+    readonly delayMs?: number,
+  ) {
+    super(message);
+    this.name = 'RetryLater';
+  }
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * A durable pull consumer of run events with explicit acks: a message is acked only after `handle`
+ * resolved, so a crash in between means a redelivery, which every handler must tolerate. A handler
+ * that throws gets the message back after `retryDelayMs`. Pulls are short `fetch`es rather than one
+ * long `consume` so that after stop() no pull request is left open on the server to swallow
+ * messages meant for the next instance.
+ */
+export async function startRunEventConsumer(
+  opts: RunEventConsumerOptions,
+  handle: (event: RunEvent) => Promise<void>,
+): Promise<RunEventConsumer> {
+  const names = opts.names ?? DEFAULT_STREAM_NAMES;
+  const log = opts.logger;
+  const batchSize = opts.batchSize ?? 64;
+  const expires = opts.pullExpiresMs ?? 1000;
+  const retryDelayMs = opts.retryDelayMs ?? 1000;
+
+  const jsm = await opts.js.jetstreamManager();
+  await jsm.consumers.info(names.eventsStream, opts.durableName).catch(async (err: unknown) => {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(names.eventsStream, {
+      durable_name: opts.durableName,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: `${names.eventsSubjectPrefix}.>`,
+      ack_wait: nanos(opts.ackWaitMs ?? 30_000),
+      // Never give up on an event: a dropped one would leave a run stuck (or a notification unsent).
+      max_deliver: -1,
+    });
+  });
+  const consumer = await opts.js.consumers.get(names.eventsStream, opts.durableName);
+
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  async function onMessage(msg: JsMsg): Promise<void> {
+    let event: RunEvent;
+    try {
+      event = JSON.parse(decoder.decode(msg.data)) as RunEvent;
+      if (typeof event.runId !== 'string' || typeof event.seq !== 'number' || typeof event.retryNum !== 'number') {
+        throw new Error('not a RunEvent');
+      }
+    } catch (err) {
+      // Redelivering a malformed message can never succeed: terminate it and say so loudly.
+      log.error({ err, subject: msg.subject, streamSeq: msg.seq }, 'dropping malformed run event');
+      msg.term();
+      return;
+    }
+    try {
+      await handle(event);
+      msg.ack();
+    } catch (err) {
+      if (err instanceof RetryLater) {
+        log.debug({ runId: event.runId, seq: event.seq, reason: err.message }, 'run event deferred');
+        msg.nak(err.delayMs ?? retryDelayMs);
+        return;
+      }
+      log.error({ err, runId: event.runId, seq: event.seq }, 'handling run event failed; will retry');
+      msg.nak(retryDelayMs);
+    }
+  }
+
+  const loop = (async () => {
+    while (!stopping) {
+      try {
+        const batch = await consumer.fetch({ max_messages: batchSize, expires });
+        // Process the whole batch even when stopping, so nothing is left waiting for ack_wait.
+        for await (const msg of batch) await onMessage(msg);
+      } catch (err) {
+        if (stopping) break;
+        log.warn({ err }, 'fetching run events failed; retrying');
+        await sleep(retryDelayMs);
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      stopping = true;
+      wake?.();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './should-notify.js';
+export * from './sign.js';
+export * from './content.js';
+export * from './request.js';
+export * from './send.js';

@@ -1,0 +1,150 @@
+// Zadig's `notify_ctls` (models/workflow.go NotifyCtl; channel configs in models/workflow_v4.go).
+import type { SpecIssue } from './types.js';
+
+/** Every `webhook_type` Zadig defines. Stagecoach delivers DELIVERED_WEBHOOK_TYPES; the rest are kept but not sent yet. */
+export const WEBHOOK_TYPES = [
+  'feishu',
+  'feishu_app',
+  'feishu_person',
+  'dingding',
+  'wechat',
+  'msteams',
+  'mail',
+  'webhook',
+] as const;
+export type WebhookType = (typeof WEBHOOK_TYPES)[number];
+export const DELIVERED_WEBHOOK_TYPES = ['feishu', 'dingding', 'wechat', 'webhook'] as const;
+
+/** Workflow-level `notify_type` values. */
+export const WORKFLOW_NOTIFY_TYPES = [
+  'created',
+  'passed',
+  'failed',
+  'timeout',
+  'cancelled',
+  'reject',
+  'pause',
+  'wait_for_approval',
+  'changed',
+] as const;
+/** Job-level `notify_type` values. */
+export const JOB_NOTIFY_TYPES = [
+  'prepare',
+  'passed',
+  'failed',
+  'timeout',
+  'cancelled',
+  'reject',
+  'wait_for_approval',
+] as const;
+export type NotifyType = (typeof WORKFLOW_NOTIFY_TYPES)[number] | (typeof JOB_NOTIFY_TYPES)[number];
+
+export interface LarkHookConfig {
+  hook_address: string;
+  at_users?: string[];
+  is_at_all?: boolean;
+  /** Signature verification secret of the custom bot (Stagecoach extension). */
+  secret?: string;
+}
+export interface DingDingConfig {
+  hook_address: string;
+  at_mobiles?: string[];
+  is_at_all?: boolean;
+  /** "加签" secret of the custom robot (Stagecoach extension). */
+  secret?: string;
+}
+export interface WeChatConfig {
+  hook_address: string;
+  at_users?: string[];
+  is_at_all?: boolean;
+}
+export interface WebhookConfig {
+  address: string;
+  /** Key of the HMAC-SHA256 body signature (Zadig's field name). */
+  token?: string;
+}
+
+export interface NotifyCtl {
+  enabled?: boolean;
+  webhook_type: WebhookType;
+  notify_type: NotifyType[];
+  lark_hook_notification_config?: LarkHookConfig;
+  dingding_notification_config?: DingDingConfig;
+  wechat_notification_config?: WeChatConfig;
+  webhook_notification_config?: WebhookConfig;
+  [key: string]: unknown;
+}
+
+/** What a run freezes: the workflow's ctls and each job's. */
+export interface RunNotifyCtls {
+  workflow: NotifyCtl[];
+  jobs: Record<string, NotifyCtl[]>;
+  /** The workflow's display name when the run started (used in message titles). */
+  displayName?: string;
+}
+
+/** The config key and address field each delivered type needs. */
+export const CHANNEL_CONFIG: Record<(typeof DELIVERED_WEBHOOK_TYPES)[number], { key: string; address: string }> = {
+  feishu: { key: 'lark_hook_notification_config', address: 'hook_address' },
+  dingding: { key: 'dingding_notification_config', address: 'hook_address' },
+  wechat: { key: 'wechat_notification_config', address: 'hook_address' },
+  webhook: { key: 'webhook_notification_config', address: 'address' },
+};
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const absent = (v: unknown) => v === undefined || v === null;
+const quote = (values: readonly string[]) => values.map((v) => JSON.stringify(v)).join(', ');
+
+/**
+ * Checks a `notify_ctls` list (workflow level or job level) and returns every problem with its path.
+ * Messages never quote secrets or addresses (addresses of custom bots carry their access token).
+ */
+export function checkNotifyCtls(list: unknown[], path: string, level: 'workflow' | 'job'): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const add = (p: string, message: string) => issues.push({ path: p, message });
+  const allowedTypes: readonly string[] = level === 'workflow' ? WORKFLOW_NOTIFY_TYPES : JOB_NOTIFY_TYPES;
+  list.forEach((ctl, i) => {
+    const at = `${path}[${i}]`;
+    if (!isObj(ctl)) return add(at, 'must be an object');
+    if (!absent(ctl['enabled']) && typeof ctl['enabled'] !== 'boolean') add(`${at}.enabled`, 'must be a boolean');
+    const type = ctl['webhook_type'];
+    if (absent(type) || type === '') add(`${at}.webhook_type`, 'is required');
+    else if (typeof type !== 'string' || !(WEBHOOK_TYPES as readonly string[]).includes(type)) {
+      add(`${at}.webhook_type`, `must be one of ${quote(WEBHOOK_TYPES)} (got ${JSON.stringify(type)})`);
+    }
+    const nt = ctl['notify_type'];
+    if (absent(nt)) add(`${at}.notify_type`, 'is required');
+    else if (!Array.isArray(nt)) add(`${at}.notify_type`, 'must be an array');
+    else {
+      nt.forEach((t, j) => {
+        if (typeof t !== 'string' || !allowedTypes.includes(t)) {
+          add(`${at}.notify_type[${j}]`, `must be one of ${quote(allowedTypes)} (got ${JSON.stringify(t)})`);
+        }
+      });
+    }
+    if (typeof type !== 'string' || !(type in CHANNEL_CONFIG)) return;
+    const { key, address } = CHANNEL_CONFIG[type as keyof typeof CHANNEL_CONFIG];
+    const cfgPath = `${at}.${key}`;
+    const cfg = ctl[key];
+    if (!isObj(cfg)) return add(cfgPath, absent(cfg) ? 'is required' : 'must be an object');
+    const url = cfg[address];
+    if (absent(url) || url === '') add(`${cfgPath}.${address}`, 'is required');
+    else if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/.test(url)) {
+      add(`${cfgPath}.${address}`, 'must be an http(s) URL');
+    }
+    for (const listKey of ['at_users', 'at_mobiles']) {
+      const v = cfg[listKey];
+      if (absent(v)) continue;
+      if (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))
+        add(`${cfgPath}.${listKey}`, 'must be a list of strings');
+    }
+    if (!absent(cfg['is_at_all']) && typeof cfg['is_at_all'] !== 'boolean')
+      add(`${cfgPath}.is_at_all`, 'must be a boolean');
+    for (const secretKey of ['secret', 'token']) {
+      if (!absent(cfg[secretKey]) && typeof cfg[secretKey] !== 'string')
+        add(`${cfgPath}.${secretKey}`, 'must be a string');
+    }
+  });
+  return issues;
+}

@@ -1,0 +1,187 @@
+import { eventMsgId, runUrl, type RunEvent, type StageResult } from '@stagecoach/contracts';
+import { claimNotification, finishNotification, getRun, previousRunStatus, type Db, type RunRow } from '@stagecoach/db';
+import { RetryLater, startRunEventConsumer, type StreamNames } from '@stagecoach/events';
+import {
+  buildRequest,
+  notifyTypeOf,
+  sendWithRetry,
+  shouldNotify,
+  type NotificationContext,
+  type NotifyLevel,
+  type RetryPolicy,
+} from '@stagecoach/notify';
+import type { Logger } from '@stagecoach/platform';
+import type { NotifyCtl, Status } from '@stagecoach/spec';
+import type { JetStreamClient } from 'nats';
+
+export interface NotifierOptions {
+  js: JetStreamClient;
+  db: Db;
+  names?: StreamNames;
+  logger: Logger;
+  /** Base of run links (STAGECOACH_PUBLIC_URL). */
+  publicUrl: string;
+  /** Durable consumer name (default `notifier`). */
+  durableName?: string;
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  retryPolicy?: RetryPolicy;
+  /** Redelivery delay while the projector has not caught up with a run event (default 200 ms). */
+  projectionWaitMs?: number;
+}
+
+export interface Notifier {
+  stop(): Promise<void>;
+}
+
+interface Candidate {
+  key: string;
+  ctl: NotifyCtl;
+  level: NotifyLevel;
+}
+
+function candidates(run: RunRow, event: RunEvent): Candidate[] {
+  const ctls = run.notifyCtls;
+  if (!ctls) return [];
+  const out: Candidate[] = (ctls.workflow ?? []).map((ctl, i) => ({ key: `workflow:${i}`, ctl, level: 'workflow' }));
+  if (event.kind === 'job' && event.job) {
+    (ctls.jobs?.[event.job] ?? []).forEach((ctl, i) => out.push({ key: `job:${event.job}:${i}`, ctl, level: 'job' }));
+  }
+  return out;
+}
+
+const behind = (run: RunRow, event: RunEvent) =>
+  run.lastEventRetry < event.retryNum || (run.lastEventRetry === event.retryNum && run.lastEventSeq < event.seq);
+
+/** The stages document with this job event's status laid over it (the projector may not have applied it yet). */
+function stagesWith(stages: StageResult[], event: RunEvent): StageResult[] {
+  if (event.kind !== 'job') return stages;
+  return stages.map((s) => ({
+    ...s,
+    jobs: s.jobs.map((j) => (j.name === event.job ? { ...j, status: event.status } : j)),
+  }));
+}
+
+/**
+ * Delivers notify_ctls of runs: a durable pull consumer of the events stream. For each run or job
+ * event it finds the ctls of the run's frozen definition that subscribe to it, records a
+ * `notifications` row per ctl before sending (a redelivered event finds the row and sends nothing)
+ * and then marks it sent or failed. The message is acked after every delivery is recorded.
+ */
+export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
+  const log = opts.logger.child({ component: 'notifier' });
+  const durableName = opts.durableName ?? 'notifier';
+
+  async function deliver(run: RunRow, event: RunEvent, c: Candidate, ctx: NotificationContext): Promise<void> {
+    const claimed = await claimNotification(opts.db, {
+      eventId: ctx.eventId,
+      ctl: c.key,
+      runId: run.id,
+      webhookType: String(c.ctl.webhook_type),
+      notifyType: ctx.notifyType,
+    });
+    const fields = {
+      runId: run.id,
+      eventId: ctx.eventId,
+      ctl: c.key,
+      webhookType: c.ctl.webhook_type,
+      notifyType: ctx.notifyType,
+    };
+    if (!claimed) {
+      log.debug(fields, 'notification already handled');
+      return;
+    }
+    const req = buildRequest(c.ctl, ctx, Date.now());
+    if (!req) {
+      const error = `webhook_type ${JSON.stringify(c.ctl.webhook_type)} is not delivered yet`;
+      await finishNotification(opts.db, { eventId: ctx.eventId, ctl: c.key }, { status: 'failed', attempts: 0, error });
+      log.warn(fields, error);
+      return;
+    }
+    const result = await sendWithRetry(req, {
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+      ...(opts.sleep ? { sleep: opts.sleep } : {}),
+      ...(opts.retryPolicy ? { policy: opts.retryPolicy } : {}),
+    });
+    await finishNotification(
+      opts.db,
+      { eventId: ctx.eventId, ctl: c.key },
+      { status: result.ok ? 'sent' : 'failed', attempts: result.attempts, error: result.error },
+    );
+    if (result.ok) log.info({ ...fields, attempts: result.attempts }, 'notification sent');
+    else log.warn({ ...fields, attempts: result.attempts, error: result.error }, 'notification failed');
+  }
+
+  async function handle(event: RunEvent): Promise<void> {
+    if (event.kind === 'stage') return;
+    const run = await getRun(opts.db, event.runId);
+    if (!run?.notifyCtls) return;
+    const all = candidates(run, event).filter((c) => notifyTypeOf(event, c.level) !== undefined);
+    if (all.length === 0) return;
+    let previous: Status | undefined;
+    if (all.some((c) => c.level === 'workflow' && c.ctl.notify_type?.includes('changed'))) {
+      previous = await previousRunStatus(opts.db, run.project, run.workflow, run.runNumber);
+    }
+    const matching = all.filter((c) => shouldNotify(c.ctl, event, previous, c.level));
+    if (matching.length === 0) return;
+    // Messages list every stage and job: wait until the projector has applied this run event.
+    if (event.kind === 'run' && behind(run, event))
+      throw new RetryLater('run not projected yet', opts.projectionWaitMs ?? 200);
+
+    const url = runUrl(opts.publicUrl, run.project, run.workflow, run.runNumber);
+    const stages = stagesWith(run.stages, event);
+    await Promise.all(
+      matching.map((c) => {
+        const notifyType = notifyTypeOf(event, c.level)!;
+        // `created` is once per run, whichever of queued/running announced the start.
+        const eventId = notifyType === 'created' ? `${run.id}:created` : eventMsgId(event);
+        const jobResult = event.job ? stages.flatMap((s) => s.jobs).find((j) => j.name === event.job) : undefined;
+        const ctx: NotificationContext = {
+          eventId,
+          level: c.level,
+          notifyType,
+          project: run.project,
+          workflow: run.workflow,
+          workflowDisplayName: run.notifyCtls?.displayName ?? run.workflow,
+          runNumber: run.runNumber,
+          status: event.status,
+          creator: run.creator,
+          ...(run.remark ? { remark: run.remark } : {}),
+          ...(run.startTime ? { startTime: run.startTime.getTime() } : {}),
+          ...(run.endTime && event.kind === 'run' ? { endTime: run.endTime.getTime() } : {}),
+          ...(event.kind === 'run' && (event.error ?? run.error) ? { error: event.error ?? run.error ?? '' } : {}),
+          stages,
+          ...(event.kind === 'job' && event.job
+            ? {
+                job: {
+                  name: event.job,
+                  status: event.status,
+                  ...(event.stage ? { stage: event.stage } : {}),
+                  ...(event.error ? { error: event.error } : {}),
+                },
+              }
+            : {}),
+          url,
+        };
+        if (jobResult?.startTime && c.level === 'job') {
+          ctx.startTime = jobResult.startTime;
+          ctx.endTime = event.time;
+        }
+        return deliver(run, event, c, ctx);
+      }),
+    );
+  }
+
+  const consumer = await startRunEventConsumer(
+    {
+      js: opts.js,
+      durableName,
+      logger: log,
+      ...(opts.names ? { names: opts.names } : {}),
+      // Sends retry with backoff inside one delivery; leave room before JetStream redelivers.
+      ackWaitMs: 120_000,
+    },
+    handle,
+  );
+  return consumer;
+}
