@@ -19,6 +19,9 @@ const jobName = (stage: number, job: number) => `s${stage}-j${job}`;
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const stack = await startTestStack({ temporal: true });
 Object.assign(process.env, stack.env);
+// The servers run in process groups of their own: an interrupted benchmark must still stop them.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => void stack.stop().then(() => process.exit(130)));
 const engine = await Engine.start();
 
 const bareQueue = `${engine.taskQueue}-bare`;
