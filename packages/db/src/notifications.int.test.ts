@@ -31,9 +31,12 @@ describe('notifications repository', () => {
       notifyType: 'passed',
     };
     expect(await claimNotification(db, claim)).toBe(true);
-    expect(await claimNotification(db, claim)).toBe(false);
+    // Still `sending`: the earlier delivery died before recording the outcome, so it is sent again.
+    expect(await claimNotification(db, claim)).toBe(true);
     expect(await claimNotification(db, { ...claim, ctl: 'workflow:1' })).toBe(true);
     await finishNotification(db, claim, { status: 'failed', attempts: 3, error: 'HTTP 503: ***' });
+    // The outcome is recorded: a redelivered event sends nothing.
+    expect(await claimNotification(db, claim)).toBe(false);
     const rows = await listNotifications(db, 'p/w/2');
     expect(rows.map((r) => [r.ctl, r.status, r.attempts, r.error])).toEqual([
       ['workflow:0', 'failed', 3, 'HTTP 503: ***'],

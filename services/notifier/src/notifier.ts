@@ -65,8 +65,9 @@ function stagesWith(stages: StageResult[], event: RunEvent): StageResult[] {
 /**
  * Delivers notify_ctls of runs: a durable pull consumer of the events stream. For each run or job
  * event it finds the ctls of the run's frozen definition that subscribe to it, records a
- * `notifications` row per ctl before sending (a redelivered event finds the row and sends nothing)
- * and then marks it sent or failed. The message is acked after every delivery is recorded.
+ * `notifications` row per ctl as `sending` before the POST and marks it sent or failed after; the
+ * message is acked once every outcome is recorded. A redelivered event sends only what is still
+ * `sending` (see claimNotification).
  */
 export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
   const log = opts.logger.child({ component: 'notifier' });

@@ -12,14 +12,21 @@ export interface NotificationClaim {
 }
 
 /**
- * Records that this event is being sent to this ctl. Returns false when a row already exists (an
- * earlier delivery of the same event claimed it): the caller must then send nothing.
+ * Records that this event is being sent to this ctl and says whether the caller should send it: yes
+ * for a new row, and yes again while an earlier delivery left it `sending` (that notifier died between
+ * claiming and recording the outcome, the one window in which a message may go out twice); no once
+ * the outcome is recorded. Redeliveries come only after the consumer's ack wait, so a live sender
+ * is not raced.
  */
 export async function claimNotification(db: DbOrTx, claim: NotificationClaim): Promise<boolean> {
   const rows = await db
     .insert(notifications)
     .values({ ...claim, status: 'sending' })
-    .onConflictDoNothing()
+    .onConflictDoUpdate({
+      target: [notifications.eventId, notifications.ctl],
+      set: { status: 'sending' },
+      setWhere: eq(notifications.status, 'sending'),
+    })
     .returning({ eventId: notifications.eventId });
   return rows.length === 1;
 }
