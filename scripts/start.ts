@@ -99,6 +99,7 @@ try {
 Stagecoach is running.
   API            ${gatewayUrl}/api/v1
   API docs       ${gatewayUrl}/docs
+  Webhooks       ${env.STAGECOACH_HOOKS_URL}/hooks/{github,gitlab,gitee,jira,meego,general}
   Temporal UI    ${temporalUi}
   admin token    ${env.STAGECOACH_ADMIN_TOKEN === 'dev-admin-token' ? 'dev-admin-token (development default)' : '(from STAGECOACH_ADMIN_TOKEN)'}
 Try:  curl -X POST -H 'Authorization: Bearer ${env.STAGECOACH_ADMIN_TOKEN === 'dev-admin-token' ? 'dev-admin-token' : '$STAGECOACH_ADMIN_TOKEN'}' -H 'X-User: you' \\

@@ -7,11 +7,13 @@ import {
   gateAcquireSignal,
   TASK_QUEUE,
   type RunActivities,
+  type TimerActivities,
 } from '@stagecoach/contracts';
 import type { Db } from '@stagecoach/db';
 import { publishRunEvents, type StreamNames } from '@stagecoach/events';
 import type { SecretBox } from '@stagecoach/platform';
 import { cleanupFreestyleJob } from './freestyle/index.js';
+import { fireTimerTriggerActivity } from './fire-timer.js';
 import { runJobActivity } from './run-job.js';
 
 export interface ActivityDeps {
@@ -23,10 +25,12 @@ export interface ActivityDeps {
   workspaceRoot: string;
   /** JetStream stream names and subject prefixes (tests isolate themselves with their own) */
   names?: StreamNames;
+  /** base of run links for runs timers start (STAGECOACH_PUBLIC_URL) */
+  publicUrl?: string;
 }
 
 /** The run workflow's activities, bound to the worker's clients. */
-export function createActivities(deps: ActivityDeps): RunActivities {
+export function createActivities(deps: ActivityDeps): RunActivities & TimerActivities {
   return {
     runJob: (input) => runJobActivity(deps, input),
 
@@ -47,6 +51,8 @@ export function createActivities(deps: ActivityDeps): RunActivities {
         signalArgs: [{ runWorkflowId, runNumber, limit }],
       });
     },
+
+    fireTimerTrigger: (input) => fireTimerTriggerActivity(deps, input),
 
     async emitEvents(events) {
       await publishRunEvents(deps.js, events, { names: deps.names });

@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNotifications } from '@stagecoach/db';
-import { createLogger } from '@stagecoach/platform';
+import { createLogger, SecretBox } from '@stagecoach/platform';
 import { startNotifier, type Notifier } from '@stagecoach/notifier';
-import { Engine } from '@stagecoach/testkit';
+import { Engine, SECRET_KEY } from '@stagecoach/testkit';
 
 const FEISHU_SECRET = 'feishu-signing-secret';
 const DING_SECRET = 'SECdingtalk-signing-secret';
@@ -123,6 +123,7 @@ const start = async () =>
     names: engine.names,
     logger,
     publicUrl: PUBLIC_URL,
+    box: new SecretBox(SECRET_KEY),
     retryPolicy: fastRetry,
   });
 

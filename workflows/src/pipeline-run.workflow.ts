@@ -110,6 +110,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       url: input.url,
       params: input.params,
     }),
+    ...input.variables,
     ...(input.resume?.context ?? {}),
   };
 

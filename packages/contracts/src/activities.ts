@@ -49,3 +49,17 @@ export interface RunActivities {
   acquireConcurrencySlot(input: ConcurrencySlotInput): Promise<void>;
   emitEvents(events: RunEvent[]): Promise<void>;
 }
+
+export interface TimerFireInput {
+  triggerId: string;
+}
+
+export interface FireTimerActivityInput extends TimerFireInput {
+  /** the firing's own id (the schedule-started workflow's id): the delivery key */
+  fireId: string;
+}
+
+/** Activities of the timer-fire workflow a timer trigger's schedule starts. */
+export interface TimerActivities {
+  fireTimerTrigger(input: FireTimerActivityInput): Promise<void>;
+}

@@ -27,3 +27,10 @@ export function concurrencyGateWorkflowId(project: string, workflow: string): st
 export function subjectToken(value: string): string {
   return value.replace(/[.*>\s]/g, '_');
 }
+
+export const TIMER_FIRE_WORKFLOW = 'timerFireWorkflow';
+
+/** Temporal schedule of a timer trigger: one per trigger, named after it. */
+export function timerScheduleId(triggerId: string): string {
+  return `timer/${triggerId}`;
+}

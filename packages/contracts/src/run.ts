@@ -26,6 +26,8 @@ export interface RunInput {
   resume?: RunResumeState;
   /** The run's page (`{{.workflow.task.url}}`), when a public URL is configured. */
   url?: string;
+  /** Render variables a trigger supplied (`payload.*`, `payload.trigger.*`); never credentials. */
+  variables?: Record<string, string>;
 }
 
 export interface JobResult {

@@ -52,6 +52,8 @@ describe('migrations', () => {
       'projects',
       'run_secrets',
       'runs',
+      'trigger_deliveries',
+      'triggers',
       'workflow_versions',
       'workflows',
     ]);
@@ -61,7 +63,7 @@ describe('migrations', () => {
       sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
     );
     // One row per migration in the journal.
-    expect(applied.rows[0]?.n).toBe(2);
+    expect(applied.rows[0]?.n).toBe(3);
   });
 });
 

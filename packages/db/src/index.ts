@@ -8,3 +8,4 @@ export * from './repos/runs.repo.js';
 export * from './repos/run-secrets.repo.js';
 export * from './repos/run-events.repo.js';
 export * from './repos/notifications.repo.js';
+export * from './repos/triggers.repo.js';

@@ -21,6 +21,7 @@ import {
   storeRunSecrets,
   withTransaction,
   type Db,
+  type Tx,
 } from '@stagecoach/db';
 import { ConflictError, NotFoundError, ValidationError, type SecretBox } from '@stagecoach/platform';
 import { builtinValues, renderJob, resolveRunParams, type WorkflowDefinition } from '@stagecoach/spec';
@@ -41,6 +42,8 @@ export interface StartRunRequest extends JobSelection {
   creator: string;
   params?: Record<string, string>;
   remark?: string;
+  /** extra render variables a trigger supplies (`payload.*`, `payload.trigger.*`) */
+  variables?: Record<string, string>;
 }
 
 export interface StartedRun {
@@ -48,16 +51,35 @@ export interface StartedRun {
   runNumber: number;
 }
 
+/** A run whose number and row exist but whose Temporal execution may not yet. */
+export interface PreparedRun extends StartedRun {
+  input: RunInput;
+}
+
 /**
- * The one way a run begins (gateway, trigger service, timers): check the workflow accepts runs,
- * resolve params, freeze the first-pass-rendered definition, allocate the number and insert the row
- * in one transaction, then start `pipelineRun`. If Temporal refuses the start, the row is removed
- * again so nothing is left half-made.
+ * The one way a run begins (gateway, trigger service, timers): prepare it in one transaction, then
+ * launch it. If Temporal refuses the start, the row is removed again so nothing is left half-made.
  */
 export async function startRun(deps: RunServiceDeps, req: StartRunRequest): Promise<StartedRun> {
+  const prepared = await withTransaction(deps.db, (tx) => prepareRun(deps, tx, req));
+  try {
+    await launchRun(deps, prepared.input);
+  } catch (err) {
+    await deleteRun(deps.db, prepared.runId);
+    throw err;
+  }
+  return { runId: prepared.runId, runNumber: prepared.runNumber };
+}
+
+/**
+ * Checks the workflow accepts runs, resolves params, freezes the first-pass-rendered definition,
+ * allocates the number and inserts the row, all within `tx`: a caller that records more in the same
+ * transaction (the trigger service records the delivery) gets all of it or none of it.
+ */
+export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequest): Promise<PreparedRun> {
   const [project, workflow] = await Promise.all([
-    getProject(deps.db, req.project),
-    getWorkflow(deps.db, req.project, req.workflow),
+    getProject(tx, req.project),
+    getWorkflow(tx, req.project, req.workflow),
   ]);
   if (!project) throw new NotFoundError(`project "${req.project}" not found`);
   if (!workflow) throw new NotFoundError(`workflow "${req.project}/${req.workflow}" not found`);
@@ -71,40 +93,40 @@ export async function startRun(deps: RunServiceDeps, req: StartRunRequest): Prom
   const selected = selectJobs(expandStageApprovals(definition), req);
 
   const createdAt = Date.now();
-  const { runId, runNumber } = await withTransaction(deps.db, async (tx) => {
-    const runNumber = await allocateRunNumber(tx, req.project, req.workflow);
-    const runId = runWorkflowId(req.project, req.workflow, runNumber);
-    await insertRun(tx, {
-      project: req.project,
-      workflow: req.workflow,
-      runNumber,
-      creator: req.creator,
-      remark: req.remark,
-      params: params.values,
-      stages: skeleton(selected),
-      createdAt: new Date(createdAt),
-      notifyCtls: {
-        workflow: selected.notify_ctls ?? [],
-        jobs: Object.fromEntries(selected.stages.flatMap((st) => st.jobs.map((j) => [j.name, j.notify_ctls ?? []]))),
-        displayName: definition.display_name ?? req.workflow,
-      },
-    });
-    await storeRunSecrets(tx, runId, params.secrets, deps.box);
-    return { runId, runNumber };
-  });
-
-  const url = deps.publicUrl ? runUrl(deps.publicUrl, req.project, req.workflow, runNumber) : undefined;
-  const builtins = builtinValues({
+  const runNumber = await allocateRunNumber(tx, req.project, req.workflow);
+  const runId = runWorkflowId(req.project, req.workflow, runNumber);
+  await insertRun(tx, {
     project: req.project,
-    projectDisplayName: project.displayName,
     workflow: req.workflow,
-    workflowDisplayName: definition.display_name ?? req.workflow,
     runNumber,
     creator: req.creator,
-    timestampMs: createdAt,
-    url,
+    remark: req.remark,
     params: params.values,
+    stages: skeleton(selected),
+    createdAt: new Date(createdAt),
+    notifyCtls: {
+      workflow: selected.notify_ctls ?? [],
+      jobs: Object.fromEntries(selected.stages.flatMap((st) => st.jobs.map((j) => [j.name, j.notify_ctls ?? []]))),
+      displayName: definition.display_name ?? req.workflow,
+    },
   });
+  await storeRunSecrets(tx, runId, params.secrets, deps.box);
+
+  const url = deps.publicUrl ? runUrl(deps.publicUrl, req.project, req.workflow, runNumber) : undefined;
+  const builtins = {
+    ...builtinValues({
+      project: req.project,
+      projectDisplayName: project.displayName,
+      workflow: req.workflow,
+      workflowDisplayName: definition.display_name ?? req.workflow,
+      runNumber,
+      creator: req.creator,
+      timestampMs: createdAt,
+      url,
+      params: params.values,
+    }),
+    ...req.variables,
+  };
   const input: RunInput = {
     version: 1,
     project: req.project,
@@ -119,25 +141,25 @@ export async function startRun(deps: RunServiceDeps, req: StartRunRequest): Prom
     params: params.values,
     secretParams: Object.keys(params.secrets),
     url,
+    ...(req.variables && Object.keys(req.variables).length > 0 ? { variables: req.variables } : {}),
   };
-  try {
-    await deps.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {
-      workflowId: runId,
-      taskQueue: deps.taskQueue ?? TASK_QUEUE,
-      args: [input],
-      typedSearchAttributes: [
-        { key: SA_PROJECT, value: req.project },
-        { key: SA_WORKFLOW, value: req.workflow },
-        { key: SA_RUN_NUMBER, value: runNumber },
-        { key: SA_CREATOR, value: req.creator },
-        { key: SA_STATUS, value: 'created' },
-      ],
-    });
-  } catch (err) {
-    await deleteRun(deps.db, runId);
-    throw err;
-  }
-  return { runId, runNumber };
+  return { runId, runNumber, input };
+}
+
+/** Starts `pipelineRun` for a prepared run. Its workflow id is the run id, so a second call is refused. */
+export async function launchRun(deps: RunServiceDeps, input: RunInput): Promise<void> {
+  await deps.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {
+    workflowId: runWorkflowId(input.project, input.workflow, input.runNumber),
+    taskQueue: deps.taskQueue ?? TASK_QUEUE,
+    args: [input],
+    typedSearchAttributes: [
+      { key: SA_PROJECT, value: input.project },
+      { key: SA_WORKFLOW, value: input.workflow },
+      { key: SA_RUN_NUMBER, value: input.runNumber },
+      { key: SA_CREATOR, value: input.creator },
+      { key: SA_STATUS, value: 'created' },
+    ],
+  });
 }
 
 /** Every stage and job, not yet started, so a run shows its whole shape before the first event. */

@@ -17,6 +17,7 @@ import {
 } from '@stagecoach/events';
 import { createLogger, SecretBox } from '@stagecoach/platform';
 import { buildApp } from '@stagecoach/gateway';
+import { buildTriggerApp } from '@stagecoach/trigger';
 import { createWorker } from '@stagecoach/worker';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -58,6 +59,8 @@ export class Engine {
     readonly taskQueue: string,
     readonly workspaceRoot: string,
     readonly app: FastifyInstance,
+    /** the trigger service (webhook ingress), driven with inject like the gateway */
+    readonly hooks: FastifyInstance,
     private readonly clientConnection: Connection,
     private readonly projector: Projector,
     private nativeConnection: NativeConnection | undefined,
@@ -89,8 +92,17 @@ export class Engine {
       logger,
       adminToken: ADMIN_TOKEN,
       publicUrl: 'http://stagecoach.test',
+      hooksUrl: 'http://hooks.stagecoach.test',
       taskQueue,
       names,
+    });
+    const hooks = await buildTriggerApp({
+      db: dbHandle.db,
+      temporal,
+      box,
+      logger,
+      publicUrl: 'http://stagecoach.test',
+      taskQueue,
     });
     const engine = new Engine(
       id,
@@ -102,6 +114,7 @@ export class Engine {
       taskQueue,
       workspaceRoot,
       app,
+      hooks,
       clientConnection,
       projector,
       undefined,
@@ -125,6 +138,7 @@ export class Engine {
       workspaceRoot: this.workspaceRoot,
       taskQueue: this.taskQueue,
       names: this.names,
+      publicUrl: 'http://stagecoach.test',
       ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     });
     this.workerRun = this.worker.run();
@@ -166,14 +180,19 @@ export class Engine {
       headers['content-type'] = options.contentType ?? 'application/json';
       payload = typeof body === 'string' ? body : JSON.stringify(body);
     }
-    const res = await this.app.inject({ method, url, headers, payload });
-    let parsed: any = undefined;
-    try {
-      parsed = res.json();
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.statusCode, body: parsed, text: res.body };
+    return toApiResponse(await this.app.inject({ method, url, headers, payload }));
+  }
+
+  /** Sends a delivery to the trigger service as a provider would: the exact body bytes and headers. */
+  async deliver(path: string, body: string | Buffer, headers: Record<string, string>): Promise<ApiResponse> {
+    return toApiResponse(
+      await this.hooks.inject({
+        method: 'POST',
+        url: path,
+        headers: { 'content-type': 'application/json', ...headers },
+        payload: body,
+      }),
+    );
   }
 
   /** Creates a project (once) and saves the workflow definition in it. */
@@ -240,12 +259,23 @@ export class Engine {
     await this.stopWorker();
     await this.projector.stop();
     await this.app.close();
+    await this.hooks.close();
     await this.nc.drain();
     await this.clientConnection.close();
     await this.dbHandle.close();
     await this.database.drop();
     rmSync(this.workspaceRoot, { recursive: true, force: true });
   }
+}
+
+function toApiResponse(res: { statusCode: number; body: string; json(): any }): ApiResponse {
+  let parsed: any = undefined;
+  try {
+    parsed = res.json();
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.statusCode, body: parsed, text: res.body };
 }
 
 export function job(run: any, name: string): any {

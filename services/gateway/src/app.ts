@@ -4,10 +4,11 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { GatewayDeps } from './deps.js';
 import { registerAdminTokenAuth } from './plugins/auth.js';
-import { registerErrorHandler } from './plugins/errors.js';
+import { registerErrorHandler } from '@stagecoach/http';
 import { logRoutes } from './routes/logs.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
+import { triggerRoutes } from './routes/triggers.routes.js';
 import { workflowRoutes } from './routes/workflows.routes.js';
 
 /** The request body limit: workflow definitions are the largest thing we accept. */
@@ -51,6 +52,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       await api.register(workflowRoutes, { deps });
       await api.register(runRoutes, { deps });
       await api.register(logRoutes, { deps });
+      await api.register(triggerRoutes, { deps });
     },
     { prefix: '/api/v1' },
   );

@@ -12,6 +12,8 @@ export interface GatewayDeps {
   logger: Logger;
   adminToken: string;
   publicUrl: string;
+  /** base URL providers reach the trigger service at (shown as each trigger's hook_url) */
+  hooksUrl: string;
   taskQueue?: string;
   /** JetStream stream names (tests isolate themselves with their own) */
   names?: StreamNames;

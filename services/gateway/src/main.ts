@@ -11,6 +11,11 @@ const config = loadConfig({
   port: int('GATEWAY_PORT', 'port the gateway listens on', 8080),
   adminToken: str('STAGECOACH_ADMIN_TOKEN', 'token mutating API calls must present (Authorization: Bearer)'),
   publicUrl: str('STAGECOACH_PUBLIC_URL', 'base URL people reach the gateway at (links)', 'http://127.0.0.1:8080'),
+  hooksUrl: str(
+    'STAGECOACH_HOOKS_URL',
+    'base URL webhook senders reach the trigger service at',
+    'http://127.0.0.1:8081',
+  ),
 });
 const logger = createLogger({ name: 'gateway' });
 const connection = await Connection.connect({ address: config.temporalAddress });
@@ -28,6 +33,7 @@ const app = await buildApp({
   logger,
   adminToken: config.adminToken,
   publicUrl: config.publicUrl,
+  hooksUrl: config.hooksUrl,
   taskQueue: config.taskQueue,
   names,
 });

@@ -1,13 +1,14 @@
 import { connect } from 'nats';
 import { createDb } from '@stagecoach/db';
 import { ensureStreams, streamNamesFor } from '@stagecoach/events';
-import { commonSettings, createLogger, loadConfig, str } from '@stagecoach/platform';
+import { commonSettings, createLogger, loadConfig, SecretBox, str } from '@stagecoach/platform';
 import { startNotifier } from './notifier.js';
 
 const config = loadConfig({
   databaseUrl: commonSettings.databaseUrl,
   natsUrl: commonSettings.natsUrl,
   streamPrefix: commonSettings.streamPrefix,
+  secretKey: commonSettings.secretKey,
   publicUrl: str('STAGECOACH_PUBLIC_URL', 'base URL people reach the gateway at (links)', 'http://127.0.0.1:8080'),
 });
 const logger = createLogger({ name: 'notifier' });
@@ -15,7 +16,14 @@ const nc = await connect({ servers: config.natsUrl, name: 'stagecoach-notifier',
 const names = streamNamesFor(config.streamPrefix);
 await ensureStreams(await nc.jetstreamManager(), { names });
 const { db, close: closeDb } = createDb(config.databaseUrl, { applicationName: 'stagecoach-notifier' });
-const notifier = await startNotifier({ js: nc.jetstream(), db, names, logger, publicUrl: config.publicUrl });
+const notifier = await startNotifier({
+  js: nc.jetstream(),
+  db,
+  names,
+  logger,
+  publicUrl: config.publicUrl,
+  box: new SecretBox(config.secretKey),
+});
 logger.info('notifier started');
 
 let stopping = false;

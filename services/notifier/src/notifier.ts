@@ -10,9 +10,10 @@ import {
   type NotifyLevel,
   type RetryPolicy,
 } from '@stagecoach/notify';
-import type { Logger } from '@stagecoach/platform';
+import type { Logger, SecretBox } from '@stagecoach/platform';
 import type { NotifyCtl, Status } from '@stagecoach/spec';
 import type { JetStreamClient } from 'nats';
+import { createTriggerFeedback } from './trigger-feedback.js';
 
 export interface NotifierOptions {
   js: JetStreamClient;
@@ -21,6 +22,8 @@ export interface NotifierOptions {
   logger: Logger;
   /** Base of run links (STAGECOACH_PUBLIC_URL). */
   publicUrl: string;
+  /** Opens trigger secrets: comments back to Jira / Feishu Project need their API tokens. */
+  box: SecretBox;
   /** Durable consumer name (default `notifier`). */
   durableName?: string;
   fetch?: typeof fetch;
@@ -113,8 +116,11 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
     else log.warn({ ...fields, attempts: result.attempts, error: result.error }, 'notification failed');
   }
 
+  const triggerFeedback = createTriggerFeedback(opts);
+
   async function handle(event: RunEvent): Promise<void> {
     if (event.kind === 'stage') return;
+    await triggerFeedback(event);
     const run = await getRun(opts.db, event.runId);
     if (!run?.notifyCtls) return;
     const all = candidates(run, event).filter((c) => notifyTypeOf(event, c.level) !== undefined);

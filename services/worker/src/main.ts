@@ -15,6 +15,7 @@ const config = loadConfig({
     'folder for per-job workspaces',
     join(tmpdir(), 'stagecoach-workspaces'),
   ),
+  publicUrl: str('STAGECOACH_PUBLIC_URL', 'base URL people reach the gateway at (links)', 'http://127.0.0.1:8080'),
 });
 const logger = createLogger({ name: 'worker' });
 Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn(entry.meta ?? {}, entry.message)) });
@@ -40,6 +41,7 @@ const worker = await createWorker({
   workspaceRoot: config.workspaceRoot,
   taskQueue: config.taskQueue,
   names,
+  publicUrl: config.publicUrl,
 });
 logger.info({ taskQueue: worker.options.taskQueue }, 'worker started');
 await worker.run();

@@ -23,6 +23,8 @@ export interface WorkerDeps {
   workspaceRoot: string;
   taskQueue?: string;
   names?: StreamNames;
+  /** base of run links for runs timers start */
+  publicUrl?: string;
   /** a prebuilt bundle (tests bundle once); otherwise workflowsPath is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -35,6 +37,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     temporal: deps.temporal,
     workspaceRoot: deps.workspaceRoot,
     names: deps.names,
+    publicUrl: deps.publicUrl,
   });
   return Worker.create({
     connection: deps.connection,

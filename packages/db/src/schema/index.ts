@@ -2,3 +2,4 @@ export * from './projects.js';
 export * from './workflows.js';
 export * from './runs.js';
 export * from './relations.js';
+export * from './triggers.js';

@@ -5,6 +5,7 @@ import {
   getProject,
   getWorkflow,
   listWorkflows,
+  listTriggers,
   listWorkflowVersions,
   upsertWorkflow,
   type WorkflowRow,
@@ -13,6 +14,7 @@ import {
 import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import { validateDefinition, workflowJsonSchema, type SpecIssue, type WorkflowDefinition } from '@stagecoach/spec';
 import { loadDefinition } from '@stagecoach/spec/load';
+import { deleteTimerSchedule } from '@stagecoach/triggers';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, WorkflowParams, ProjectParams } from '../schemas.js';
 
@@ -150,9 +152,12 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     '/projects/:project/workflows/:name',
     { schema: { tags: ['workflows'], params: WorkflowParams, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
-      if (!(await deleteWorkflow(deps.db, request.params.project, request.params.name))) {
-        throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
-      }
+      const workflow = await getWorkflow(deps.db, request.params.project, request.params.name);
+      if (!workflow) throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
+      // The triggers' rows go with the workflow (cascade); their schedules must go first.
+      for (const timer of await listTriggers(deps.db, workflow.id, 'timer'))
+        await deleteTimerSchedule(deps.temporal, timer.id);
+      await deleteWorkflow(deps.db, request.params.project, request.params.name);
       return reply.status(204).send(null);
     },
   );

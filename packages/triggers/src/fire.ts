@@ -1,0 +1,132 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { RunInput } from '@stagecoach/contracts';
+import {
+  claimDelivery,
+  listStartingDeliveries,
+  recordDeliveryOutcome,
+  unfinishedRunOfTrigger,
+  withTransaction,
+  type TriggerDeliveryRow,
+  type TriggerRow,
+} from '@stagecoach/db';
+import { AppError } from '@stagecoach/platform';
+import { launchRun, prepareRun, type RunServiceDeps } from '@stagecoach/runs';
+
+/** The creator a run gets from each trigger source (Zadig's names). */
+export const CREATOR_OF_SOURCE: Record<string, string> = {
+  github: 'webhook',
+  gitlab: 'webhook',
+  gitee: 'webhook',
+  timer: 'timer',
+  jira: 'jira_hook',
+  meego: 'meego_hook',
+  general: 'general_hook',
+};
+
+export interface FireRequest {
+  source: string;
+  deliveryKey: string;
+  trigger: TriggerRow;
+  event: string;
+  /** a reason to record instead of starting a run (the trigger did not match) */
+  ignore?: string;
+  params?: Record<string, string>;
+  variables?: Record<string, string>;
+  remark?: string;
+  /** kept with the delivery: what auto-cancel and comment-back need later */
+  context?: Record<string, string>;
+  /** timers: skip this firing while a run this trigger started is unfinished (overlap policy skip) */
+  skipWhileRunning?: boolean;
+}
+
+export interface FireResult {
+  decision: 'started' | 'ignored';
+  runNumber?: number;
+  reason?: string;
+  /** true when an earlier delivery of the same key had already decided */
+  duplicate: boolean;
+}
+
+/**
+ * Decides one delivery for one trigger exactly once. The delivery row is claimed under a row lock;
+ * a new one is either recorded as ignored (with the reason) or gets its run prepared in the same
+ * transaction (`starting`, run input kept), so a duplicate arriving concurrently waits on the lock
+ * and then sees that decision. The Temporal start comes after the commit and is idempotent (the
+ * workflow id is the run id), so whoever finds `starting` — this call, a redelivery, a concurrent
+ * duplicate, the start-up sweep — may finish it. Returns only once the run is durably started.
+ */
+export async function fire(deps: RunServiceDeps, req: FireRequest): Promise<FireResult> {
+  const { row, fresh } = await withTransaction(deps.db, async (tx) => {
+    const claimed = await claimDelivery(tx, {
+      source: req.source,
+      deliveryKey: req.deliveryKey,
+      triggerId: req.trigger.id,
+      project: req.trigger.project,
+      workflow: req.trigger.workflow,
+      event: req.event,
+      context: req.context,
+    });
+    if (claimed.decision !== 'pending') return { row: claimed, fresh: false };
+    const ignore = async (reason: string) => {
+      await recordDeliveryOutcome(tx, claimed.id, { decision: 'ignored', reason });
+      return { row: { ...claimed, decision: 'ignored' as const, reason }, fresh: true };
+    };
+    if (req.ignore) return ignore(req.ignore);
+    if (!req.trigger.enabled) return ignore('the trigger is disabled');
+    if (req.skipWhileRunning) {
+      const running = await unfinishedRunOfTrigger(tx, req.trigger.id);
+      if (running !== undefined)
+        return ignore(`run ${running} of this trigger is still running (overlap policy: skip)`);
+    }
+    try {
+      // A savepoint: a refused run (disabled workflow, params no longer valid) rolls back alone and
+      // is recorded as the reason, while the claim stays.
+      const prepared = await tx.transaction((sp) =>
+        prepareRun(deps, sp, {
+          project: req.trigger.project,
+          workflow: req.trigger.workflow,
+          creator: CREATOR_OF_SOURCE[req.source] ?? req.source,
+          params: req.params,
+          variables: req.variables,
+          remark: req.remark,
+        }),
+      );
+      await recordDeliveryOutcome(tx, claimed.id, {
+        decision: 'starting',
+        runNumber: prepared.runNumber,
+        pendingStart: prepared.input,
+      });
+      return {
+        row: { ...claimed, decision: 'starting' as const, runNumber: prepared.runNumber, pendingStart: prepared.input },
+        fresh: true,
+      };
+    } catch (err) {
+      if (err instanceof AppError) return ignore(`the run was refused: ${err.message}`);
+      throw err;
+    }
+  });
+  if (row.decision === 'starting') await finishStart(deps, row);
+  if (row.decision === 'ignored') return { decision: 'ignored', reason: row.reason ?? undefined, duplicate: !fresh };
+  return { decision: 'started', runNumber: row.runNumber ?? undefined, duplicate: !fresh };
+}
+
+/** Starts the prepared run of a `starting` delivery (again, harmlessly, if it already started). */
+export async function finishStart(deps: RunServiceDeps, row: TriggerDeliveryRow): Promise<void> {
+  try {
+    await launchRun(deps, row.pendingStart as RunInput);
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  await recordDeliveryOutcome(deps.db, row.id, { decision: 'started', runNumber: row.runNumber });
+}
+
+/**
+ * Finishes deliveries a crashed trigger service left `starting` (run allocated, Temporal start not
+ * confirmed). Run at start-up; a provider's redelivery would finish them too, but not every
+ * provider redelivers.
+ */
+export async function finishInterruptedStarts(deps: RunServiceDeps, olderThanMs = 0): Promise<number> {
+  const rows = await listStartingDeliveries(deps.db, new Date(Date.now() - olderThanMs));
+  for (const row of rows) await finishStart(deps, row);
+  return rows.length;
+}

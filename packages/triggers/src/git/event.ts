@@ -1,0 +1,112 @@
+export type GitSource = 'github' | 'gitlab' | 'gitee';
+export type GitEventType = 'push' | 'pull_request' | 'tag';
+
+/** A provider's webhook reduced to what matching and the run need, whatever the provider. */
+export interface GitEvent {
+  source: GitSource;
+  event: GitEventType;
+  /** namespace path (GitLab groups may nest: `group/sub`) */
+  repoOwner: string;
+  repoName: string;
+  /** push: the pushed branch; PR: the source branch; tag: empty */
+  branch: string;
+  /** PR: the target branch (what matching uses); push: the pushed branch */
+  targetBranch: string;
+  tag?: string;
+  pr?: number;
+  commitId: string;
+  commitMessage: string;
+  committer: string;
+  /** files the push changed; undefined when the provider does not say (PR events) */
+  changedFiles?: string[];
+  /** the provider's body as received */
+  payload: unknown;
+}
+
+/** What a provider parser makes of a delivery. */
+export type ParsedDelivery =
+  | { kind: 'ping' }
+  | { kind: 'ignored'; event: string; reason: string; repo?: { owner: string; name: string } }
+  | { kind: 'event'; event: GitEvent };
+
+export function repoKey(source: GitSource, owner: string, name: string): string {
+  return `${source}:${owner}/${name}`.toLowerCase();
+}
+
+export type Headers = Record<string, string | string[] | undefined>;
+
+export function header(headers: Headers, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+const BRANCH_PREFIX = 'refs/heads/';
+const TAG_PREFIX = 'refs/tags/';
+export const branchOf = (ref: string | undefined) =>
+  ref?.startsWith(BRANCH_PREFIX) ? ref.slice(BRANCH_PREFIX.length) : undefined;
+export const tagOf = (ref: string | undefined) =>
+  ref?.startsWith(TAG_PREFIX) ? ref.slice(TAG_PREFIX.length) : undefined;
+export const ZERO_SHA = /^0+$/;
+
+interface PushCommit {
+  added?: string[];
+  modified?: string[];
+  removed?: string[];
+}
+
+/** Every path a push touched, from its commits' added/modified/removed lists (GitHub, GitLab, Gitee). */
+export function pushedFiles(commits: PushCommit[] | undefined): string[] {
+  const files = new Set<string>();
+  for (const c of commits ?? [])
+    for (const f of [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])]) files.add(f);
+  return [...files];
+}
+
+/** A body field read defensively: providers omit fields freely and tests send real but trimmed payloads. */
+export type Loose = any;
+
+type EventBase = Pick<GitEvent, 'source' | 'repoOwner' | 'repoName' | 'payload'>;
+type CommitFacts = Pick<GitEvent, 'commitId' | 'commitMessage' | 'committer'>;
+
+export const ignored = (event: string, reason: string, repo?: { owner: string; name: string }): ParsedDelivery => ({
+  kind: 'ignored',
+  event,
+  reason,
+  ...(repo ? { repo } : {}),
+});
+
+/** A push of a branch or a tag (the ref says which), the same for every provider. */
+export function refPush(
+  base: EventBase,
+  ref: string | undefined,
+  commit: CommitFacts,
+  commits: PushCommit[] | undefined,
+  repo: { owner: string; name: string },
+): ParsedDelivery {
+  const tag = tagOf(ref);
+  if (tag !== undefined)
+    return { kind: 'event', event: { ...base, ...commit, event: 'tag', tag, branch: '', targetBranch: '' } };
+  const branch = branchOf(ref);
+  if (branch === undefined) return ignored('push', `unsupported ref ${String(ref)}`, repo);
+  return {
+    kind: 'event',
+    event: { ...base, ...commit, event: 'push', branch, targetBranch: branch, changedFiles: pushedFiles(commits) },
+  };
+}
+
+/** A pull request in the shape GitHub sends it and Gitee copies (`head`, `base`, `number`, `title`, `user`). */
+export function githubStylePullRequest(base: EventBase, pr: Loose, sender: Loose): ParsedDelivery {
+  return {
+    kind: 'event',
+    event: {
+      ...base,
+      event: 'pull_request',
+      branch: String(pr.head?.ref ?? ''),
+      targetBranch: String(pr.base?.ref ?? ''),
+      pr: Number(pr.number),
+      commitId: String(pr.head?.sha ?? ''),
+      commitMessage: String(pr.title ?? ''),
+      committer: String(pr.user?.login ?? sender?.login ?? ''),
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { constantTimeEqual } from '../signatures.js';
+import { header, ignored, refPush, ZERO_SHA, type Headers, type Loose, type ParsedDelivery } from './event.js';
+
+/** GitLab sends the configured secret token as is in X-Gitlab-Token. */
+export function verifyGitlab(headers: Headers, _rawBody: Buffer, secret: string): boolean {
+  const token = header(headers, 'x-gitlab-token');
+  return token !== undefined && constantTimeEqual(token, secret);
+}
+
+export const gitlabDeliveryId = (headers: Headers) =>
+  header(headers, 'x-gitlab-event-uuid') ?? header(headers, 'x-gitlab-webhook-uuid');
+
+/** `group/sub/name` → owner `group/sub`, name `name`. */
+function repoOf(body: Loose): { owner: string; name: string } | undefined {
+  const path = String(body?.project?.path_with_namespace ?? '');
+  const cut = path.lastIndexOf('/');
+  if (cut <= 0) return undefined;
+  return { owner: path.slice(0, cut), name: path.slice(cut + 1) };
+}
+
+const MR_ACTIONS = new Set(['open', 'reopen', 'update']);
+
+export function parseGitlab(headers: Headers, body: Loose): ParsedDelivery {
+  const eventName = header(headers, 'x-gitlab-event') ?? '';
+  const repo = repoOf(body);
+  if (!repo) return ignored(eventName, 'the payload names no project');
+  const base = { source: 'gitlab' as const, repoOwner: repo.owner, repoName: repo.name, payload: body };
+
+  if (eventName === 'Push Hook' || eventName === 'Tag Push Hook') {
+    const sha = String(body.checkout_sha ?? '');
+    if (!sha || ZERO_SHA.test(String(body.after ?? ''))) {
+      return ignored(eventName === 'Push Hook' ? 'push' : 'tag', 'the ref was deleted', repo);
+    }
+    const head = body.commits?.find((c: Loose) => c.id === sha) ?? body.commits?.at(-1);
+    const commit = {
+      commitId: sha,
+      commitMessage: String(head?.message ?? body.message ?? ''),
+      committer: String(body.user_username ?? body.user_name ?? head?.author?.name ?? ''),
+    };
+    return refPush(base, body.ref, commit, body.commits, repo);
+  }
+
+  if (eventName === 'Merge Request Hook') {
+    const mr = body.object_attributes ?? {};
+    if (!MR_ACTIONS.has(mr.action)) {
+      return ignored('pull_request', `merge request action "${String(mr.action)}" does not trigger`, repo);
+    }
+    // An update without `oldrev` changed the title or labels, not the code.
+    if (mr.action === 'update' && !mr.oldrev) {
+      return ignored('pull_request', 'the merge request update carries no new commits', repo);
+    }
+    if (mr.state !== 'opened') return ignored('pull_request', 'the merge request is not open', repo);
+    return {
+      kind: 'event',
+      event: {
+        ...base,
+        event: 'pull_request',
+        branch: String(mr.source_branch ?? ''),
+        targetBranch: String(mr.target_branch ?? ''),
+        pr: Number(mr.iid),
+        commitId: String(mr.last_commit?.id ?? ''),
+        commitMessage: String(mr.last_commit?.message ?? mr.title ?? ''),
+        committer: String(body.user?.username ?? mr.last_commit?.author?.name ?? ''),
+      },
+    };
+  }
+  return ignored(eventName || 'unknown', `GitLab event "${eventName}" does not trigger runs`, repo);
+}

@@ -1,0 +1,49 @@
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { TASK_QUEUE, TIMER_FIRE_WORKFLOW, timerScheduleId, type TimerFireInput } from '@stagecoach/contracts';
+import type { TriggerRow } from '@stagecoach/db';
+import { scheduleSpecOf, type TimerConfig } from './timer.js';
+
+/**
+ * Makes the trigger's Temporal schedule match the stored trigger: created if missing, otherwise
+ * updated in place; a disabled trigger's schedule is paused. Each firing starts the timer-fire
+ * workflow, which starts the run through the common delivery path.
+ */
+export async function syncTimerSchedule(temporal: Client, trigger: TriggerRow, taskQueue = TASK_QUEUE): Promise<void> {
+  const config = trigger.config as unknown as TimerConfig;
+  const spec = scheduleSpecOf(config);
+  const oneShot = config.job_type === 'unix_stamp';
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: TIMER_FIRE_WORKFLOW,
+    workflowId: `timer-fire/${trigger.id}`,
+    taskQueue,
+    args: [{ triggerId: trigger.id } satisfies TimerFireInput],
+  };
+  const state = {
+    paused: !trigger.enabled,
+    note: trigger.enabled ? '' : 'trigger disabled',
+    ...(oneShot ? { remainingActions: 1 } : {}),
+  };
+  const scheduleId = timerScheduleId(trigger.id);
+  const handle = temporal.schedule.getHandle(scheduleId);
+  try {
+    await handle.update((previous) => ({ ...previous, spec, action, state: { ...previous.state, ...state } }));
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await temporal.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      state,
+    });
+  }
+}
+
+export async function deleteTimerSchedule(temporal: Client, triggerId: string): Promise<void> {
+  try {
+    await temporal.schedule.getHandle(timerScheduleId(triggerId)).delete();
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { scheduleSpecOf, timerIssues } from './timer.js';
+
+describe('timer forms', () => {
+  it('timing: HH:MM every day or on a weekday, in the trigger time zone', () => {
+    expect(scheduleSpecOf({ job_type: 'timing', frequency: 'day', time: '09:30', time_zone: 'Asia/Shanghai' })).toEqual(
+      {
+        calendars: [{ hour: 9, minute: 30, dayOfWeek: '*' }],
+        timezone: 'Asia/Shanghai',
+      },
+    );
+    expect(scheduleSpecOf({ job_type: 'timing', frequency: 'friday', time: '18:05' })).toEqual({
+      calendars: [{ hour: 18, minute: 5, dayOfWeek: 'FRIDAY' }],
+      timezone: 'UTC',
+    });
+  });
+
+  it('gap: every N minutes or hours as Zadig builds the cron', () => {
+    expect(scheduleSpecOf({ job_type: 'gap', frequency: 'minutes', number: 15 }).cronExpressions).toEqual([
+      '*/15 * * * *',
+    ]);
+    expect(scheduleSpecOf({ job_type: 'gap', frequency: 'hours', number: 2 }).cronExpressions).toEqual(['0 */2 * * *']);
+  });
+
+  it('crontab: five fields; unix_stamp: one UTC instant', () => {
+    expect(scheduleSpecOf({ job_type: 'crontab', cron: ' 0 3 * * 1-5 ' }).cronExpressions).toEqual(['0 3 * * 1-5']);
+    expect(scheduleSpecOf({ job_type: 'unix_stamp', unix_stamp: 1_900_000_000 })).toEqual({
+      calendars: [{ year: 2030, month: 'MARCH', dayOfMonth: 17, hour: 17, minute: 46, second: 40 }],
+      timezone: 'UTC',
+    });
+  });
+
+  it('names every incomplete or invalid field', () => {
+    expect(timerIssues({ job_type: 'timing', frequency: 'someday', time: '25:00' }).map((i) => i.path)).toEqual([
+      'time',
+      'frequency',
+    ]);
+    expect(timerIssues({ job_type: 'gap', frequency: 'minutes', number: 90 })).toEqual([
+      { path: 'number', message: 'at most 59 minutes' },
+    ]);
+    expect(timerIssues({ job_type: 'crontab', cron: '* * *' })[0]?.path).toBe('cron');
+    expect(timerIssues({ job_type: 'unix_stamp' })[0]?.path).toBe('unix_stamp');
+    expect(timerIssues({ job_type: 'crontab', cron: '* * * * *', time_zone: 'Mars/Olympus' })).toEqual([
+      { path: 'time_zone', message: 'unknown time zone "Mars/Olympus"' },
+    ]);
+    expect(timerIssues({ job_type: 'crontab', cron: '*/5 * * * *', time_zone: 'Europe/Berlin' })).toEqual([]);
+  });
+});

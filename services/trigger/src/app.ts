@@ -1,0 +1,21 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerErrorHandler } from '@stagecoach/http';
+import type { TriggerServiceDeps } from './deps.js';
+import { gitHooks } from './git-hooks.js';
+import { registerRawJsonParser } from './http.js';
+import { triggerHooks } from './trigger-hooks.js';
+
+/** Webhook payloads are far smaller than this; anything bigger is refused before it is parsed. */
+const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+
+/** Builds the trigger service without listening (tests use inject, main.ts listens). */
+export async function buildTriggerApp(deps: TriggerServiceDeps): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
+  registerErrorHandler(app);
+  registerRawJsonParser(app);
+  app.get('/healthz', async () => ({ ok: true }));
+  await app.register(gitHooks, { deps });
+  await app.register(triggerHooks, { deps });
+  await app.ready();
+  return app;
+}

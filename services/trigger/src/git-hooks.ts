@@ -1,0 +1,131 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { runWorkflowId } from '@stagecoach/contracts';
+import { listGitTriggersOfRepo, listSupersededRuns, type TriggerRow } from '@stagecoach/db';
+import { UnauthorizedError } from '@stagecoach/platform';
+import { cancelRun, type RunServiceDeps } from '@stagecoach/runs';
+import {
+  bodyDigest,
+  fire,
+  flattenPayload,
+  githubDeliveryId,
+  gitlabDeliveryId,
+  gitTriggerVariables,
+  matchGitTrigger,
+  parseGithub,
+  parseGitee,
+  parseGitlab,
+  repoKey,
+  triggerParams,
+  triggerSecrets,
+  verifyGitee,
+  verifyGithub,
+  verifyGitlab,
+  type GitEvent,
+  type GitSource,
+  type Headers,
+  type MainRepo,
+  type ParsedDelivery,
+} from '@stagecoach/triggers';
+import type { TriggerServiceDeps } from './deps.js';
+import { rawBodyOf, resultBody } from './http.js';
+
+interface Provider {
+  parse(headers: Headers, body: unknown): ParsedDelivery;
+  verify(headers: Headers, rawBody: Buffer, secret: string): boolean;
+  deliveryId(headers: Headers): string | undefined;
+}
+
+const PROVIDERS: Record<GitSource, Provider> = {
+  github: { parse: parseGithub, verify: verifyGithub, deliveryId: githubDeliveryId },
+  gitlab: { parse: parseGitlab, verify: verifyGitlab, deliveryId: gitlabDeliveryId },
+  // Gitee sends no delivery id header; a redelivery repeats the body, whose digest is the key.
+  gitee: { parse: parseGitee, verify: verifyGitee, deliveryId: () => undefined },
+};
+
+/** The subject auto-cancel compares: the PR for PR events, the ref otherwise. */
+const subjectOf = (event: GitEvent) =>
+  event.event === 'pull_request'
+    ? `pr:${event.pr}`
+    : event.event === 'tag'
+      ? `tag:${event.tag}`
+      : `branch:${event.branch}`;
+
+/**
+ * `POST /hooks/{github,gitlab,gitee}`: every git trigger watching the payload's repository whose
+ * secret verifies the delivery decides it (start a run or record why not). No trigger's secret
+ * verifying is a 401; the answer lists each trigger's decision once the runs are durably started.
+ */
+export const gitHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = async (app, { deps }) => {
+  const runs: RunServiceDeps = deps;
+
+  async function autoCancel(trigger: TriggerRow, event: GitEvent, runNumber: number): Promise<void> {
+    const superseded = await listSupersededRuns(deps.db, {
+      project: trigger.project,
+      workflow: trigger.workflow,
+      event: event.event,
+      subject: subjectOf(event),
+      commitId: event.commitId,
+    });
+    for (const n of superseded.filter((n) => n !== runNumber)) {
+      await cancelRun(runs, runWorkflowId(trigger.project, trigger.workflow, n)).catch((err: Error) =>
+        app.log.info({ err: err.message, run: n }, 'auto-cancel skipped a run that had already ended'),
+      );
+    }
+  }
+
+  for (const source of Object.keys(PROVIDERS) as GitSource[]) {
+    const provider = PROVIDERS[source];
+    app.post(`/hooks/${source}`, async (request, reply) => {
+      const headers = request.headers as Headers;
+      const raw = rawBodyOf(request);
+      const parsed = provider.parse(headers, request.body);
+      if (parsed.kind === 'ping') return { ok: true, message: 'pong' };
+      const repo =
+        parsed.kind === 'event' ? { owner: parsed.event.repoOwner, name: parsed.event.repoName } : parsed.repo;
+      if (!repo)
+        return reply.status(400).send({ error: 'bad_request', message: `the ${source} payload names no repository` });
+
+      const candidates = await listGitTriggersOfRepo(deps.db, repoKey(source, repo.owner, repo.name));
+      const verified = candidates.filter((t) => {
+        const secret = triggerSecrets(deps.box, t).secret;
+        return secret !== undefined && provider.verify(headers, raw, secret);
+      });
+      if (candidates.length > 0 && verified.length === 0) {
+        throw new UnauthorizedError(
+          `the ${source} delivery's signature does not verify with any trigger of ${repo.owner}/${repo.name}`,
+        );
+      }
+      if (verified.length === 0) {
+        return reply.status(202).send({ results: [], message: `no trigger watches ${repo.owner}/${repo.name}` });
+      }
+
+      const deliveryKey = provider.deliveryId(headers) ?? bodyDigest(raw);
+      const variables =
+        parsed.kind === 'event' ? { ...flattenPayload(request.body), ...gitTriggerVariables(parsed.event) } : {};
+      const results = [];
+      for (const trigger of verified) {
+        const config = trigger.config as { main_repo: MainRepo; auto_cancel?: boolean };
+        const match =
+          parsed.kind === 'event'
+            ? matchGitTrigger(config.main_repo, parsed.event)
+            : { ok: false as const, reason: parsed.reason };
+        const event = parsed.kind === 'event' ? parsed.event : undefined;
+        const result = await fire(runs, {
+          source,
+          deliveryKey,
+          trigger,
+          event: event?.event ?? (parsed.kind === 'ignored' ? parsed.event : ''),
+          ignore: match.ok ? undefined : match.reason,
+          params: triggerParams(deps.box, trigger),
+          variables,
+          context: event ? { subject: subjectOf(event), commit_id: event.commitId } : {},
+        });
+        if (event && result.decision === 'started' && !result.duplicate && config.auto_cancel) {
+          await autoCancel(trigger, event, result.runNumber!);
+        }
+        results.push(resultBody(trigger, result));
+      }
+      return { results };
+    });
+  }
+};

@@ -1,0 +1,2 @@
+export { buildTriggerApp } from './app.js';
+export type { TriggerServiceDeps } from './deps.js';
