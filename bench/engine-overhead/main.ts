@@ -7,7 +7,7 @@ import type { JobActivityInput } from '@stagecoach/contracts';
 import { createActivities } from '@stagecoach/activities';
 import { SecretBox } from '@stagecoach/platform';
 import { ADMIN_TOKEN, Engine, SECRET_KEY, startTestStack } from '@stagecoach/testkit';
-import { percentile } from './stats.js';
+import { percentile } from '../lib/stats.js';
 import type { bareShapeWorkflow } from './bare.workflow.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
