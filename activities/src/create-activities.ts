@@ -11,6 +11,7 @@ import {
 } from '@stagecoach/contracts';
 import type { Db } from '@stagecoach/db';
 import { publishRunEvents, type StreamNames } from '@stagecoach/events';
+import type { Mailer } from '@stagecoach/notify';
 import type { SecretBox } from '@stagecoach/platform';
 import { cleanupFreestyleJob } from './freestyle/index.js';
 import { fireTimerTriggerActivity } from './fire-timer.js';
@@ -27,6 +28,8 @@ export interface ActivityDeps {
   names?: StreamNames;
   /** base of run links for runs timers start (STAGECOACH_PUBLIC_URL) */
   publicUrl?: string;
+  /** SMTP for `notification` jobs that send mail (STAGECOACH_SMTP_URL) */
+  mailer?: Mailer;
 }
 
 /** The run workflow's activities, bound to the worker's clients. */

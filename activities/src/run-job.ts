@@ -2,9 +2,9 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType, type JobActivityInput, type JobActivityResult } from '@stagecoach/contracts';
 import { loadRunSecrets } from '@stagecoach/db';
-import { createLogWriter, publishRunEvents } from '@stagecoach/events';
+import { createLogWriter, publishRunEvents, type LogWriter } from '@stagecoach/events';
 import { maskSecrets } from '@stagecoach/platform';
-import { renderJob, type FreestyleSpec } from '@stagecoach/spec';
+import { renderJob, type FreestyleSpec, type NotificationSpec } from '@stagecoach/spec';
 import type { ActivityDeps } from './create-activities.js';
 import {
   cleanupFreestyleJob,
@@ -13,19 +13,28 @@ import {
   JobTimeoutError,
   runFreestyleJob,
 } from './freestyle/index.js';
+import { runNotificationJob } from './notification-job.js';
+
+/** What one job type does with its rendered spec; returns the job's outputs. */
+export interface JobContext<Spec> {
+  deps: ActivityDeps;
+  input: JobActivityInput;
+  spec: Spec;
+  secrets: Record<string, string>;
+  log: LogWriter;
+}
 
 /**
  * Runs one job attempt. Credential params are read here, from PostgreSQL, and only here: they fill the
  * placeholders the workflow left in the spec, become environment variables, and are masked everywhere.
  */
 export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput): Promise<JobActivityResult> {
-  const ctx = Context.current();
   // Sequence numbers come from the workflow and JetStream drops repeats, so a retried attempt may republish.
   await publishRunEvents(deps.js, input.startEvents, { names: deps.names });
   const secrets = input.secretParams.length > 0 ? await loadRunSecrets(deps.db, input.runId, deps.box) : {};
   const secretValues = Object.values(secrets);
   const spec = renderJob(
-    input.spec as FreestyleSpec,
+    input.spec,
     Object.fromEntries(Object.entries(secrets).map(([name, value]) => [`workflow.params.${name}`, value])),
   );
   const log = createLogWriter(
@@ -39,6 +48,30 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
     },
     { names: deps.names },
   );
+  try {
+    const ctx = { deps, input, secrets, log };
+    const result =
+      input.jobType === 'notification'
+        ? await runNotificationJob({ ...ctx, spec: spec as NotificationSpec }, secretValues)
+        : await freestyle({ ...ctx, spec: spec as FreestyleSpec });
+    await log.close('passed');
+    const outputs = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, maskSecrets(v, secretValues)]));
+    await publishRunEvents(deps.js, [{ ...input.passedEvent, time: Date.now(), outputs }], { names: deps.names });
+    return { outputs };
+  } catch (err) {
+    await log.close('failed').catch(() => undefined);
+    throw toActivityFailure(err, secretValues);
+  }
+}
+
+async function freestyle({
+  deps,
+  input,
+  spec,
+  secrets,
+  log,
+}: JobContext<FreestyleSpec>): Promise<Record<string, string>> {
+  const ctx = Context.current();
   const previous = ctx.info.heartbeatDetails as { pgid?: number } | undefined;
   try {
     const result = await runFreestyleJob(
@@ -57,15 +90,7 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
         previousPgid: previous?.pgid,
       },
     );
-    await log.close('passed');
-    const outputs = Object.fromEntries(
-      Object.entries(result.outputs).map(([k, v]) => [k, maskSecrets(v, secretValues)]),
-    );
-    await publishRunEvents(deps.js, [{ ...input.passedEvent, time: Date.now(), outputs }], { names: deps.names });
-    return { outputs };
-  } catch (err) {
-    await log.close('failed').catch(() => undefined);
-    throw toActivityFailure(err, secretValues);
+    return result.outputs;
   } finally {
     // The workspace ends with the job, as a Zadig job pod's does; the run-end cleanup only catches leftovers.
     await cleanupFreestyleJob({ runId: input.runId, job: input.job, workspaceRoot: deps.workspaceRoot });

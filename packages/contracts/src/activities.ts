@@ -8,7 +8,8 @@ export interface JobActivityInput {
   runNumber: number;
   retryNum: number;
   job: string;
-  jobType: 'freestyle';
+  /** the job types that run as an activity (approvals are decided in the workflow) */
+  jobType: 'freestyle' | 'notification';
   /** rendered spec; credential params are still `{{.workflow.params.NAME}}` placeholders */
   spec: unknown;
   /** environment for the job: params (non-secret) and built-ins */

@@ -107,65 +107,147 @@ export function plainText(ctx: NotificationContext): string {
   return [messageTitle(ctx), ...head, 'Stages:', ...stages, `Details: ${ctx.url}`].join('\n');
 }
 
+/**
+ * What every channel renders: a run notification (runMessage) and a `notification` job's own title
+ * and content (customMessage) are both one of these, so they share the channels' formats and senders.
+ */
+export interface Message {
+  title: string;
+  /** markdown body, without the title and the link */
+  markdown: string;
+  /** plain-text body, without the title */
+  text: string;
+  /** the run's page: a button or link where the channel has one */
+  url?: string;
+  /** Feishu card header template */
+  color: string;
+  /** the generic webhook's JSON body */
+  payload: Record<string, unknown>;
+  /** X-Stagecoach-Event-Id / X-Stagecoach-Event of the generic webhook */
+  eventId: string;
+  event: string;
+}
+
+export function runMessage(ctx: NotificationContext): Message {
+  return {
+    title: messageTitle(ctx),
+    markdown: markdownBody(ctx),
+    text: plainText(ctx).split('\n').slice(1).join('\n'),
+    url: ctx.url,
+    color: statusInfo(ctx.status).color,
+    payload: buildWebhookPayload(ctx),
+    eventId: ctx.eventId,
+    event: ctx.notifyType,
+  };
+}
+
+export interface CustomMessageInput {
+  title: string;
+  content: string;
+  eventId: string;
+  project: string;
+  workflow: string;
+  runNumber: number;
+  job: string;
+  url?: string;
+}
+
+/** A `notification` job's message: its title and (markdown) content as the author wrote them. */
+export function customMessage(input: CustomMessageInput): Message {
+  return {
+    title: input.title,
+    markdown: input.content,
+    text: input.content,
+    url: input.url,
+    color: 'blue',
+    payload: {
+      object_kind: 'notification',
+      event: 'notification',
+      event_id: input.eventId,
+      title: input.title,
+      content: input.content,
+      workflow: {
+        project_name: input.project,
+        workflow_name: input.workflow,
+        task_id: input.runNumber,
+        detail_url: input.url ?? '',
+      },
+      job: { name: input.job },
+    },
+    eventId: input.eventId,
+    event: 'notification',
+  };
+}
+
 export interface Mentions {
   users?: string[];
   isAtAll?: boolean;
 }
 
 /** Feishu custom bot interactive card; mentions go into the card text as `<at id=...></at>`. */
-export function buildFeishuMessage(ctx: NotificationContext, mentions: Mentions = {}): Record<string, unknown> {
+export function feishuCard(msg: Message, mentions: Mentions = {}): Record<string, unknown> {
   const at = [
     ...(mentions.users ?? []).map((u) => `<at id=${u}></at>`),
     ...(mentions.isAtAll ? ['<at id=all></at>'] : []),
   ];
+  const button = msg.url
+    ? [
+        {
+          tag: 'action',
+          actions: [
+            { tag: 'button', text: { tag: 'plain_text', content: 'View details' }, type: 'primary', url: msg.url },
+          ],
+        },
+      ]
+    : [];
   return {
     msg_type: 'interactive',
     card: {
       config: { wide_screen_mode: true },
-      header: { template: statusInfo(ctx.status).color, title: { tag: 'plain_text', content: messageTitle(ctx) } },
+      header: { template: msg.color, title: { tag: 'plain_text', content: msg.title } },
       elements: [
-        { tag: 'div', text: { tag: 'lark_md', content: markdownBody(ctx) + (at.length ? `\n\n${at.join(' ')}` : '') } },
-        {
-          tag: 'action',
-          actions: [
-            { tag: 'button', text: { tag: 'plain_text', content: 'View details' }, type: 'primary', url: ctx.url },
-          ],
-        },
+        { tag: 'div', text: { tag: 'lark_md', content: msg.markdown + (at.length ? `\n\n${at.join(' ')}` : '') } },
+        ...button,
       ],
     },
   };
 }
 
-/** DingTalk custom robot actionCard; mobiles are mentioned in the text and in `at`. */
-export function buildDingTalkMessage(
-  ctx: NotificationContext,
+/** DingTalk custom robot: an actionCard with a link button, markdown without one; mobiles mentioned in text and `at`. */
+export function dingTalkMessage(
+  msg: Message,
   mentions: { mobiles?: string[]; isAtAll?: boolean } = {},
 ): Record<string, unknown> {
   const mobiles = mentions.mobiles ?? [];
   const at = mobiles.map((m) => `@${m}`).join(' ');
-  return {
-    msgtype: 'actionCard',
-    actionCard: {
-      title: messageTitle(ctx),
-      text: `### ${messageTitle(ctx)}\n\n${markdownBody(ctx)}${at ? `\n\n${at}` : ''}`,
-      btnOrientation: '0',
-      singleTitle: 'View details',
-      singleURL: ctx.url,
-    },
-    at: { atMobiles: mobiles, isAtAll: mentions.isAtAll ?? false },
-  };
+  const text = `### ${msg.title}\n\n${msg.markdown}${at ? `\n\n${at}` : ''}`;
+  const body = msg.url
+    ? {
+        msgtype: 'actionCard',
+        actionCard: { title: msg.title, text, btnOrientation: '0', singleTitle: 'View details', singleURL: msg.url },
+      }
+    : { msgtype: 'markdown', markdown: { title: msg.title, text } };
+  return { ...body, at: { atMobiles: mobiles, isAtAll: mentions.isAtAll ?? false } };
 }
 
 /** WeCom group robot markdown; users are mentioned as `<@userid>`. */
-export function buildWeComMessage(ctx: NotificationContext, mentions: Mentions = {}): Record<string, unknown> {
+export function weComMessage(msg: Message, mentions: Mentions = {}): Record<string, unknown> {
   const at = (mentions.users ?? []).map((u) => `<@${u}>`).join(' ');
+  const link = msg.url ? `\n[View details](${msg.url})` : '';
   return {
     msgtype: 'markdown',
-    markdown: {
-      content: `### ${messageTitle(ctx)}\n${markdownBody(ctx)}\n[View details](${ctx.url})${at ? `\n${at}` : ''}`,
-    },
+    markdown: { content: `### ${msg.title}\n${msg.markdown}${link}${at ? `\n${at}` : ''}` },
   };
 }
+
+export const buildFeishuMessage = (ctx: NotificationContext, mentions: Mentions = {}) =>
+  feishuCard(runMessage(ctx), mentions);
+export const buildDingTalkMessage = (
+  ctx: NotificationContext,
+  mentions: { mobiles?: string[]; isAtAll?: boolean } = {},
+) => dingTalkMessage(runMessage(ctx), mentions);
+export const buildWeComMessage = (ctx: NotificationContext, mentions: Mentions = {}) =>
+  weComMessage(runMessage(ctx), mentions);
 
 const unix = (ms: number | undefined) => (ms === undefined ? 0 : Math.floor(ms / 1000));
 

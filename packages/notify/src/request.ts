@@ -1,9 +1,10 @@
 import type { NotifyCtl } from '@stagecoach/spec';
 import {
-  buildDingTalkMessage,
-  buildFeishuMessage,
-  buildWebhookPayload,
-  buildWeComMessage,
+  dingTalkMessage,
+  feishuCard,
+  runMessage,
+  weComMessage,
+  type Message,
   type NotificationContext,
 } from './content.js';
 import { dingtalkSign, feishuSign, webhookSignature } from './sign.js';
@@ -62,12 +63,17 @@ const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
  * `nowMs` supplies the signing timestamp.
  */
 export function buildRequest(ctl: NotifyCtl, ctx: NotificationContext, nowMs: number): PreparedRequest | undefined {
+  return prepareRequest(ctl, runMessage(ctx), nowMs);
+}
+
+/** The request that carries `msg` on the ctl's channel, signed as the vendor verifies it. */
+export function prepareRequest(ctl: NotifyCtl, msg: Message, nowMs: number): PreparedRequest | undefined {
   const secrets = ctlSecrets(ctl);
   switch (ctl.webhook_type) {
     case 'feishu': {
       const cfg = ctl.lark_hook_notification_config;
       if (!cfg?.hook_address) return undefined;
-      const message = buildFeishuMessage(ctx, { users: cfg.at_users ?? [], isAtAll: cfg.is_at_all ?? false });
+      const message = feishuCard(msg, { users: cfg.at_users ?? [], isAtAll: cfg.is_at_all ?? false });
       const timestamp = Math.floor(nowMs / 1000);
       const signed = cfg.secret ? { timestamp: String(timestamp), sign: feishuSign(cfg.secret, timestamp) } : {};
       return {
@@ -81,7 +87,7 @@ export function buildRequest(ctl: NotifyCtl, ctx: NotificationContext, nowMs: nu
     case 'dingding': {
       const cfg = ctl.dingding_notification_config;
       if (!cfg?.hook_address) return undefined;
-      const message = buildDingTalkMessage(ctx, { mobiles: cfg.at_mobiles ?? [], isAtAll: cfg.is_at_all ?? false });
+      const message = dingTalkMessage(msg, { mobiles: cfg.at_mobiles ?? [], isAtAll: cfg.is_at_all ?? false });
       let url = cfg.hook_address;
       if (cfg.secret) {
         const sign = encodeURIComponent(dingtalkSign(cfg.secret, nowMs));
@@ -92,7 +98,7 @@ export function buildRequest(ctl: NotifyCtl, ctx: NotificationContext, nowMs: nu
     case 'wechat': {
       const cfg = ctl.wechat_notification_config;
       if (!cfg?.hook_address) return undefined;
-      const message = buildWeComMessage(ctx, { users: cfg.at_users ?? [], isAtAll: cfg.is_at_all ?? false });
+      const message = weComMessage(msg, { users: cfg.at_users ?? [], isAtAll: cfg.is_at_all ?? false });
       return {
         channel: 'wechat',
         url: cfg.hook_address,
@@ -104,11 +110,11 @@ export function buildRequest(ctl: NotifyCtl, ctx: NotificationContext, nowMs: nu
     case 'webhook': {
       const cfg = ctl.webhook_notification_config;
       if (!cfg?.address) return undefined;
-      const body = JSON.stringify(buildWebhookPayload(ctx));
+      const body = JSON.stringify(msg.payload);
       const headers: Record<string, string> = {
         ...JSON_HEADERS,
-        [EVENT_ID_HEADER]: ctx.eventId,
-        [EVENT_HEADER]: ctx.notifyType,
+        [EVENT_ID_HEADER]: msg.eventId,
+        [EVENT_HEADER]: msg.event,
       };
       if (cfg.token) headers[SIGNATURE_HEADER] = webhookSignature(cfg.token, body);
       return { channel: 'webhook', url: cfg.address, headers, body, secrets };

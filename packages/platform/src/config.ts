@@ -73,3 +73,9 @@ export const commonSettings = {
     'development-only-secret-key-change-me',
   ),
 };
+
+/** SMTP for mail notifications and `notification` jobs (notifier and worker). */
+export const mailSettings = {
+  smtpUrl: str('STAGECOACH_SMTP_URL', 'SMTP server for mail, smtp://user:pass@host:port (empty: mail is not sent)', ''),
+  mailFrom: str('STAGECOACH_MAIL_FROM', 'sender address of mail', 'Stagecoach <stagecoach@localhost>'),
+};

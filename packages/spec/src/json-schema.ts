@@ -2,6 +2,8 @@
 // validate.ts structurally; cross-field rules (uniqueness of names, needed_approvers ≤ approvers, choice values
 // among the options) live only in validateDefinition. Objects stay open: Zadig definitions carry many more keys.
 import { EXECUTE_VERBS } from './execute-policy.js';
+import { DELIVERED_WEBHOOK_TYPES } from './notify.js';
+import { JOB_TYPES } from './types.js';
 
 const stringEnum = (values: readonly string[], description?: string) => ({
   type: 'string',
@@ -114,7 +116,7 @@ export const workflowJsonSchema = {
       required: ['name', 'type', 'spec'],
       properties: {
         name: { type: 'string', pattern: '^[a-z\\u4e00-\\u9fa5][a-z0-9\\u4e00-\\u9fa5-]{0,31}$' },
-        type: stringEnum(['freestyle', 'approval']),
+        type: stringEnum([...JOB_TYPES]),
         spec: { type: 'object' },
         skipped: { type: 'boolean' },
         run_policy: stringEnum(['', 'default_not_run', 'force_run', 'skip']),
@@ -156,6 +158,10 @@ export const workflowJsonSchema = {
         {
           if: { properties: { type: { const: 'approval' } }, required: ['type'] },
           then: { properties: { spec: { $ref: '#/$defs/approvalSpec' } } },
+        },
+        {
+          if: { properties: { type: { const: 'notification' } }, required: ['type'] },
+          then: { properties: { spec: { $ref: '#/$defs/notificationSpec' } } },
         },
       ],
     },
@@ -230,6 +236,16 @@ export const workflowJsonSchema = {
         type: stringEnum(['', 'native']),
         description: { type: 'string' },
         native_approval: { $ref: '#/$defs/nativeApproval' },
+      },
+    },
+    notificationSpec: {
+      type: 'object',
+      description: 'A message sent from inside the run on one channel; the channel config is the notify_ctls one.',
+      required: ['webhook_type', 'title', 'content'],
+      properties: {
+        webhook_type: stringEnum([...DELIVERED_WEBHOOK_TYPES]),
+        title: { type: 'string', minLength: 1 },
+        content: { type: 'string', minLength: 1 },
       },
     },
   },

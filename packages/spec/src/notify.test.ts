@@ -36,12 +36,42 @@ describe('checkNotifyCtls', () => {
             notify_type: ['wait_for_approval'],
             webhook_notification_config: { address: 'http://h/x', token: 't' },
           },
-          { webhook_type: 'mail', notify_type: ['failed'], mail_notification_config: {} },
+          {
+            webhook_type: 'mail',
+            notify_type: ['failed'],
+            mail_notification_config: {
+              target_users: [{ type: 'user', user_name: 'ann', email: 'ann@example.com' }, { type: 'task_creator' }],
+            },
+          },
         ],
         'notify_ctls',
         'workflow',
       ),
     ).toEqual([]);
+  });
+
+  it('needs mail recipients with addresses', () => {
+    expect(
+      checkNotifyCtls(
+        [
+          { webhook_type: 'mail', notify_type: ['failed'], mail_notification_config: {} },
+          {
+            webhook_type: 'mail',
+            notify_type: ['failed'],
+            mail_notification_config: { target_users: [{ type: 'user', user_name: 'bob' }, { type: 'group' }] },
+          },
+        ],
+        'notify_ctls',
+        'workflow',
+      ),
+    ).toEqual([
+      { path: 'notify_ctls[0].mail_notification_config.target_users', message: 'must be a non-empty list' },
+      { path: 'notify_ctls[1].mail_notification_config.target_users[0].email', message: 'must be an email address' },
+      {
+        path: 'notify_ctls[1].mail_notification_config.target_users[1].type',
+        message: 'must be "user" or "task_creator"',
+      },
+    ]);
   });
 
   it('reports enums, levels, missing config and addresses without quoting them', () => {

@@ -13,7 +13,7 @@ export const WEBHOOK_TYPES = [
   'webhook',
 ] as const;
 export type WebhookType = (typeof WEBHOOK_TYPES)[number];
-export const DELIVERED_WEBHOOK_TYPES = ['feishu', 'dingding', 'wechat', 'webhook'] as const;
+export const DELIVERED_WEBHOOK_TYPES = ['feishu', 'dingding', 'wechat', 'webhook', 'mail'] as const;
 
 /** Workflow-level `notify_type` values. */
 export const WORKFLOW_NOTIFY_TYPES = [
@@ -83,8 +83,8 @@ export interface RunNotifyCtls {
   displayName?: string;
 }
 
-/** The config key and address field each delivered type needs. */
-export const CHANNEL_CONFIG: Record<(typeof DELIVERED_WEBHOOK_TYPES)[number], { key: string; address: string }> = {
+/** The config key and address field each HTTP channel needs. */
+export const CHANNEL_CONFIG: Record<'feishu' | 'dingding' | 'wechat' | 'webhook', { key: string; address: string }> = {
   feishu: { key: 'lark_hook_notification_config', address: 'hook_address' },
   dingding: { key: 'dingding_notification_config', address: 'hook_address' },
   wechat: { key: 'wechat_notification_config', address: 'hook_address' },
@@ -123,28 +123,55 @@ export function checkNotifyCtls(list: unknown[], path: string, level: 'workflow'
         }
       });
     }
-    if (typeof type !== 'string' || !(type in CHANNEL_CONFIG)) return;
-    const { key, address } = CHANNEL_CONFIG[type as keyof typeof CHANNEL_CONFIG];
-    const cfgPath = `${at}.${key}`;
-    const cfg = ctl[key];
-    if (!isObj(cfg)) return add(cfgPath, absent(cfg) ? 'is required' : 'must be an object');
-    const url = cfg[address];
-    if (absent(url) || url === '') add(`${cfgPath}.${address}`, 'is required');
-    else if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/.test(url)) {
-      add(`${cfgPath}.${address}`, 'must be an http(s) URL');
-    }
-    for (const listKey of ['at_users', 'at_mobiles']) {
-      const v = cfg[listKey];
-      if (absent(v)) continue;
-      if (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))
-        add(`${cfgPath}.${listKey}`, 'must be a list of strings');
-    }
-    if (!absent(cfg['is_at_all']) && typeof cfg['is_at_all'] !== 'boolean')
-      add(`${cfgPath}.is_at_all`, 'must be a boolean');
-    for (const secretKey of ['secret', 'token']) {
-      if (!absent(cfg[secretKey]) && typeof cfg[secretKey] !== 'string')
-        add(`${cfgPath}.${secretKey}`, 'must be a string');
-    }
+    checkChannelConfig(ctl, at, add);
   });
   return issues;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/**
+ * Checks the channel config a ctl (or a `notification` job spec) needs for its webhook_type.
+ * Messages never quote secrets or addresses.
+ */
+export function checkChannelConfig(ctl: Obj, at: string, add: (path: string, message: string) => void): void {
+  const type = ctl['webhook_type'];
+  if (type === 'mail') return checkMailConfig(ctl['mail_notification_config'], `${at}.mail_notification_config`, add);
+  if (typeof type !== 'string' || !(type in CHANNEL_CONFIG)) return;
+  const { key, address } = CHANNEL_CONFIG[type as keyof typeof CHANNEL_CONFIG];
+  const cfgPath = `${at}.${key}`;
+  const cfg = ctl[key];
+  if (!isObj(cfg)) return add(cfgPath, absent(cfg) ? 'is required' : 'must be an object');
+  const url = cfg[address];
+  if (absent(url) || url === '') add(`${cfgPath}.${address}`, 'is required');
+  else if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/.test(url)) {
+    add(`${cfgPath}.${address}`, 'must be an http(s) URL');
+  }
+  for (const listKey of ['at_users', 'at_mobiles']) {
+    const v = cfg[listKey];
+    if (absent(v)) continue;
+    if (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))
+      add(`${cfgPath}.${listKey}`, 'must be a list of strings');
+  }
+  if (!absent(cfg['is_at_all']) && typeof cfg['is_at_all'] !== 'boolean')
+    add(`${cfgPath}.is_at_all`, 'must be a boolean');
+  for (const secretKey of ['secret', 'token']) {
+    if (!absent(cfg[secretKey]) && typeof cfg[secretKey] !== 'string')
+      add(`${cfgPath}.${secretKey}`, 'must be a string');
+  }
+}
+
+/** Zadig's `mail_notification_config {target_users}`; a `user` entry carries its `email` (no user directory yet). */
+function checkMailConfig(cfg: unknown, cfgPath: string, add: (path: string, message: string) => void): void {
+  if (!isObj(cfg)) return add(cfgPath, absent(cfg) ? 'is required' : 'must be an object');
+  const users = cfg['target_users'];
+  if (!Array.isArray(users) || users.length === 0) return add(`${cfgPath}.target_users`, 'must be a non-empty list');
+  users.forEach((u, k) => {
+    const p = `${cfgPath}.target_users[${k}]`;
+    if (!isObj(u)) return add(p, 'must be an object');
+    const kind = u['type'] ?? 'user';
+    if (kind === 'task_creator') return;
+    if (kind !== 'user') return add(`${p}.type`, 'must be "user" or "task_creator"');
+    if (typeof u['email'] !== 'string' || !EMAIL.test(u['email'])) add(`${p}.email`, 'must be an email address');
+  });
 }

@@ -1,7 +1,7 @@
 // Zadig custom workflow (v4) definition, keys spelled as Zadig spells them (models/workflow_v4.go).
-import type { NotifyCtl } from './notify.js';
+import type { NotifyCtl, WebhookType } from './notify.js';
 
-export const JOB_TYPES = ['freestyle', 'approval'] as const;
+export const JOB_TYPES = ['freestyle', 'approval', 'notification'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export type ParamType =
@@ -130,6 +130,20 @@ export interface ApprovalSpec {
   type?: 'native';
   description?: string;
   native_approval: NativeApproval;
+}
+
+/** Zadig's NotificationJobSpec: a message sent from inside a run, on one channel. */
+export interface NotificationSpec {
+  source?: string;
+  webhook_type: WebhookType;
+  title: string;
+  /** markdown; variables are rendered when the job starts */
+  content: string;
+  lark_hook_notification_config?: NotifyCtl['lark_hook_notification_config'];
+  dingding_notification_config?: NotifyCtl['dingding_notification_config'];
+  wechat_notification_config?: NotifyCtl['wechat_notification_config'];
+  webhook_notification_config?: NotifyCtl['webhook_notification_config'];
+  mail_notification_config?: { target_users: { type?: string; user_name?: string; email?: string }[] };
 }
 
 export interface WorkflowDefinition {

@@ -1,7 +1,7 @@
 import { EXECUTE_VERBS } from './execute-policy.js';
-import { checkNotifyCtls } from './notify.js';
+import { checkChannelConfig, checkNotifyCtls, DELIVERED_WEBHOOK_TYPES } from './notify.js';
 import { JOB_TYPES } from './types.js';
-import type { SpecIssue, WorkflowDefinition } from './types.js';
+import type { JobType, SpecIssue, WorkflowDefinition } from './types.js';
 
 export type SpecResult<T> = { ok: true; value: T } | { ok: false; issues: SpecIssue[] };
 
@@ -249,6 +249,15 @@ function checkApprovalSpec(c: Checker, spec: Obj, path: string): Obj {
   return out;
 }
 
+/** A `notification` job: one delivered channel, its config, a title and content. */
+function checkNotificationSpec(c: Checker, spec: Obj, path: string): Obj {
+  c.oneOf(spec, 'webhook_type', path, DELIVERED_WEBHOOK_TYPES, true);
+  c.string(spec, 'title', path, true);
+  c.string(spec, 'content', path, true);
+  checkChannelConfig(spec, path, (p, message) => c.add(p, message));
+  return { ...spec };
+}
+
 function checkFreestyleSpec(c: Checker, spec: Obj, path: string): Obj {
   const out: Obj = { ...spec };
   c.oneOf(spec, 'freestyle_type', path, ['', 'service_freestyle']);
@@ -329,6 +338,12 @@ function checkFreestyleSpec(c: Checker, spec: Obj, path: string): Obj {
   return out;
 }
 
+const SPEC_CHECKS: Record<JobType, (c: Checker, spec: Obj, path: string) => Obj> = {
+  freestyle: checkFreestyleSpec,
+  approval: checkApprovalSpec,
+  notification: checkNotificationSpec,
+};
+
 function checkErrorPolicy(c: Checker, job: Obj, parent: string): Obj {
   const ep = c.object(job, 'error_policy', parent);
   if (!ep) return { policy: 'stop' };
@@ -403,7 +418,7 @@ function checkJob(c: Checker, job: unknown, path: string, jobNames: Map<string, 
     const spec = c.object(job, 'spec', path, true);
     if (spec) {
       const specPath = join(path, 'spec');
-      out['spec'] = type === 'freestyle' ? checkFreestyleSpec(c, spec, specPath) : checkApprovalSpec(c, spec, specPath);
+      out['spec'] = SPEC_CHECKS[type as JobType](c, spec, specPath);
     }
   }
 

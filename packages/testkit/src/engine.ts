@@ -15,6 +15,7 @@ import {
   type Projector,
   type StreamNames,
 } from '@stagecoach/events';
+import type { Mailer } from '@stagecoach/notify';
 import { createLogger, SecretBox } from '@stagecoach/platform';
 import { buildApp } from '@stagecoach/gateway';
 import { buildTriggerApp } from '@stagecoach/trigger';
@@ -68,7 +69,10 @@ export class Engine {
     private workerRun: Promise<void> | undefined,
   ) {}
 
-  static async start(options: { inProcessWorker?: boolean } = {}): Promise<Engine> {
+  /** SMTP the in-process worker's `notification` jobs use */
+  private mailer: Mailer | undefined;
+
+  static async start(options: { inProcessWorker?: boolean; mailer?: Mailer } = {}): Promise<Engine> {
     quietTemporalRuntime();
     const id = randomBytes(4).toString('hex');
     const database = await createTestDatabase(env('DATABASE_URL'));
@@ -121,6 +125,7 @@ export class Engine {
       undefined,
       undefined,
     );
+    engine.mailer = options.mailer;
     if (options.inProcessWorker !== false) await engine.startWorker();
     return engine;
   }
@@ -139,6 +144,7 @@ export class Engine {
       taskQueue: this.taskQueue,
       names: this.names,
       publicUrl: 'http://stagecoach.test',
+      mailer: this.mailer,
       ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     });
     this.workerRun = this.worker.run();

@@ -1,7 +1,8 @@
 import { connect } from 'nats';
 import { createDb } from '@stagecoach/db';
 import { ensureStreams, streamNamesFor } from '@stagecoach/events';
-import { commonSettings, createLogger, loadConfig, SecretBox, str } from '@stagecoach/platform';
+import { mailerFromSettings } from '@stagecoach/notify';
+import { commonSettings, createLogger, loadConfig, mailSettings, SecretBox, str } from '@stagecoach/platform';
 import { startNotifier } from './notifier.js';
 
 const config = loadConfig({
@@ -9,6 +10,7 @@ const config = loadConfig({
   natsUrl: commonSettings.natsUrl,
   streamPrefix: commonSettings.streamPrefix,
   secretKey: commonSettings.secretKey,
+  ...mailSettings,
   publicUrl: str('STAGECOACH_PUBLIC_URL', 'base URL people reach the gateway at (links)', 'http://127.0.0.1:8080'),
 });
 const logger = createLogger({ name: 'notifier' });
@@ -23,6 +25,7 @@ const notifier = await startNotifier({
   logger,
   publicUrl: config.publicUrl,
   box: new SecretBox(config.secretKey),
+  mailer: mailerFromSettings(config),
 });
 logger.info('notifier started');
 

@@ -2,12 +2,13 @@ import { eventMsgId, runUrl, type RunEvent, type StageResult } from '@stagecoach
 import { claimNotification, finishNotification, getRun, previousRunStatus, type Db, type RunRow } from '@stagecoach/db';
 import { RetryLater, startRunEventConsumer, type StreamNames } from '@stagecoach/events';
 import {
-  buildRequest,
+  deliverMessage,
   notifyTypeOf,
-  sendWithRetry,
+  runMessage,
   shouldNotify,
   type NotificationContext,
   type NotifyLevel,
+  type Mailer,
   type RetryPolicy,
 } from '@stagecoach/notify';
 import type { Logger, SecretBox } from '@stagecoach/platform';
@@ -29,6 +30,8 @@ export interface NotifierOptions {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   retryPolicy?: RetryPolicy;
+  /** SMTP for `mail` ctls (STAGECOACH_SMTP_URL); absent, mail ctls are recorded as failed */
+  mailer?: Mailer;
   /** Redelivery delay while the projector has not caught up with a run event (default 200 ms). */
   projectionWaitMs?: number;
 }
@@ -95,17 +98,11 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
       log.debug(fields, 'notification already handled');
       return;
     }
-    const req = buildRequest(c.ctl, ctx, Date.now());
-    if (!req) {
-      const error = `webhook_type ${JSON.stringify(c.ctl.webhook_type)} is not delivered yet`;
-      await finishNotification(opts.db, { eventId: ctx.eventId, ctl: c.key }, { status: 'failed', attempts: 0, error });
-      log.warn(fields, error);
-      return;
-    }
-    const result = await sendWithRetry(req, {
+    const result = await deliverMessage(c.ctl, runMessage(ctx), {
       ...(opts.fetch ? { fetch: opts.fetch } : {}),
       ...(opts.sleep ? { sleep: opts.sleep } : {}),
       ...(opts.retryPolicy ? { policy: opts.retryPolicy } : {}),
+      ...(opts.mailer ? { mailer: opts.mailer } : {}),
     });
     await finishNotification(
       opts.db,

@@ -5,11 +5,13 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { connect } from 'nats';
 import { createDb } from '@stagecoach/db';
 import { ensureStreams, streamNamesFor, startProjector } from '@stagecoach/events';
-import { commonSettings, createLogger, loadConfig, SecretBox, str } from '@stagecoach/platform';
+import { mailerFromSettings } from '@stagecoach/notify';
+import { commonSettings, createLogger, loadConfig, mailSettings, SecretBox, str } from '@stagecoach/platform';
 import { createWorker } from './worker.js';
 
 const config = loadConfig({
   ...commonSettings,
+  ...mailSettings,
   workspaceRoot: str(
     'STAGECOACH_WORKSPACE_ROOT',
     'folder for per-job workspaces',
@@ -42,6 +44,7 @@ const worker = await createWorker({
   taskQueue: config.taskQueue,
   names,
   publicUrl: config.publicUrl,
+  mailer: mailerFromSettings(config),
 });
 logger.info({ taskQueue: worker.options.taskQueue }, 'worker started');
 await worker.run();

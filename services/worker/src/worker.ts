@@ -6,6 +6,7 @@ import type { StreamNames } from '@stagecoach/events';
 import { createActivities } from '@stagecoach/activities';
 import { TASK_QUEUE } from '@stagecoach/contracts';
 import type { Db } from '@stagecoach/db';
+import type { Mailer } from '@stagecoach/notify';
 import type { SecretBox } from '@stagecoach/platform';
 
 const require = createRequire(import.meta.url);
@@ -25,6 +26,8 @@ export interface WorkerDeps {
   names?: StreamNames;
   /** base of run links for runs timers start */
   publicUrl?: string;
+  /** SMTP for `notification` jobs that send mail */
+  mailer?: Mailer;
   /** a prebuilt bundle (tests bundle once); otherwise workflowsPath is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -38,6 +41,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     workspaceRoot: deps.workspaceRoot,
     names: deps.names,
     publicUrl: deps.publicUrl,
+    mailer: deps.mailer,
   });
   return Worker.create({
     connection: deps.connection,

@@ -1,0 +1,29 @@
+import type { NotifyCtl } from '@stagecoach/spec';
+import type { Message } from './content.js';
+import { mailRecipients, prepareMail, sendMailWithRetry, type Mailer } from './mail.js';
+import { prepareRequest } from './request.js';
+import { sendWithRetry, type DeliveryResult, type SendDeps } from './send.js';
+
+export interface DeliverDeps extends SendDeps {
+  /** absent: mail ctls fail with a reason saying SMTP is not configured */
+  mailer?: Mailer;
+  now?: () => number;
+}
+
+const refused = (error: string): DeliveryResult => ({ ok: false, attempts: 0, error });
+
+/**
+ * Sends one message on one ctl's channel, with the channel's retry rules; never throws. Run
+ * notifications and `notification` jobs both go through here.
+ */
+export async function deliverMessage(ctl: NotifyCtl, msg: Message, deps: DeliverDeps = {}): Promise<DeliveryResult> {
+  if (ctl.webhook_type === 'mail') {
+    if (!deps.mailer) return refused('mail is not configured (STAGECOACH_SMTP_URL)');
+    const to = mailRecipients(ctl);
+    if (to.length === 0) return refused('no recipient address: mail target_users need an email');
+    return sendMailWithRetry(deps.mailer, prepareMail(msg, to), deps);
+  }
+  const req = prepareRequest(ctl, msg, (deps.now ?? Date.now)());
+  if (!req) return refused(`webhook_type ${JSON.stringify(ctl.webhook_type)} is not delivered yet`);
+  return sendWithRetry(req, deps);
+}

@@ -1,0 +1,115 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import { maskSecrets } from '@stagecoach/platform';
+import type { NotifyCtl } from '@stagecoach/spec';
+import type { Message } from './content.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, type DeliveryResult, type SendDeps } from './send.js';
+
+/** SMTP settings: `smtp://user:pass@host:port` (or `smtps://`) and the sender address. */
+export interface MailSettings {
+  url: string;
+  from: string;
+}
+
+export interface Mailer {
+  transport: Transporter;
+  from: string;
+  /** the SMTP URL's password, masked in every error */
+  secrets: string[];
+}
+
+export function createMailer(settings: MailSettings): Mailer {
+  const url = new URL(settings.url);
+  return {
+    transport: nodemailer.createTransport(settings.url),
+    from: settings.from,
+    secrets: [decodeURIComponent(url.password), url.password].filter(Boolean),
+  };
+}
+
+export interface PreparedMail {
+  channel: 'mail';
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/**
+ * The addresses of `mail_notification_config.target_users` (Zadig's user list; each entry names its
+ * `email` until Stagecoach has a user directory to look names up in).
+ */
+export function mailRecipients(ctl: NotifyCtl): string[] {
+  const cfg = ctl['mail_notification_config'] as { target_users?: { email?: unknown }[] } | undefined;
+  const emails = (cfg?.target_users ?? [])
+    .map((u) => u.email)
+    .filter((e): e is string => typeof e === 'string' && e !== '');
+  return [...new Set(emails)];
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** An HTML mail and its plain-text alternative for a message. */
+export function prepareMail(msg: Message, to: string[]): PreparedMail {
+  const link = msg.url ? `<p><a href="${escapeHtml(msg.url)}">View details</a></p>` : '';
+  const html = [
+    '<!doctype html><html><body style="font-family: sans-serif">',
+    `<h2>${escapeHtml(msg.title)}</h2>`,
+    `<pre style="font-family: inherit; white-space: pre-wrap">${escapeHtml(msg.text)}</pre>`,
+    link,
+    '</body></html>',
+  ].join('');
+  return {
+    channel: 'mail',
+    to,
+    subject: msg.title,
+    text: `${msg.title}\n\n${msg.text}${msg.url ? `\n\n${msg.url}` : ''}`,
+    html,
+  };
+}
+
+/**
+ * SMTP answers 4xx for "try again later" and 5xx for "never": connection errors and 4xx are retried
+ * with the same backoff as HTTP channels, 5xx are not.
+ */
+export async function sendMailWithRetry(
+  mailer: Mailer,
+  mail: PreparedMail,
+  deps: SendDeps = {},
+): Promise<DeliveryResult> {
+  const policy = deps.policy ?? DEFAULT_RETRY_POLICY;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  let last: DeliveryResult = { ok: false, attempts: 0 };
+  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    try {
+      await mailer.transport.sendMail({
+        from: mailer.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+      });
+      return { ok: true, attempts: attempt };
+    } catch (err) {
+      const e = err as { responseCode?: number; message?: string; code?: string };
+      const code = e.responseCode;
+      last = {
+        ok: false,
+        attempts: attempt,
+        ...(code ? { status: code } : {}),
+        error: maskSecrets(
+          code ? `SMTP ${code}: ${e.message ?? ''}` : `network error: ${e.code ?? e.message ?? String(err)}`,
+          mailer.secrets,
+        ),
+      };
+      if ((code !== undefined && code >= 500) || attempt === policy.maxAttempts) return last;
+      await sleep(backoffDelay(policy, attempt));
+    }
+  }
+  return last;
+}
+
+/** The mailer the settings describe, or none when no SMTP server is configured. */
+export function mailerFromSettings(settings: { smtpUrl: string; mailFrom: string }): Mailer | undefined {
+  return settings.smtpUrl ? createMailer({ url: settings.smtpUrl, from: settings.mailFrom }) : undefined;
+}

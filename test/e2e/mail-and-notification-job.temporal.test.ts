@@ -1,0 +1,262 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listNotifications } from '@stagecoach/db';
+import { createMailer, type Mailer } from '@stagecoach/notify';
+import { startNotifier, type Notifier } from '@stagecoach/notifier';
+import { createLogger, SecretBox } from '@stagecoach/platform';
+import { Engine, job, SECRET_KEY } from '@stagecoach/testkit';
+
+const SMTP_USER = 'mailer';
+const SMTP_PASS = 'smtp-password-123';
+const HOOK_TOKEN = 'notification-job-hmac-key';
+const P = 'mail';
+
+interface Received {
+  from: string;
+  to: string[];
+  mail: ParsedMail;
+}
+
+let smtp: SMTPServer;
+let smtpPort: number;
+const mails: Received[] = [];
+/** RCPT TO answers per address: a queue of SMTP codes to answer before accepting. */
+const rcptFailures = new Map<string, number[]>();
+
+let hooks: Server;
+let hooksUrl: string;
+const posts: { path: string; body: any; valid: boolean }[] = [];
+
+let engine: Engine;
+let notifier: Notifier;
+let mailer: Mailer;
+
+beforeAll(async () => {
+  // A real SMTP server (the nodemailer project's): AUTH PLAIN/LOGIN checked, recipients and data captured.
+  smtp = new SMTPServer({
+    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
+    onAuth(auth, _session, cb) {
+      if (auth.username === SMTP_USER && auth.password === SMTP_PASS) return cb(null, { user: SMTP_USER });
+      return cb(new Error('Invalid username or password'));
+    },
+    onRcptTo(address, _session, cb) {
+      const queue = rcptFailures.get(address.address);
+      const code = queue?.shift();
+      if (code) return cb(Object.assign(new Error(`mailbox unavailable (${code})`), { responseCode: code }));
+      cb();
+    },
+    onData(stream, session, cb) {
+      void simpleParser(stream).then((mail) => {
+        mails.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          mail,
+        });
+        cb();
+      }, cb);
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  smtpPort = (smtp.server.address() as AddressInfo).port;
+  mailer = createMailer({
+    url: `smtp://${SMTP_USER}:${SMTP_PASS}@127.0.0.1:${smtpPort}`,
+    from: 'Stagecoach <ci@stagecoach.test>',
+  });
+
+  // The generic webhook contract: sha256=<hex HMAC of the raw body> in X-Stagecoach-Signature.
+  hooks = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const valid =
+        req.headers['x-stagecoach-signature'] ===
+        `sha256=${createHmac('sha256', HOOK_TOKEN).update(raw).digest('hex')}`;
+      posts.push({ path: req.url ?? '', body: JSON.parse(raw), valid });
+      res.writeHead(req.url === '/refuse' ? 400 : valid ? 200 : 401).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+  hooksUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
+
+  engine = await Engine.start({ mailer });
+  notifier = await startNotifier({
+    js: engine.nc.jetstream(),
+    db: engine.dbHandle.db,
+    names: engine.names,
+    logger: createLogger({ name: 'mail-test', level: process.env.LOG_LEVEL ?? 'silent' }),
+    publicUrl: 'http://stagecoach.test',
+    box: new SecretBox(SECRET_KEY),
+    mailer,
+    retryPolicy: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200, timeoutMs: 5000 },
+  });
+  await engine.api('POST', '/api/v1/projects', { name: P });
+});
+afterAll(async () => {
+  await notifier?.stop();
+  await engine?.stop();
+  mailer?.transport.close();
+  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  hooks?.close();
+});
+
+describe('notification jobs', () => {
+  it('send their rendered title and content by webhook and by mail, with upstream outputs', async () => {
+    await engine.defineWorkflow({
+      name: 'announce',
+      project: P,
+      params: [{ name: 'ENV', type: 'string', value: 'staging' }],
+      stages: [
+        {
+          name: 'build',
+          jobs: [
+            {
+              name: 'build',
+              type: 'freestyle',
+              spec: { script: 'VERSION=1.4.2', advanced_setting: { outputs: [{ name: 'VERSION' }] } },
+            },
+          ],
+        },
+        {
+          name: 'tell',
+          parallel: true,
+          jobs: [
+            {
+              name: 'tell-hook',
+              type: 'notification',
+              spec: {
+                webhook_type: 'webhook',
+                webhook_notification_config: { address: `${hooksUrl}/release`, token: HOOK_TOKEN },
+                title: 'Release {{.job.build.output.VERSION}}',
+                content: 'Run {{.workflow.task.id}} ships {{.job.build.output.VERSION}} to {{.workflow.params.ENV}}',
+              },
+            },
+            {
+              name: 'tell-mail',
+              type: 'notification',
+              spec: {
+                webhook_type: 'mail',
+                mail_notification_config: {
+                  target_users: [{ type: 'user', user_name: 'ann', email: 'ann@example.com' }],
+                },
+                title: 'Release {{.job.build.output.VERSION}} <ready>',
+                content: 'Deployed to **{{.workflow.params.ENV}}**',
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun(P, 'announce');
+    const run = await engine.waitForStatus(P, 'announce', n, ['passed', 'failed']);
+    expect(run.status).toBe('passed');
+    expect(job(run, 'tell-mail').status).toBe('passed');
+
+    const post = posts.find((p) => p.path === '/release')!;
+    expect(post.valid).toBe(true);
+    expect(post.body).toMatchObject({
+      object_kind: 'notification',
+      title: 'Release 1.4.2',
+      content: `Run ${n} ships 1.4.2 to staging`,
+      workflow: { project_name: P, workflow_name: 'announce', task_id: n },
+      job: { name: 'tell-hook' },
+    });
+    const mail = mails.find((m) => m.mail.subject === 'Release 1.4.2 <ready>')!;
+    expect(mail.to).toEqual(['ann@example.com']);
+    expect(mail.from).toBe('ci@stagecoach.test');
+    expect(mail.mail.text).toContain('Deployed to **staging**');
+    // The HTML part escapes what it quotes.
+    expect(mail.mail.html).toContain('<h2>Release 1.4.2 &lt;ready&gt;</h2>');
+    const logs = await engine.api('GET', `/api/v1/projects/${P}/workflows/announce/runs/${n}/jobs/tell-mail/logs`);
+    expect(logs.text).toContain('delivered in 1 attempt(s)');
+  });
+
+  it('fail with the reason when the channel refuses, never showing the hook token', async () => {
+    await engine.defineWorkflow({
+      name: 'refused',
+      project: P,
+      stages: [
+        {
+          name: 'tell',
+          jobs: [
+            {
+              name: 'tell',
+              type: 'notification',
+              spec: {
+                webhook_type: 'webhook',
+                webhook_notification_config: { address: `${hooksUrl}/refuse`, token: HOOK_TOKEN },
+                title: 't',
+                content: 'c',
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const run = await engine.waitForStatus(P, 'refused', await engine.startRun(P, 'refused'), 'failed');
+    expect(job(run, 'tell').error).toBe('notification not delivered: HTTP 400: {}');
+    expect(JSON.stringify(run)).not.toContain(HOOK_TOKEN);
+  });
+
+  it('are validated like notify_ctls when the workflow is saved', async () => {
+    const res = await engine.api('PUT', `/api/v1/projects/${P}/workflows/bad-note`, {
+      name: 'bad-note',
+      project: P,
+      stages: [{ name: 's', jobs: [{ name: 'n', type: 'notification', spec: { webhook_type: 'mail', title: 't' } }] }],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.issues.map((i: any) => i.path)).toEqual([
+      'stages[0].jobs[0].spec.content',
+      'stages[0].jobs[0].spec.mail_notification_config',
+    ]);
+  });
+});
+
+describe('mail notify_ctls', () => {
+  it('mail each recipient when the run ends, retrying a transient 4xx and recording a permanent 5xx', async () => {
+    rcptFailures.set('busy@example.com', [451]);
+    rcptFailures.set('gone@example.com', [550, 550, 550]);
+    await engine.defineWorkflow({
+      name: 'mailed',
+      project: P,
+      notify_ctls: [
+        {
+          webhook_type: 'mail',
+          notify_type: ['passed'],
+          mail_notification_config: { target_users: [{ type: 'user', email: 'busy@example.com' }] },
+        },
+        {
+          webhook_type: 'mail',
+          notify_type: ['passed'],
+          mail_notification_config: { target_users: [{ type: 'user', email: 'gone@example.com' }] },
+        },
+      ],
+      stages: [{ name: 's', jobs: [{ name: 'j', type: 'freestyle', spec: { script: 'true' } }] }],
+    });
+    const n = await engine.startRun(P, 'mailed');
+    await engine.waitForStatus(P, 'mailed', n, 'passed');
+    const runId = `${P}/mailed/${n}`;
+    await expect
+      .poll(
+        async () => (await listNotifications(engine.dbHandle.db, runId)).map((r) => [r.ctl, r.status, r.attempts]),
+        {
+          timeout: 20_000,
+        },
+      )
+      .toEqual([
+        ['workflow:0', 'sent', 2],
+        ['workflow:1', 'failed', 1],
+      ]);
+    const failed = (await listNotifications(engine.dbHandle.db, runId)).find((r) => r.ctl === 'workflow:1')!;
+    expect(failed.error).toMatch(/^SMTP 550: /);
+    expect(failed.error).not.toContain(SMTP_PASS);
+    const mail = mails.find((m) => m.to.includes('busy@example.com'))!;
+    expect(mail.mail.subject).toBe(`✅ Workflow mailed #${n} passed`);
+    expect(mail.mail.text).toContain(`http://stagecoach.test/api/v1/projects/${P}/workflows/mailed/runs/${n}`);
+    expect(rcptFailures.get('gone@example.com')).toEqual([550, 550]);
+  });
+});
