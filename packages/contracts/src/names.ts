@@ -34,3 +34,8 @@ export const TIMER_FIRE_WORKFLOW = 'timerFireWorkflow';
 export function timerScheduleId(triggerId: string): string {
   return `timer/${triggerId}`;
 }
+
+/** An approver's personal approval page under the public base URL. */
+export function approvalPageUrl(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/$/, '')}/approvals/${token}`;
+}

@@ -47,6 +47,7 @@ describe('migrations', () => {
       sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
     expect(tables.rows.map((r) => r.table_name)).toEqual([
+      'approval_links',
       'job_runs',
       'notifications',
       'projects',
@@ -63,7 +64,7 @@ describe('migrations', () => {
       sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
     );
     // One row per migration in the journal.
-    expect(applied.rows[0]?.n).toBe(3);
+    expect(applied.rows[0]?.n).toBe(4);
   });
 });
 

@@ -9,3 +9,4 @@ export * from './repos/run-secrets.repo.js';
 export * from './repos/run-events.repo.js';
 export * from './repos/notifications.repo.js';
 export * from './repos/triggers.repo.js';
+export * from './repos/approval-links.repo.js';

@@ -22,6 +22,8 @@ export interface NotificationContext {
   job?: { name: string; stage?: string; status: Status; error?: string };
   /** The run's page (STAGECOACH_PUBLIC_URL based). */
   url: string;
+  /** While an approval waits: each approver's personal approval page. */
+  approvalLinks?: { approver: string; url: string }[];
 }
 
 const STATUS_TEXT: Partial<Record<string, { icon: string; text: string; color: string }>> = {
@@ -97,14 +99,23 @@ function stageLines(ctx: NotificationContext, bullet: (depth: number) => string)
 export function markdownBody(ctx: NotificationContext): string {
   const head = fields(ctx).map((l) => `**${l.label}**: ${l.value}`);
   const stages = stageLines(ctx, (d) => (d === 0 ? '- ' : '  - '));
-  return [...head, '', '**Stages**', ...stages].join('\n');
+  const links = (ctx.approvalLinks ?? []).map((l) => `- ${l.approver}: [approve or reject](${l.url})`);
+  return [...head, '', '**Stages**', ...stages, ...(links.length ? ['', '**Approvers**', ...links] : [])].join('\n');
 }
 
 /** Plain text: title, fields, stages, link. */
 export function plainText(ctx: NotificationContext): string {
   const head = fields(ctx).map((l) => `${l.label}: ${l.value}`);
   const stages = stageLines(ctx, (d) => (d === 0 ? '- ' : '  - '));
-  return [messageTitle(ctx), ...head, 'Stages:', ...stages, `Details: ${ctx.url}`].join('\n');
+  const links = (ctx.approvalLinks ?? []).map((l) => `- ${l.approver}: ${l.url}`);
+  return [
+    messageTitle(ctx),
+    ...head,
+    'Stages:',
+    ...stages,
+    ...(links.length ? ['Approve or reject (each link is personal):', ...links] : []),
+    `Details: ${ctx.url}`,
+  ].join('\n');
 }
 
 /**
@@ -286,5 +297,6 @@ export function buildWebhookPayload(ctx: NotificationContext): Record<string, un
       })),
     },
     ...(ctx.job && ctx.level === 'job' ? { job: { ...ctx.job, error: ctx.job.error ?? '' } } : {}),
+    ...(ctx.approvalLinks ? { approval_links: ctx.approvalLinks } : {}),
   };
 }

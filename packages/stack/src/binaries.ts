@@ -76,21 +76,41 @@ export function temporalBinary(): string {
 export const NATS_SERVER_MODULE = 'github.com/nats-io/nats-server/v2';
 export const NATS_SERVER_VERSIONS = ['v2.10.29'] as const;
 
+/**
+ * Installs a Debian package when we are root and apt exists; false when that is not possible or
+ * fails (the caller has another way or says what to install).
+ */
+export function aptInstall(pkg: string): boolean {
+  if (process.getuid?.() !== 0 || !which('apt-get')) return false;
+  try {
+    execFileSync('apt-get', ['install', '-y', '-q', pkg], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** nats-server from PATH, Debian's package (installed when we are root and apt exists), or its Go module. */
 export function natsServerBinary(): string {
   const found = process.env.STAGECOACH_NATS_BIN ?? which('nats-server', ['/usr/sbin', '/usr/bin']);
   if (found) return found;
-  if (process.getuid?.() === 0 && which('apt-get')) {
-    try {
-      execFileSync('apt-get', ['install', '-y', '-q', 'nats-server'], {
-        stdio: 'inherit',
-        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-      });
-      const installed = which('nats-server', ['/usr/sbin', '/usr/bin']);
-      if (installed) return installed;
-    } catch {
-      // fall through to the Go module
-    }
+  if (aptInstall('nats-server')) {
+    const installed = which('nats-server', ['/usr/sbin', '/usr/bin']);
+    if (installed) return installed;
   }
   return goInstalled('nats-server', NATS_SERVER_MODULE, NATS_SERVER_VERSIONS);
+}
+
+/** Debian's Chromium for browser tests (Playwright drives it; no browser is downloaded). */
+export function chromiumBinary(): string {
+  const found = process.env.STAGECOACH_CHROMIUM_BIN ?? which('chromium', ['/usr/bin']);
+  if (found) return found;
+  if (aptInstall('chromium')) {
+    const installed = which('chromium', ['/usr/bin']);
+    if (installed) return installed;
+  }
+  throw new Error("Chromium is needed for the browser tests: install Debian's `chromium` package");
 }

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import pg from 'pg';
-import { which } from './binaries.js';
+import { aptInstall, which } from './binaries.js';
 
 async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
@@ -33,13 +33,9 @@ export async function ensurePostgres(url: string, log: (line: string) => void = 
   if (host !== '127.0.0.1' && host !== 'localhost')
     throw new Error(`PostgreSQL at ${host} does not answer (DATABASE_URL)`);
   if (!which('pg_ctlcluster', ['/usr/bin'])) {
-    if (process.getuid?.() !== 0 || !which('apt-get'))
-      throw new Error('PostgreSQL is not running and cannot be installed here (needs root and apt)');
     log('installing PostgreSQL from Debian packages ...');
-    execFileSync('apt-get', ['install', '-y', '-q', 'postgresql'], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
+    if (!aptInstall('postgresql'))
+      throw new Error('PostgreSQL is not running and cannot be installed here (needs root and apt)');
   }
   const version = readdirSync('/etc/postgresql').sort().at(-1);
   if (!version) throw new Error('no PostgreSQL cluster found under /etc/postgresql');

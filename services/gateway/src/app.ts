@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { GatewayDeps } from './deps.js';
 import { registerAdminTokenAuth } from './plugins/auth.js';
 import { registerErrorHandler } from '@stagecoach/http';
+import { approvalPageRoutes } from './routes/approval-page.routes.js';
 import { logRoutes } from './routes/logs.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
@@ -46,6 +47,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true }));
+  await app.register(approvalPageRoutes, { deps });
   await app.register(
     async (api) => {
       await api.register(projectRoutes, { deps });

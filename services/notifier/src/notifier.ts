@@ -1,5 +1,13 @@
-import { eventMsgId, runUrl, type RunEvent, type StageResult } from '@stagecoach/contracts';
-import { claimNotification, finishNotification, getRun, previousRunStatus, type Db, type RunRow } from '@stagecoach/db';
+import { approvalPageUrl, eventMsgId, runUrl, type RunEvent, type StageResult } from '@stagecoach/contracts';
+import {
+  claimNotification,
+  createApprovalLinks,
+  finishNotification,
+  getRun,
+  previousRunStatus,
+  type Db,
+  type RunRow,
+} from '@stagecoach/db';
 import { RetryLater, startRunEventConsumer, type StreamNames } from '@stagecoach/events';
 import {
   deliverMessage,
@@ -115,6 +123,17 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
 
   const triggerFeedback = createTriggerFeedback(opts);
 
+  /** An approval job starting: a personal link per approver for the messages (tokens stored hashed). */
+  async function approvalLinksFor(event: RunEvent) {
+    if (event.kind !== 'job' || event.status !== 'wait_for_approval' || !event.approval || !event.job) return undefined;
+    const links = await createApprovalLinks(
+      opts.db,
+      { runId: event.runId, job: event.job, retryNum: event.retryNum },
+      event.approval.approvers,
+    );
+    return links.map((l) => ({ approver: l.approver, url: approvalPageUrl(opts.publicUrl, l.token) }));
+  }
+
   async function handle(event: RunEvent): Promise<void> {
     if (event.kind === 'stage') return;
     await triggerFeedback(event);
@@ -134,6 +153,7 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
 
     const url = runUrl(opts.publicUrl, run.project, run.workflow, run.runNumber);
     const stages = stagesWith(run.stages, event);
+    const approvalLinks = await approvalLinksFor(event);
     await Promise.all(
       matching.map((c) => {
         const notifyType = notifyTypeOf(event, c.level)!;
@@ -166,6 +186,7 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
               }
             : {}),
           url,
+          ...(approvalLinks ? { approvalLinks } : {}),
         };
         if (jobResult?.startTime && c.level === 'job') {
           ctx.startTime = jobResult.startTime;

@@ -3,3 +3,4 @@ export * from './workflows.js';
 export * from './runs.js';
 export * from './relations.js';
 export * from './triggers.js';
+export * from './approval-links.js';

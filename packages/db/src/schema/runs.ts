@@ -81,8 +81,8 @@ export const runSecrets = pgTable(
 );
 
 /**
- * One delivery of one event to one notify ctl. Inserted before the send (so a redelivered event
- * finds it and sends nothing), then marked sent or failed.
+ * One delivery of one event to one notify ctl: `sending` before the send, then sent or failed (a
+ * redelivered event sends again only what is still `sending`).
  */
 export const notifications = pgTable(
   'notifications',

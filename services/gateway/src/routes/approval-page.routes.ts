@@ -1,0 +1,100 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import {
+  findApprovalLink,
+  getRun,
+  listJobRuns,
+  useApprovalLink,
+  type ApprovalLinkRow,
+  type JobRunRow,
+  type RunRow,
+} from '@stagecoach/db';
+import { AppError } from '@stagecoach/platform';
+import { approveJob, type RunServiceDeps } from '@stagecoach/runs';
+import type { GatewayDeps } from '../deps.js';
+import { approvalPage, messagePage } from '../approval-page.js';
+
+const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) });
+const Decision = Type.Object({
+  decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+  comment: Type.Optional(Type.String({ maxLength: 2000 })),
+});
+
+type Checked =
+  | { ok: true; link: ApprovalLinkRow; run: RunRow; jobs: JobRunRow[] }
+  | { ok: false; status: 403 | 409 | 410; title: string; message: string };
+
+/**
+ * The approval page behind each approver's personal link (`/approvals/:token`). The token is the
+ * credential: unknown → 403, used → 409, the approval no longer waiting (decided, timed out, run
+ * ended or retried) → 410. GET only shows the page — chat apps preview links — and POST decides.
+ */
+export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  const runs: RunServiceDeps = { db: deps.db, temporal: deps.temporal, box: deps.box, taskQueue: deps.taskQueue };
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
+
+  async function check(token: string): Promise<Checked> {
+    const link = await findApprovalLink(deps.db, token);
+    if (!link) return { ok: false, status: 403, title: 'Invalid link', message: 'This approval link is not valid.' };
+    if (link.usedAt)
+      return {
+        ok: false,
+        status: 409,
+        title: 'Link already used',
+        message: 'This approval link has already been used.',
+      };
+    const [run, jobs] = await Promise.all([getRun(deps.db, link.runId), listJobRuns(deps.db, link.runId)]);
+    const job = jobs.find((j) => j.job === link.job);
+    if (!run || run.retryNum !== link.retryNum || job?.status !== 'wait_for_approval') {
+      return { ok: false, status: 410, title: 'Approval closed', message: 'This approval is no longer waiting.' };
+    }
+    return { ok: true, link, run, jobs };
+  }
+
+  const html = (reply: FastifyReply, status: number, body: string) =>
+    reply
+      .status(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+      .send(body);
+
+  app.get('/approvals/:token', { schema: { hide: true, params: TokenParams } }, async (request, reply) => {
+    const checked = await check(request.params.token);
+    if (!checked.ok) return html(reply, checked.status, messagePage(checked.title, checked.message));
+    return html(reply, 200, approvalPage(checked.link, checked.run, checked.jobs, request.url));
+  });
+
+  app.post(
+    '/approvals/:token',
+    { schema: { hide: true, params: TokenParams, body: Decision } },
+    async (request, reply) => {
+      const checked = await check(request.params.token);
+      if (!checked.ok) return html(reply, checked.status, messagePage(checked.title, checked.message));
+      // Claim first: of two concurrent clicks only one gets to vote.
+      if (!(await useApprovalLink(deps.db, request.params.token))) {
+        return html(reply, 409, messagePage('Link already used', 'This approval link has already been used.'));
+      }
+      const approve = request.body.decision === 'approve';
+      try {
+        await approveJob(runs, checked.link.runId, {
+          job: checked.link.job,
+          user: checked.link.approver,
+          approve,
+          ...(request.body.comment ? { comment: request.body.comment } : {}),
+        });
+      } catch (err) {
+        if (err instanceof AppError && err.httpStatus < 500) {
+          return html(reply, 409, messagePage('Not recorded', err.message));
+        }
+        throw err;
+      }
+      const verdict = approve ? 'approved' : 'rejected';
+      return html(reply, 200, messagePage('Thank you', `Recorded: ${checked.link.approver} ${verdict}.`));
+    },
+  );
+};

@@ -1,0 +1,163 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser } from 'playwright-core';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startNotifier, type Notifier } from '@stagecoach/notifier';
+import { createLogger, SecretBox } from '@stagecoach/platform';
+import { chromiumBinary } from '@stagecoach/stack';
+import { Engine, job, SECRET_KEY } from '@stagecoach/testkit';
+
+const P = 'links';
+let engine: Engine;
+let notifier: Notifier;
+let browser: Browser;
+let gateway: string;
+let hooks: Server;
+let hooksUrl: string;
+/** approval links the webhook channel received, per run number */
+const received = new Map<number, { approver: string; url: string }[]>();
+
+beforeAll(async () => {
+  hooks = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => (raw += c));
+    req.on('end', () => {
+      const body = JSON.parse(raw);
+      if (body.approval_links) received.set(body.workflow.task_id, body.approval_links);
+      res.writeHead(200).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => hooks.listen(0, '127.0.0.1', resolve));
+  hooksUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}/hook`;
+  engine = await Engine.start();
+  gateway = await engine.app.listen({ host: '127.0.0.1', port: 0 });
+  notifier = await startNotifier({
+    js: engine.nc.jetstream(),
+    db: engine.dbHandle.db,
+    names: engine.names,
+    logger: createLogger({ name: 'links-test', level: process.env.LOG_LEVEL ?? 'silent' }),
+    // Links point at the gateway this test listens on, as STAGECOACH_PUBLIC_URL would.
+    publicUrl: gateway,
+    box: new SecretBox(SECRET_KEY),
+  });
+  browser = await chromium.launch({ executablePath: chromiumBinary(), args: ['--no-sandbox'] });
+  await engine.defineWorkflow({
+    name: 'release',
+    project: P,
+    notify_ctls: [
+      {
+        webhook_type: 'webhook',
+        notify_type: ['wait_for_approval'],
+        webhook_notification_config: { address: hooksUrl },
+      },
+    ],
+    stages: [
+      {
+        name: 'approve',
+        jobs: [
+          {
+            name: 'go-live',
+            type: 'approval',
+            spec: {
+              native_approval: {
+                approve_users: [
+                  { type: 'user', user_name: 'ann' },
+                  { type: 'user', user_name: 'bob' },
+                ],
+                needed_approvers: 1,
+              },
+            },
+          },
+        ],
+      },
+      { name: 'ship', jobs: [{ name: 'deploy', type: 'freestyle', spec: { script: 'echo shipped' } }] },
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await notifier?.stop();
+  await engine?.stop();
+  hooks?.close();
+});
+
+async function linksOf(runNumber: number) {
+  await expect.poll(() => received.get(runNumber)?.length ?? 0, { timeout: 20_000 }).toBe(2);
+  const links = received.get(runNumber)!;
+  return Object.fromEntries(links.map((l) => [l.approver, l.url])) as Record<'ann' | 'bob', string>;
+}
+
+describe('approval links', () => {
+  it('open an approval page in a real browser; Approve signals the run; the link then refuses reuse', async () => {
+    const n = await engine.startRun(P, 'release');
+    const links = await linksOf(n);
+    expect(links.ann.startsWith(`${gateway}/approvals/`)).toBe(true);
+
+    const page = await browser.newPage();
+    const opened = await page.goto(links.ann);
+    expect(opened?.status()).toBe(200);
+    expect(await page.textContent('h1')).toBe(`Approve release #${n}`);
+    const body = await page.textContent('body');
+    expect(body).toContain('you are ann');
+    expect(body).toContain('waiting for approval');
+    expect(await page.textContent('tr.next')).toContain('deploy');
+
+    await page.fill('#comment', 'ship it <b>now</b>');
+    await Promise.all([page.waitForNavigation(), page.click('button.approve')]);
+    expect(await page.textContent('#message')).toBe('Recorded: ann approved.');
+
+    const run = await engine.waitForStatus(P, 'release', n, 'passed');
+    expect(job(run, 'deploy').status).toBe('passed');
+    expect(job(run, 'go-live').approval.votes).toMatchObject([
+      { user: 'ann', approve: true, comment: 'ship it <b>now</b>' },
+    ]);
+
+    // The same link again: used. Bob's, never used: the approval is over.
+    const again = await page.goto(links.ann);
+    expect(again?.status()).toBe(409);
+    expect(await page.textContent('#message')).toBe('This approval link has already been used.');
+    const late = await page.goto(links.bob);
+    expect(late?.status()).toBe(410);
+    await page.close();
+  });
+
+  it('refuse forged links, reject through a link, and store only token hashes', async () => {
+    const n = await engine.startRun(P, 'release');
+    const links = await linksOf(n);
+    const forged = await fetch(`${gateway}/approvals/${'A'.repeat(43)}`);
+    expect(forged.status).toBe(403);
+    const garbled = await fetch(links.bob.slice(0, -2) + 'xx', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'decision=approve',
+    });
+    expect(garbled.status).toBe(403);
+    const bad = await fetch(links.bob, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"decision":"maybe"}',
+    });
+    expect(bad.status).toBe(400);
+
+    const rejected = await fetch(links.bob, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ decision: 'reject', comment: 'not today' }).toString(),
+    });
+    expect(rejected.status).toBe(200);
+    const run = await engine.waitForStatus(P, 'release', n, 'reject');
+    expect(job(run, 'go-live').approval.votes).toMatchObject([{ user: 'bob', approve: false, comment: 'not today' }]);
+    expect((await fetch(links.ann)).status).toBe(410);
+
+    const stored = await engine.dbHandle.db.execute<{ token_hash: string }>(
+      sql`SELECT token_hash FROM approval_links WHERE run_id = ${`${P}/release/${n}`}`,
+    );
+    const tokens = Object.values(links).map((u) => u.split('/').at(-1)!);
+    expect(stored.rows).toHaveLength(2);
+    for (const row of stored.rows) {
+      expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(tokens).not.toContain(row.token_hash);
+    }
+  });
+});
