@@ -258,5 +258,19 @@ describe('mail notify_ctls', () => {
     expect(mail.mail.subject).toBe(`✅ Workflow mailed #${n} passed`);
     expect(mail.mail.text).toContain(`http://stagecoach.test/api/v1/projects/${P}/workflows/mailed/runs/${n}`);
     expect(rcptFailures.get('gone@example.com')).toEqual([550, 550]);
+
+    // Failures are listed through the gateway, per run and per workflow.
+    const perRun = await engine.api('GET', `/api/v1/projects/${P}/workflows/mailed/runs/${n}/notifications`);
+    expect(perRun.body.map((r: any) => [r.ctl, r.webhook_type, r.notify_type, r.status])).toEqual([
+      ['workflow:0', 'mail', 'passed', 'sent'],
+      ['workflow:1', 'mail', 'passed', 'failed'],
+    ]);
+    const failures = await engine.api('GET', `/api/v1/projects/${P}/workflows/mailed/notifications?status=failed`);
+    expect(failures.body).toMatchObject({
+      total: 1,
+      notifications: [{ run_number: n, ctl: 'workflow:1', attempts: 1 }],
+    });
+    expect(failures.body.notifications[0].error).toMatch(/^SMTP 550: /);
+    expect((await engine.api('GET', `/api/v1/projects/${P}/workflows/nope/notifications`)).status).toBe(404);
   });
 });

@@ -7,6 +7,7 @@ import { registerAdminTokenAuth } from './plugins/auth.js';
 import { registerErrorHandler } from '@stagecoach/http';
 import { approvalPageRoutes } from './routes/approval-page.routes.js';
 import { logRoutes } from './routes/logs.routes.js';
+import { notificationRoutes } from './routes/notifications.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
 import { triggerRoutes } from './routes/triggers.routes.js';
@@ -55,6 +56,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       await api.register(runRoutes, { deps });
       await api.register(logRoutes, { deps });
       await api.register(triggerRoutes, { deps });
+      await api.register(notificationRoutes, { deps });
     },
     { prefix: '/api/v1' },
   );

@@ -50,6 +50,39 @@ export function listNotifications(db: DbOrTx, runId: string): Promise<Notificati
     .orderBy(notifications.createdAt, notifications.ctl);
 }
 
+export interface WorkflowNotificationsQuery {
+  project: string;
+  workflow: string;
+  status?: 'sending' | 'sent' | 'failed';
+  limit: number;
+  offset: number;
+}
+
+/** A workflow's notifications across its runs, newest first, with the run number: "what failed to send?". */
+export async function listWorkflowNotifications(db: DbOrTx, q: WorkflowNotificationsQuery) {
+  const where = and(
+    eq(runs.project, q.project),
+    eq(runs.workflow, q.workflow),
+    ...(q.status ? [eq(notifications.status, q.status)] : []),
+  );
+  const [rows, totals] = await Promise.all([
+    db
+      .select({ notification: notifications, runNumber: runs.runNumber })
+      .from(notifications)
+      .innerJoin(runs, eq(runs.id, notifications.runId))
+      .where(where)
+      .orderBy(desc(notifications.createdAt), notifications.ctl)
+      .limit(q.limit)
+      .offset(q.offset),
+    db
+      .select({ total: sql<number>`count(*)::int` })
+      .from(notifications)
+      .innerJoin(runs, eq(runs.id, notifications.runId))
+      .where(where),
+  ]);
+  return { rows, total: totals[0]?.total ?? 0 };
+}
+
 /** Status of the closest earlier run of the same workflow (for `changed`), if any. */
 export async function previousRunStatus(
   db: DbOrTx,
