@@ -20,7 +20,7 @@ import {
   type RetryPolicy,
 } from '@stagecoach/notify';
 import type { Logger, SecretBox } from '@stagecoach/platform';
-import type { NotifyCtl, Status } from '@stagecoach/spec';
+import type { NotifyCtl, RunNotifyCtls, Status } from '@stagecoach/spec';
 import type { JetStreamClient } from 'nats';
 import { createTriggerFeedback } from './trigger-feedback.js';
 
@@ -54,15 +54,20 @@ interface Candidate {
   level: NotifyLevel;
 }
 
-function candidates(run: RunRow, event: RunEvent): Candidate[] {
-  const ctls = run.notifyCtls;
-  if (!ctls) return [];
+function candidates(ctls: RunNotifyCtls, event: RunEvent): Candidate[] {
   const out: Candidate[] = (ctls.workflow ?? []).map((ctl, i) => ({ key: `workflow:${i}`, ctl, level: 'workflow' }));
   if (event.kind === 'job' && event.job) {
     (ctls.jobs?.[event.job] ?? []).forEach((ctl, i) => out.push({ key: `job:${event.job}:${i}`, ctl, level: 'job' }));
   }
   return out;
 }
+
+/** Runs whose frozen notify_ctls the notifier keeps in memory. */
+const CTLS_CACHE_SIZE = 10_000;
+
+/** How long a run event may wait in-process for the projector, and how often it looks. */
+const PROJECTION_POLL_MS = 300;
+const PROJECTION_POLL_INTERVAL_MS = 5;
 
 const behind = (run: RunRow, event: RunEvent) =>
   run.lastEventRetry < event.retryNum || (run.lastEventRetry === event.retryNum && run.lastEventSeq < event.seq);
@@ -134,22 +139,54 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
     return links.map((l) => ({ approver: l.approver, url: approvalPageUrl(opts.publicUrl, l.token) }));
   }
 
+  /**
+   * Messages list every stage and job, so a run event waits until the projector has applied it.
+   * The projector is usually milliseconds behind: poll briefly before handing the event back to
+   * JetStream for a later redelivery (which would cost at least the redelivery delay).
+   */
+  async function projected(run: RunRow, event: RunEvent): Promise<RunRow> {
+    const deadline = Date.now() + PROJECTION_POLL_MS;
+    let current = run;
+    while (behind(current, event)) {
+      if (Date.now() > deadline) throw new RetryLater('run not projected yet', opts.projectionWaitMs ?? 200);
+      await new Promise((r) => setTimeout(r, PROJECTION_POLL_INTERVAL_MS));
+      current = (await getRun(opts.db, event.runId)) ?? current;
+    }
+    return current;
+  }
+
+  /**
+   * A run's notify_ctls are frozen when it starts, so they are read once per run and kept: most
+   * events (every job's) concern no ctl and are settled without a query.
+   */
+  const frozenCtls = new Map<string, RunNotifyCtls | null>();
+  async function ctlsOf(runId: string): Promise<RunNotifyCtls | null> {
+    const cached = frozenCtls.get(runId);
+    if (cached !== undefined) return cached;
+    const run = await getRun(opts.db, runId);
+    if (!run) return null; // not inserted yet (or deleted): not cached, asked again next time
+    frozenCtls.set(runId, run.notifyCtls ?? null);
+    if (frozenCtls.size > CTLS_CACHE_SIZE) frozenCtls.delete(frozenCtls.keys().next().value!);
+    return run.notifyCtls ?? null;
+  }
+
   async function handle(event: RunEvent): Promise<void> {
     if (event.kind === 'stage') return;
     await triggerFeedback(event);
-    const run = await getRun(opts.db, event.runId);
-    if (!run?.notifyCtls) return;
-    const all = candidates(run, event).filter((c) => notifyTypeOf(event, c.level) !== undefined);
+    const ctls = await ctlsOf(event.runId);
+    if (!ctls) return;
+    const all = candidates(ctls, event).filter((c) => notifyTypeOf(event, c.level) !== undefined);
     if (all.length === 0) return;
+    const found = await getRun(opts.db, event.runId);
+    if (!found) return;
+    let run = found;
     let previous: Status | undefined;
     if (all.some((c) => c.level === 'workflow' && c.ctl.notify_type?.includes('changed'))) {
       previous = await previousRunStatus(opts.db, run.project, run.workflow, run.runNumber);
     }
     const matching = all.filter((c) => shouldNotify(c.ctl, event, previous, c.level));
     if (matching.length === 0) return;
-    // Messages list every stage and job: wait until the projector has applied this run event.
-    if (event.kind === 'run' && behind(run, event))
-      throw new RetryLater('run not projected yet', opts.projectionWaitMs ?? 200);
+    if (event.kind === 'run') run = await projected(run, event);
 
     const url = runUrl(opts.publicUrl, run.project, run.workflow, run.runNumber);
     const stages = stagesWith(run.stages, event);
