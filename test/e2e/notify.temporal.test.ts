@@ -98,6 +98,20 @@ function handle(
       reply: ok ? { errcode: 0, errmsg: 'ok' } : { errcode: 40008, errmsg: 'invalid message type' },
     };
   }
+  if (path.startsWith('/teams/webhookb2/')) {
+    // Teams incoming webhook: a message with one Adaptive Card attachment; mentions need entities.
+    const card = body.attachments?.[0];
+    const content = card?.content;
+    const ok =
+      body.type === 'message' &&
+      card?.contentType === 'application/vnd.microsoft.card.adaptive' &&
+      content?.type === 'AdaptiveCard' &&
+      Array.isArray(content.body) &&
+      (content.msteams?.entities ?? []).every(
+        (e: any) => e.type === 'mention' && content.body.some((b: any) => String(b.text).includes(e.text)),
+      );
+    return { channel: 'msteams', valid: ok, status: ok ? 200 : 400, reply: ok ? 1 : 'Bad payload' };
+  }
   if (path === '/hooks/generic' || path === '/hooks/flaky') {
     const sig = String(headers['x-stagecoach-signature'] ?? '');
     const ok =
@@ -111,6 +125,9 @@ function handle(
   }
   return { channel: 'unknown', valid: false, status: 404, reply: {} };
 }
+
+const byCtlOf = <R extends { notifyType: string; ctl: string }>(rows: R[]) =>
+  Object.fromEntries(rows.filter((r) => r.notifyType === 'passed').map((r) => [r.ctl, r]));
 
 let engine: Engine;
 let notifier: Notifier | undefined;
@@ -230,6 +247,11 @@ describe('notifications end to end', () => {
           notify_type: ['passed'],
           webhook_notification_config: { address: `${base}/hooks/generic` },
         },
+        {
+          webhook_type: 'msteams',
+          notify_type: ['passed'],
+          msteams_notification_config: { hook_address: `${base}/teams/webhookb2/abc`, at_emails: ['ann@example.com'] },
+        },
       ],
       stages: [
         {
@@ -265,6 +287,7 @@ describe('notifications end to end', () => {
         of('wechat').length >= 2 &&
         of('webhook').length >= 2 &&
         of('flaky').length >= 2 &&
+        of('msteams').length >= 1 &&
         of('refuse').length >= 1,
     );
     // The failure row is written right after the send; wait for every row to settle.
@@ -320,10 +343,16 @@ describe('notifications end to end', () => {
       task_creator: 'carol',
     });
 
+    const teams = of('msteams');
+    expect(teams).toHaveLength(1);
+    expect(teams[0]!.body.attachments[0].content.body[0].text).toBe(`✅ Workflow Notified WF #${n} passed`);
+    expect(teams[0]!.body.attachments[0].content.actions[0].url).toBe(link);
+    expect(byCtlOf(rows)['workflow:7']).toMatchObject({ status: 'sent', webhookType: 'msteams' });
+
     // 503 then 200: retried once; 400: tried once, failure recorded without the token in the address
     expect(of('flaky').map((r) => r.reply)).toEqual([503, 200]);
     expect(of('refuse').map((r) => r.reply)).toEqual([400]);
-    const byCtl = Object.fromEntries(rows.filter((r) => r.notifyType === 'passed').map((r) => [r.ctl, r]));
+    const byCtl = byCtlOf(rows);
     expect(byCtl['workflow:4']).toMatchObject({ status: 'sent', attempts: 2 });
     expect(byCtl['workflow:5']).toMatchObject({ status: 'failed', attempts: 1 });
     expect(byCtl['workflow:5']!.error).toMatch(/^HTTP 400: /);

@@ -251,6 +251,36 @@ export function weComMessage(msg: Message, mentions: Mentions = {}): Record<stri
   };
 }
 
+/**
+ * Microsoft Teams incoming webhook (Workflows or connector): an Adaptive Card whose people in
+ * `at_emails` are mentioned with `<at>` entities.
+ */
+export function teamsCard(msg: Message, emails: string[] = []): Record<string, unknown> {
+  const mentions = emails.map((e) => ({ type: 'mention', text: `<at>${e}</at>`, mentioned: { id: e, name: e } }));
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body: [
+            { type: 'TextBlock', text: msg.title, weight: 'Bolder', size: 'Medium', wrap: true },
+            { type: 'TextBlock', text: msg.markdown, wrap: true },
+            ...(mentions.length
+              ? [{ type: 'TextBlock', text: mentions.map((m) => m.text).join(' '), wrap: true }]
+              : []),
+          ],
+          ...(msg.url ? { actions: [{ type: 'Action.OpenUrl', title: 'View details', url: msg.url }] } : {}),
+          ...(mentions.length ? { msteams: { entities: mentions } } : {}),
+        },
+      },
+    ],
+  };
+}
+
 export const buildFeishuMessage = (ctx: NotificationContext, mentions: Mentions = {}) =>
   feishuCard(runMessage(ctx), mentions);
 export const buildDingTalkMessage = (

@@ -12,6 +12,7 @@ import {
   isRetryableStatus,
   notifyTypeOf,
   plainText,
+  replyError,
   sendWithRetry,
   shouldNotify,
   webhookSignature,
@@ -170,6 +171,31 @@ describe('message builders', () => {
       },
     });
     expect(req.secrets).toContain('fs');
+  });
+
+  it('msteams: an Adaptive Card with mention entities and a link action', () => {
+    const req = buildRequest(
+      {
+        webhook_type: 'msteams',
+        notify_type: ['failed'],
+        msteams_notification_config: { hook_address: 'http://t/webhookb2/abc', at_emails: ['ann@example.com'] },
+      },
+      ctx,
+      0,
+    )!;
+    expect(req.channel).toBe('msteams');
+    const card = JSON.parse(req.body).attachments[0];
+    expect(card.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(card.content.body.map((b: { text: string }) => b.text)).toEqual([TITLE, MD, '<at>ann@example.com</at>']);
+    expect(card.content.actions).toEqual([{ type: 'Action.OpenUrl', title: 'View details', url: ctx.url }]);
+    expect(card.content.msteams.entities).toEqual([
+      {
+        type: 'mention',
+        text: '<at>ann@example.com</at>',
+        mentioned: { id: 'ann@example.com', name: 'ann@example.com' },
+      },
+    ]);
+    expect(replyError('msteams', '')).toBeUndefined();
   });
 
   it('dingding: actionCard, signature on the URL, mobiles mentioned', () => {

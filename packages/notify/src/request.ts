@@ -3,13 +3,14 @@ import {
   dingTalkMessage,
   feishuCard,
   runMessage,
+  teamsCard,
   weComMessage,
   type Message,
   type NotificationContext,
 } from './content.js';
 import { dingtalkSign, feishuSign, webhookSignature } from './sign.js';
 
-export type Channel = 'feishu' | 'dingding' | 'wechat' | 'webhook';
+export type Channel = 'feishu' | 'dingding' | 'wechat' | 'msteams' | 'webhook';
 
 /** One HTTP request ready to send, with what must never be shown (addresses carry tokens). */
 export interface PreparedRequest {
@@ -33,6 +34,7 @@ export function ctlSecrets(ctl: NotifyCtl): string[] {
     ctl.lark_hook_notification_config,
     ctl.dingding_notification_config,
     ctl.wechat_notification_config,
+    ctl.msteams_notification_config,
     ctl.webhook_notification_config,
   ]) {
     if (!cfg) continue;
@@ -107,6 +109,12 @@ export function prepareRequest(ctl: NotifyCtl, msg: Message, nowMs: number): Pre
         secrets,
       };
     }
+    case 'msteams': {
+      const cfg = ctl.msteams_notification_config;
+      if (!cfg?.hook_address) return undefined;
+      const body = JSON.stringify(teamsCard(msg, cfg.at_emails ?? []));
+      return { channel: 'msteams', url: cfg.hook_address, headers: { ...JSON_HEADERS }, body, secrets };
+    }
     case 'webhook': {
       const cfg = ctl.webhook_notification_config;
       if (!cfg?.address) return undefined;
@@ -115,6 +123,9 @@ export function prepareRequest(ctl: NotifyCtl, msg: Message, nowMs: number): Pre
         ...JSON_HEADERS,
         [EVENT_ID_HEADER]: msg.eventId,
         [EVENT_HEADER]: msg.event,
+        // Zadig's names for the same facts, so receivers written for Zadig's webhook find them.
+        'X-Zadig-Event': msg.event === 'notification' ? 'notification' : 'workflow',
+        'X-Zadig-Event-UUID': msg.eventId,
       };
       if (cfg.token) headers[SIGNATURE_HEADER] = webhookSignature(cfg.token, body);
       return { channel: 'webhook', url: cfg.address, headers, body, secrets };
@@ -130,7 +141,8 @@ export function prepareRequest(ctl: NotifyCtl, msg: Message, nowMs: number): Pre
  * vendor's error text otherwise.
  */
 export function replyError(channel: Channel, text: string): string | undefined {
-  if (channel === 'webhook') return undefined;
+  // Teams answers 200 "1" (connectors) or 202 with no body (Workflows); any 2xx is accepted.
+  if (channel === 'webhook' || channel === 'msteams') return undefined;
   let reply: Record<string, unknown>;
   try {
     reply = JSON.parse(text) as Record<string, unknown>;

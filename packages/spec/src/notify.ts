@@ -13,7 +13,7 @@ export const WEBHOOK_TYPES = [
   'webhook',
 ] as const;
 export type WebhookType = (typeof WEBHOOK_TYPES)[number];
-export const DELIVERED_WEBHOOK_TYPES = ['feishu', 'dingding', 'wechat', 'webhook', 'mail'] as const;
+export const DELIVERED_WEBHOOK_TYPES = ['feishu', 'dingding', 'wechat', 'msteams', 'webhook', 'mail'] as const;
 
 /** Workflow-level `notify_type` values. */
 export const WORKFLOW_NOTIFY_TYPES = [
@@ -58,6 +58,10 @@ export interface WeChatConfig {
   at_users?: string[];
   is_at_all?: boolean;
 }
+export interface MSTeamsConfig {
+  hook_address: string;
+  at_emails?: string[];
+}
 export interface WebhookConfig {
   address: string;
   /** Key of the HMAC-SHA256 body signature (Zadig's field name). */
@@ -71,6 +75,7 @@ export interface NotifyCtl {
   lark_hook_notification_config?: LarkHookConfig;
   dingding_notification_config?: DingDingConfig;
   wechat_notification_config?: WeChatConfig;
+  msteams_notification_config?: MSTeamsConfig;
   webhook_notification_config?: WebhookConfig;
   [key: string]: unknown;
 }
@@ -84,7 +89,11 @@ export interface RunNotifyCtls {
 }
 
 /** The config key and address field each HTTP channel needs. */
-export const CHANNEL_CONFIG: Record<'feishu' | 'dingding' | 'wechat' | 'webhook', { key: string; address: string }> = {
+export const CHANNEL_CONFIG: Record<
+  'feishu' | 'dingding' | 'wechat' | 'msteams' | 'webhook',
+  { key: string; address: string }
+> = {
+  msteams: { key: 'msteams_notification_config', address: 'hook_address' },
   feishu: { key: 'lark_hook_notification_config', address: 'hook_address' },
   dingding: { key: 'dingding_notification_config', address: 'hook_address' },
   wechat: { key: 'wechat_notification_config', address: 'hook_address' },
@@ -147,7 +156,7 @@ export function checkChannelConfig(ctl: Obj, at: string, add: (path: string, mes
   else if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/.test(url)) {
     add(`${cfgPath}.${address}`, 'must be an http(s) URL');
   }
-  for (const listKey of ['at_users', 'at_mobiles']) {
+  for (const listKey of ['at_users', 'at_mobiles', 'at_emails']) {
     const v = cfg[listKey];
     if (absent(v)) continue;
     if (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))

@@ -142,6 +142,7 @@ export interface NotificationSpec {
   lark_hook_notification_config?: NotifyCtl['lark_hook_notification_config'];
   dingding_notification_config?: NotifyCtl['dingding_notification_config'];
   wechat_notification_config?: NotifyCtl['wechat_notification_config'];
+  msteams_notification_config?: NotifyCtl['msteams_notification_config'];
   webhook_notification_config?: NotifyCtl['webhook_notification_config'];
   mail_notification_config?: { target_users: { type?: string; user_name?: string; email?: string }[] };
 }
