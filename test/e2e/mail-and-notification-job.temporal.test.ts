@@ -217,6 +217,26 @@ describe('notification jobs', () => {
 });
 
 describe('mail notify_ctls', () => {
+  it('take recipients from run variables, filled in when the run starts', async () => {
+    await engine.defineWorkflow({
+      name: 'owner-mailed',
+      project: P,
+      params: [{ name: 'OWNER', type: 'string', value: 'nobody@example.com' }],
+      notify_ctls: [
+        {
+          webhook_type: 'mail',
+          notify_type: ['passed'],
+          mail_notification_config: { target_users: [{ type: 'user', email: '{{.workflow.params.OWNER}}' }] },
+        },
+      ],
+      stages: [{ name: 's', jobs: [{ name: 'j', type: 'freestyle', spec: { script: 'true' } }] }],
+    });
+    const n = await engine.startRun(P, 'owner-mailed', { params: { OWNER: 'zed@example.com' } });
+    await engine.waitForStatus(P, 'owner-mailed', n, 'passed');
+    await expect.poll(() => mails.filter((m) => m.to.includes('zed@example.com')).length, { timeout: 15_000 }).toBe(1);
+    expect(mails.some((m) => m.to.includes('nobody@example.com'))).toBe(false);
+  });
+
   it('mail each recipient when the run ends, retrying a transient 4xx and recording a permanent 5xx', async () => {
     rcptFailures.set('busy@example.com', [451]);
     rcptFailures.set('gone@example.com', [550, 550, 550]);

@@ -95,23 +95,6 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
   const createdAt = Date.now();
   const runNumber = await allocateRunNumber(tx, req.project, req.workflow);
   const runId = runWorkflowId(req.project, req.workflow, runNumber);
-  await insertRun(tx, {
-    project: req.project,
-    workflow: req.workflow,
-    runNumber,
-    creator: req.creator,
-    remark: req.remark,
-    params: params.values,
-    stages: skeleton(selected),
-    createdAt: new Date(createdAt),
-    notifyCtls: {
-      workflow: selected.notify_ctls ?? [],
-      jobs: Object.fromEntries(selected.stages.flatMap((st) => st.jobs.map((j) => [j.name, j.notify_ctls ?? []]))),
-      displayName: definition.display_name ?? req.workflow,
-    },
-  });
-  await storeRunSecrets(tx, runId, params.secrets, deps.box);
-
   const url = deps.publicUrl ? runUrl(deps.publicUrl, req.project, req.workflow, runNumber) : undefined;
   const builtins = {
     ...builtinValues({
@@ -127,6 +110,27 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     }),
     ...req.variables,
   };
+  await insertRun(tx, {
+    project: req.project,
+    workflow: req.workflow,
+    runNumber,
+    creator: req.creator,
+    remark: req.remark,
+    params: params.values,
+    stages: skeleton(selected),
+    createdAt: new Date(createdAt),
+    // Recipients and texts may use run variables: the ones known now are filled in when the run is frozen.
+    notifyCtls: renderJob(
+      {
+        workflow: selected.notify_ctls ?? [],
+        jobs: Object.fromEntries(selected.stages.flatMap((st) => st.jobs.map((j) => [j.name, j.notify_ctls ?? []]))),
+        displayName: definition.display_name ?? req.workflow,
+      },
+      builtins,
+    ),
+  });
+  await storeRunSecrets(tx, runId, params.secrets, deps.box);
+
   const input: RunInput = {
     version: 1,
     project: req.project,

@@ -50,6 +50,27 @@ describe('checkNotifyCtls', () => {
     ).toEqual([]);
   });
 
+  it('leaves addresses and emails with run variables to the run', () => {
+    expect(
+      checkNotifyCtls(
+        [
+          {
+            webhook_type: 'mail',
+            notify_type: ['failed'],
+            mail_notification_config: { target_users: [{ type: 'user', email: '{{.workflow.params.owner}}' }] },
+          },
+          {
+            webhook_type: 'webhook',
+            notify_type: ['failed'],
+            webhook_notification_config: { address: '{{.workflow.params.hook}}' },
+          },
+        ],
+        'notify_ctls',
+        'workflow',
+      ),
+    ).toEqual([]);
+  });
+
   it('needs mail recipients with addresses', () => {
     expect(
       checkNotifyCtls(

@@ -137,6 +137,9 @@ export function checkNotifyCtls(list: unknown[], path: string, level: 'workflow'
   return issues;
 }
 
+/** A value with a run variable (`{{.workflow.params.x}}`) is checked when the run fills it in, not when saved. */
+const isTemplated = (value: string) => value.includes('{{.');
+
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
@@ -153,7 +156,7 @@ export function checkChannelConfig(ctl: Obj, at: string, add: (path: string, mes
   if (!isObj(cfg)) return add(cfgPath, absent(cfg) ? 'is required' : 'must be an object');
   const url = cfg[address];
   if (absent(url) || url === '') add(`${cfgPath}.${address}`, 'is required');
-  else if (typeof url !== 'string' || !/^https?:\/\/[^\s/]+/.test(url)) {
+  else if (typeof url !== 'string' || (!isTemplated(url) && !/^https?:\/\/[^\s/]+/.test(url))) {
     add(`${cfgPath}.${address}`, 'must be an http(s) URL');
   }
   for (const listKey of ['at_users', 'at_mobiles', 'at_emails']) {
@@ -181,6 +184,8 @@ function checkMailConfig(cfg: unknown, cfgPath: string, add: (path: string, mess
     const kind = u['type'] ?? 'user';
     if (kind === 'task_creator') return;
     if (kind !== 'user') return add(`${p}.type`, 'must be "user" or "task_creator"');
-    if (typeof u['email'] !== 'string' || !EMAIL.test(u['email'])) add(`${p}.email`, 'must be an email address');
+    const email = u['email'];
+    if (typeof email !== 'string' || (!isTemplated(email) && !EMAIL.test(email)))
+      add(`${p}.email`, 'must be an email address');
   });
 }
