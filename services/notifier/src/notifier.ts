@@ -67,7 +67,7 @@ const CTLS_CACHE_SIZE = 10_000;
 
 /** How long a run event may wait in-process for the projector, and how often it looks. */
 const PROJECTION_POLL_MS = 300;
-const PROJECTION_POLL_INTERVAL_MS = 5;
+const PROJECTION_POLL_INTERVAL_MS = 2;
 
 const behind = (run: RunRow, event: RunEvent) =>
   run.lastEventRetry < event.retryNum || (run.lastEventRetry === event.retryNum && run.lastEventSeq < event.seq);
@@ -172,7 +172,14 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
 
   async function handle(event: RunEvent): Promise<void> {
     if (event.kind === 'stage') return;
-    await triggerFeedback(event);
+    // Comment-back and notifications are independent: neither waits for the other, but both finish
+    // before the event is acked or handed back, so a redelivery never overlaps a send in flight.
+    const outcomes = await Promise.allSettled([triggerFeedback(event), notify(event)]);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async function notify(event: RunEvent): Promise<void> {
     const ctls = await ctlsOf(event.runId);
     if (!ctls) return;
     const all = candidates(ctls, event).filter((c) => notifyTypeOf(event, c.level) !== undefined);
