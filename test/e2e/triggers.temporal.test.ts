@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { timerScheduleId } from '@stagecoach/contracts';
@@ -8,6 +10,7 @@ import { createLogger, SecretBox } from '@stagecoach/platform';
 import { startNotifier, type Notifier } from '@stagecoach/notifier';
 import { buildTriggerApp } from '@stagecoach/trigger';
 import { finishInterruptedStarts } from '@stagecoach/triggers';
+import { freePort, isPortOpen } from '@stagecoach/stack';
 import { Engine, job, SECRET_KEY } from '@stagecoach/testkit';
 import {
   giteePush,
@@ -363,6 +366,41 @@ describe('git webhooks', () => {
       run_number: [...numbers][0],
     });
     expect((await runsOf(wf)).total).toBe(before + 1);
+  });
+
+  it('answer a redelivery after the trigger service process was killed and started again', async () => {
+    const port = await freePort();
+    const start = () =>
+      spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../../services/trigger/src/main.ts')], {
+        env: { ...process.env, ...engine.workerProcessEnv(), TRIGGER_PORT: String(port), LOG_LEVEL: 'silent' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+    const post = (d: { body: string; headers: Record<string, string> }) =>
+      fetch(`http://127.0.0.1:${port}/hooks/github`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...d.headers },
+        body: d.body,
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    const up = async () => {
+      for (let i = 0; i < 300 && !(await isPortOpen(port)); i++) await new Promise((r) => setTimeout(r, 100));
+    };
+    const d = github('push', githubPush({ after: 'd'.repeat(40) }), 'delivery-across-processes');
+    let service = start();
+    await up();
+    const first = await post(d);
+    expect(first.body.results[0]).toMatchObject({ decision: 'started', duplicate: false });
+    service.kill('SIGKILL');
+    await new Promise((r) => service.once('exit', r));
+    service = start();
+    await up();
+    const again = await post(d);
+    service.kill('SIGTERM');
+    await new Promise((r) => service.once('exit', r));
+    expect(again.body.results[0]).toMatchObject({
+      decision: 'started',
+      duplicate: true,
+      run_number: first.body.results[0].run_number,
+    });
   });
 
   it('finish a start that a crashed trigger service left half done', async () => {
