@@ -55,6 +55,8 @@ describe('migrations', () => {
       'runs',
       'trigger_deliveries',
       'triggers',
+      'view_workflows',
+      'views',
       'workflow_versions',
       'workflows',
     ]);
@@ -64,7 +66,7 @@ describe('migrations', () => {
       sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
     );
     // One row per migration in the journal.
-    expect(applied.rows[0]?.n).toBe(4);
+    expect(applied.rows[0]?.n).toBe(5);
   });
 });
 

@@ -10,3 +10,4 @@ export * from './repos/run-events.repo.js';
 export * from './repos/notifications.repo.js';
 export * from './repos/triggers.repo.js';
 export * from './repos/approval-links.repo.js';
+export * from './repos/views.repo.js';

@@ -11,6 +11,7 @@ import { notificationRoutes } from './routes/notifications.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
 import { triggerRoutes } from './routes/triggers.routes.js';
+import { viewRoutes } from './routes/views.routes.js';
 import { workflowRoutes } from './routes/workflows.routes.js';
 
 /** The request body limit: workflow definitions are the largest thing we accept. */
@@ -57,6 +58,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       await api.register(logRoutes, { deps });
       await api.register(triggerRoutes, { deps });
       await api.register(notificationRoutes, { deps });
+      await api.register(viewRoutes, { deps });
     },
     { prefix: '/api/v1' },
   );

@@ -4,3 +4,4 @@ export * from './runs.js';
 export * from './relations.js';
 export * from './triggers.js';
 export * from './approval-links.js';
+export * from './views.js';

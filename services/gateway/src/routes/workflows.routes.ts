@@ -8,6 +8,9 @@ import {
   listTriggers,
   listWorkflowVersions,
   upsertWorkflow,
+  withTransaction,
+  addWorkflowToView,
+  getView,
   type WorkflowRow,
   type WorkflowVersionRow,
 } from '@stagecoach/db';
@@ -16,6 +19,7 @@ import { validateDefinition, workflowJsonSchema, type SpecIssue, type WorkflowDe
 import { loadDefinition } from '@stagecoach/spec/load';
 import { deleteTimerSchedule } from '@stagecoach/triggers';
 import type { GatewayDeps } from '../deps.js';
+import { isAllView, workflowsOfView } from './views.routes.js';
 import { errorResponses, WorkflowParams, ProjectParams } from '../schemas.js';
 
 const WorkflowBody = Type.Object({
@@ -63,6 +67,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
         description:
           'Create or update a workflow from a Zadig custom-workflow (v4) definition, YAML or JSON. Every save keeps a version.',
         params: WorkflowParams,
+        querystring: Type.Object({ view: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
         response: { 200: WorkflowBody, 201: WorkflowBody, ...errorResponses },
       },
     },
@@ -76,8 +81,16 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
         issues.push({ path: 'project', message: `must equal the project in the URL ("${project}")` });
       if (issues.length > 0) throw new ValidationError('invalid workflow definition', issues);
       if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
+      // Saved while a view is selected, the workflow joins that view too; an unknown view saves nothing.
+      const view = request.query.view && !isAllView(request.query.view) ? request.query.view : undefined;
+      const viewRow = view ? await getView(deps.db, project, view) : undefined;
+      if (view && !viewRow) throw new NotFoundError(`view "${view}" of project "${project}" not found`);
       const existed = Boolean(await getWorkflow(deps.db, project, name));
-      const row = await upsertWorkflow(deps.db, { project, name, definition, user: request.caller! });
+      const row = await withTransaction(deps.db, async (tx) => {
+        const saved = await upsertWorkflow(tx, { project, name, definition, user: request.caller! });
+        if (viewRow) await addWorkflowToView(tx, viewRow.id, saved.id);
+        return saved;
+      });
       return reply.status(existed ? 200 : 201).send(toBody(row));
     },
   );
@@ -137,14 +150,19 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     {
       schema: {
         tags: ['workflows'],
+        description: "The project's workflows; `?view=<name>` lists one view's (`All`: every workflow).",
         params: ProjectParams,
+        querystring: Type.Object({ view: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
         response: { 200: Type.Object({ workflows: Type.Array(WorkflowBody) }), ...errorResponses },
       },
     },
     async (request) => {
-      if (!(await getProject(deps.db, request.params.project)))
-        throw new NotFoundError(`project "${request.params.project}" not found`);
-      return { workflows: (await listWorkflows(deps.db, request.params.project)).map(toBody) };
+      const { project } = request.params;
+      if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
+      const rows = request.query.view
+        ? await workflowsOfView(deps.db, project, request.query.view)
+        : await listWorkflows(deps.db, project);
+      return { workflows: rows.map(toBody) };
     },
   );
 

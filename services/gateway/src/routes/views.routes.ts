@@ -1,0 +1,172 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import {
+  createView,
+  deleteView,
+  getProject,
+  getView,
+  listViews,
+  listViewWorkflows,
+  listWorkflows,
+  renameView,
+  setViewWorkflows,
+  withTransaction,
+  workflowsNamed,
+  type DbOrTx,
+  type ViewRow,
+  type WorkflowRow,
+} from '@stagecoach/db';
+import { ConflictError, NotFoundError, ValidationError } from '@stagecoach/platform';
+import type { SpecIssue } from '@stagecoach/spec';
+import type { GatewayDeps } from '../deps.js';
+import { errorResponses, ProjectParams } from '../schemas.js';
+
+/** The view every project has: all its workflows. Not stored, not editable. */
+export const ALL_VIEW = 'All';
+
+const ViewName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[^/]+$' });
+const ViewParams = Type.Object({ ...ProjectParams.properties, view: ViewName });
+const ViewBody = Type.Object(
+  { name: ViewName, workflows: Type.Array(Type.String({ minLength: 1 }), { uniqueItems: true }) },
+  { additionalProperties: false },
+);
+const ViewView = Type.Object({
+  name: Type.String(),
+  workflows: Type.Array(Type.String()),
+  editable: Type.Boolean(),
+  updated_by: Type.Union([Type.String(), Type.Null()]),
+  updated_at: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const isAllView = (name: string) => name.toLowerCase() === ALL_VIEW.toLowerCase();
+
+/** The workflows a view lists: every workflow for `All`, the view's own otherwise; 404 for an unknown view. */
+export async function workflowsOfView(db: DbOrTx, project: string, view: string): Promise<WorkflowRow[]> {
+  if (isAllView(view)) return listWorkflows(db, project);
+  const row = await getView(db, project, view);
+  if (!row) throw new NotFoundError(`view "${view}" of project "${project}" not found`);
+  return listViewWorkflows(db, row.id);
+}
+
+/**
+ * Workflow views (Zadig §6.1): named sets of a project's workflows. `All` is always there, holds
+ * every workflow and cannot be created, edited or deleted.
+ */
+export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  const tags = ['views'];
+  const projectOf = async (project: string) => {
+    if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
+  };
+  const viewOf = async (project: string, name: string): Promise<ViewRow> => {
+    if (isAllView(name)) throw new ConflictError(`the ${ALL_VIEW} view holds every workflow and cannot be changed`);
+    const row = await getView(deps.db, project, name);
+    if (!row) throw new NotFoundError(`view "${name}" of project "${project}" not found`);
+    return row;
+  };
+  /** Ids of the named workflows; every unknown name is reported with its index. */
+  const workflowIds = async (db: DbOrTx, project: string, names: string[]): Promise<number[]> => {
+    const found = await workflowsNamed(db, project, names);
+    const byName = new Map(found.map((w) => [w.name, w.id]));
+    const issues: SpecIssue[] = names
+      .map((n, i) => ({ n, i }))
+      .filter(({ n }) => !byName.has(n))
+      .map(({ n, i }) => ({ path: `workflows[${i}]`, message: `no workflow "${n}" in project "${project}"` }));
+    if (issues.length > 0) throw new ValidationError('unknown workflows in the view', issues);
+    return names.map((n) => byName.get(n)!);
+  };
+  const toBody = async (view: ViewRow) => ({
+    name: view.name,
+    workflows: (await listViewWorkflows(deps.db, view.id)).map((w) => w.name),
+    editable: true,
+    updated_by: view.updatedBy,
+    updated_at: view.updatedAt.toISOString(),
+  });
+  const allBody = async (project: string) => ({
+    name: ALL_VIEW,
+    workflows: (await listWorkflows(deps.db, project)).map((w) => w.name),
+    editable: false,
+    updated_by: null,
+    updated_at: null,
+  });
+
+  app.get(
+    '/projects/:project/views',
+    { schema: { tags, params: ProjectParams, response: { 200: Type.Array(ViewView), ...errorResponses } } },
+    async (request) => {
+      await projectOf(request.params.project);
+      const rows = await listViews(deps.db, request.params.project);
+      return [await allBody(request.params.project), ...(await Promise.all(rows.map(toBody)))];
+    },
+  );
+
+  app.get(
+    '/projects/:project/views/:view',
+    { schema: { tags, params: ViewParams, response: { 200: ViewView, ...errorResponses } } },
+    async (request) => {
+      const { project, view } = request.params;
+      await projectOf(project);
+      if (isAllView(view)) return allBody(project);
+      const row = await getView(deps.db, project, view);
+      if (!row) throw new NotFoundError(`view "${view}" of project "${project}" not found`);
+      return toBody(row);
+    },
+  );
+
+  app.post(
+    '/projects/:project/views',
+    { schema: { tags, params: ProjectParams, body: ViewBody, response: { 201: ViewView, ...errorResponses } } },
+    async (request, reply) => {
+      const { project } = request.params;
+      await projectOf(project);
+      if (isAllView(request.body.name)) {
+        throw new ValidationError('reserved view name', [
+          { path: 'name', message: `"${ALL_VIEW}" is every workflow's view` },
+        ]);
+      }
+      const row = await withTransaction(deps.db, async (tx) => {
+        const ids = await workflowIds(tx, project, request.body.workflows);
+        const created = await createView(tx, { project, name: request.body.name, user: request.caller! });
+        await setViewWorkflows(tx, created.id, ids);
+        return created;
+      });
+      return reply.status(201).send(await toBody(row));
+    },
+  );
+
+  app.put(
+    '/projects/:project/views/:view',
+    {
+      schema: {
+        tags,
+        description: 'Rename the view and set its workflows.',
+        params: ViewParams,
+        body: ViewBody,
+        response: { 200: ViewView, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { project, view } = request.params;
+      const row = await viewOf(project, view);
+      if (isAllView(request.body.name)) {
+        throw new ValidationError('reserved view name', [
+          { path: 'name', message: `"${ALL_VIEW}" is every workflow's view` },
+        ]);
+      }
+      await withTransaction(deps.db, async (tx) => {
+        const ids = await workflowIds(tx, project, request.body.workflows);
+        if (request.body.name !== row.name) await renameView(tx, row.id, request.body.name, request.caller!);
+        await setViewWorkflows(tx, row.id, ids);
+      });
+      return toBody((await getView(deps.db, project, request.body.name))!);
+    },
+  );
+
+  app.delete(
+    '/projects/:project/views/:view',
+    { schema: { tags, params: ViewParams, response: { 204: Type.Null(), ...errorResponses } } },
+    async (request, reply) => {
+      const row = await viewOf(request.params.project, request.params.view);
+      await deleteView(deps.db, row.id);
+      return reply.status(204).send(null);
+    },
+  );
+};
