@@ -11,3 +11,4 @@ export * from './repos/notifications.repo.js';
 export * from './repos/triggers.repo.js';
 export * from './repos/approval-links.repo.js';
 export * from './repos/views.repo.js';
+export * from './repos/audit.repo.js';

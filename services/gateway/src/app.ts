@@ -3,7 +3,9 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { GatewayDeps } from './deps.js';
+import { registerAuditLog } from './plugins/audit.js';
 import { registerAdminTokenAuth } from './plugins/auth.js';
+import { auditRoutes } from './routes/audit.routes.js';
 import { registerErrorHandler } from '@stagecoach/http';
 import { approvalPageRoutes } from './routes/approval-page.routes.js';
 import { logRoutes } from './routes/logs.routes.js';
@@ -34,6 +36,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
 
   registerErrorHandler(app);
   registerAdminTokenAuth(app, deps.adminToken);
+  registerAuditLog(app, deps.db);
 
   await app.register(swagger, {
     openapi: {
@@ -59,6 +62,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       await api.register(triggerRoutes, { deps });
       await api.register(notificationRoutes, { deps });
       await api.register(viewRoutes, { deps });
+      await api.register(auditRoutes, { deps });
     },
     { prefix: '/api/v1' },
   );

@@ -5,3 +5,4 @@ export * from './relations.js';
 export * from './triggers.js';
 export * from './approval-links.js';
 export * from './views.js';
+export * from './audit.js';

@@ -79,6 +79,8 @@ export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
       if (!(await useApprovalLink(deps.db, request.params.token))) {
         return html(reply, 409, messagePage('Link already used', 'This approval link has already been used.'));
       }
+      // The audit log names who decided through the link.
+      request.caller = `${checked.link.approver} (approval link)`;
       const approve = request.body.decision === 'approve';
       try {
         await approveJob(runs, checked.link.runId, {

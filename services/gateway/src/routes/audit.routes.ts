@@ -1,0 +1,55 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { listAudit } from '@stagecoach/db';
+import { UnauthorizedError } from '@stagecoach/platform';
+import type { GatewayDeps } from '../deps.js';
+import { hasAdminToken } from '../plugins/auth.js';
+import { errorResponses } from '../schemas.js';
+
+const AuditEntry = Type.Object({
+  id: Type.Integer(),
+  at: Type.String(),
+  actor: Type.String(),
+  method: Type.String(),
+  route: Type.String(),
+  params: Type.Record(Type.String(), Type.String()),
+  status: Type.Integer(),
+  ip: Type.String(),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+});
+
+/** The audit log, newest first, for admins only (the admin token, even to read). */
+export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
+  app.get(
+    '/audit',
+    {
+      schema: {
+        tags: ['audit'],
+        description: 'Mutating calls: who, what, when, from where. Page with `before=<id of the last entry seen>`.',
+        querystring: Type.Object({
+          project: Type.Optional(Type.String({ maxLength: 64 })),
+          actor: Type.Optional(Type.String({ maxLength: 255 })),
+          before: Type.Optional(Type.Integer({ minimum: 1 })),
+          limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+        }),
+        response: { 200: Type.Object({ entries: Type.Array(AuditEntry) }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      if (!hasAdminToken(request, deps.adminToken)) throw new UnauthorizedError('the audit log is for admins');
+      const rows = await listAudit(deps.db, request.query);
+      return {
+        entries: rows.map((r) => ({
+          id: r.id,
+          at: r.at.toISOString(),
+          actor: r.actor,
+          method: r.method,
+          route: r.route,
+          params: r.params,
+          status: r.status,
+          ip: r.ip,
+          user_agent: r.userAgent,
+        })),
+      };
+    },
+  );
+};
