@@ -262,7 +262,9 @@ describe('mail notify_ctls', () => {
     const runId = `${P}/mailed/${n}`;
     await expect
       .poll(
-        async () => (await listNotifications(engine.dbHandle.db, runId)).map((r) => [r.ctl, r.status, r.attempts]),
+        // Both ctls are sent concurrently: compare in ctl order.
+        async () =>
+          (await listNotifications(engine.dbHandle.db, runId)).map((r) => [r.ctl, r.status, r.attempts]).sort(),
         {
           timeout: 20_000,
         },
@@ -281,7 +283,7 @@ describe('mail notify_ctls', () => {
 
     // Failures are listed through the gateway, per run and per workflow.
     const perRun = await engine.api('GET', `/api/v1/projects/${P}/workflows/mailed/runs/${n}/notifications`);
-    expect(perRun.body.map((r: any) => [r.ctl, r.webhook_type, r.notify_type, r.status])).toEqual([
+    expect(perRun.body.map((r: any) => [r.ctl, r.webhook_type, r.notify_type, r.status]).sort()).toEqual([
       ['workflow:0', 'mail', 'passed', 'sent'],
       ['workflow:1', 'mail', 'passed', 'failed'],
     ]);

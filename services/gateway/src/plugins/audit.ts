@@ -4,16 +4,17 @@ import { recordAudit, type Db } from '@stagecoach/db';
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Appends every mutating call (the API and approval-link decisions) to the audit log once it is
+ * Appends every mutating call (the API and approval-link decisions) to the audit log as it is
  * answered: who (the caller, or `anonymous` when refused before one was known), what (method,
- * route pattern, path params, status), when, and from where (address, user agent). Written after
- * the response so it never slows one down; a failed write is logged, not turned into an error.
+ * route pattern, path params, status), when, and from where (address, user agent). Written just
+ * before the answer goes out, so a client that has its answer finds the entry, in order; a failed
+ * write is logged and does not change the answer.
  */
 export function registerAuditLog(app: FastifyInstance, db: Db): void {
-  app.addHook('onResponse', async (request, reply) => {
-    if (READS.has(request.method)) return;
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (READS.has(request.method)) return payload;
     const route = request.routeOptions.url;
-    if (!route || !(route.startsWith('/api/') || route.startsWith('/approvals/'))) return;
+    if (!route || !(route.startsWith('/api/') || route.startsWith('/approvals/'))) return payload;
     const params = Object.fromEntries(
       Object.entries((request.params ?? {}) as Record<string, unknown>)
         // An approval link's token is its credential: never written down.
@@ -34,5 +35,6 @@ export function registerAuditLog(app: FastifyInstance, db: Db): void {
     } catch (err) {
       request.log.error({ err, route }, 'writing the audit log failed');
     }
+    return payload;
   });
 }
