@@ -217,6 +217,45 @@ describe('notification jobs', () => {
 });
 
 describe('mail notify_ctls', () => {
+  it('add dynamic_recipients resolved from params and job outputs when the message goes out', async () => {
+    await engine.defineWorkflow({
+      name: 'dyn-mailed',
+      project: P,
+      params: [{ name: 'owner_email', type: 'string', value: 'owner@example.com' }],
+      notify_ctls: [
+        {
+          webhook_type: 'mail',
+          notify_type: ['passed'],
+          mail_notification_config: {
+            dynamic_recipients: ['{{.job.build.output.COMMITTER_EMAIL}}', 'workflow.params.owner_email'],
+          },
+        },
+      ],
+      stages: [
+        {
+          name: 's',
+          jobs: [
+            {
+              name: 'build',
+              type: 'freestyle',
+              spec: {
+                script: 'COMMITTER_EMAIL=dev@example.com',
+                advanced_setting: { outputs: [{ name: 'COMMITTER_EMAIL' }] },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun(P, 'dyn-mailed');
+    await engine.waitForStatus(P, 'dyn-mailed', n, 'passed');
+    await expect
+      .poll(() => mails.find((m) => m.mail.subject === `✅ Workflow dyn-mailed #${n} passed`)?.to.sort(), {
+        timeout: 15_000,
+      })
+      .toEqual(['dev@example.com', 'owner@example.com']);
+  });
+
   it('take recipients from run variables, filled in when the run starts', async () => {
     await engine.defineWorkflow({
       name: 'owner-mailed',

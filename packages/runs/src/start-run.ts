@@ -24,7 +24,13 @@ import {
   type Tx,
 } from '@stagecoach/db';
 import { ConflictError, NotFoundError, ValidationError, type SecretBox } from '@stagecoach/platform';
-import { builtinValues, renderJob, resolveRunParams, type WorkflowDefinition } from '@stagecoach/spec';
+import {
+  builtinValues,
+  renderJob,
+  renderNotifyCtls,
+  resolveRunParams,
+  type WorkflowDefinition,
+} from '@stagecoach/spec';
 import { expandStageApprovals, selectJobs, type JobSelection } from './prepare-definition.js';
 
 export interface RunServiceDeps {
@@ -120,14 +126,15 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     stages: skeleton(selected),
     createdAt: new Date(createdAt),
     // Recipients and texts may use run variables: the ones known now are filled in when the run is frozen.
-    notifyCtls: renderJob(
-      {
-        workflow: selected.notify_ctls ?? [],
-        jobs: Object.fromEntries(selected.stages.flatMap((st) => st.jobs.map((j) => [j.name, j.notify_ctls ?? []]))),
-        displayName: definition.display_name ?? req.workflow,
-      },
-      builtins,
-    ),
+    notifyCtls: {
+      workflow: renderNotifyCtls(selected.notify_ctls ?? [], (v) => renderJob(v, builtins)),
+      jobs: Object.fromEntries(
+        selected.stages.flatMap((st) =>
+          st.jobs.map((j) => [j.name, renderNotifyCtls(j.notify_ctls ?? [], (v) => renderJob(v, builtins))]),
+        ),
+      ),
+      displayName: definition.display_name ?? req.workflow,
+    },
   });
   await storeRunSecrets(tx, runId, params.secrets, deps.box);
 

@@ -86,7 +86,10 @@ describe('checkNotifyCtls', () => {
         'workflow',
       ),
     ).toEqual([
-      { path: 'notify_ctls[0].mail_notification_config.target_users', message: 'must be a non-empty list' },
+      {
+        path: 'notify_ctls[0].mail_notification_config.target_users',
+        message: 'must be a non-empty list (or name dynamic_recipients)',
+      },
       { path: 'notify_ctls[1].mail_notification_config.target_users[0].email', message: 'must be an email address' },
       {
         path: 'notify_ctls[1].mail_notification_config.target_users[1].type',

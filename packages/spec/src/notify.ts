@@ -45,6 +45,8 @@ export interface LarkHookConfig {
   is_at_all?: boolean;
   /** Signature verification secret of the custom bot (Stagecoach extension). */
   secret?: string;
+  /** variable keys whose values add recipients (Zadig's dynamic_recipients) */
+  dynamic_recipients?: string[];
 }
 export interface DingDingConfig {
   hook_address: string;
@@ -52,15 +54,21 @@ export interface DingDingConfig {
   is_at_all?: boolean;
   /** "加签" secret of the custom robot (Stagecoach extension). */
   secret?: string;
+  /** variable keys whose values add recipients (Zadig's dynamic_recipients) */
+  dynamic_recipients?: string[];
 }
 export interface WeChatConfig {
   hook_address: string;
   at_users?: string[];
   is_at_all?: boolean;
+  /** variable keys whose values add recipients (Zadig's dynamic_recipients) */
+  dynamic_recipients?: string[];
 }
 export interface MSTeamsConfig {
   hook_address: string;
   at_emails?: string[];
+  /** variable keys whose values add recipients (Zadig's dynamic_recipients) */
+  dynamic_recipients?: string[];
 }
 export interface WebhookConfig {
   address: string;
@@ -159,7 +167,7 @@ export function checkChannelConfig(ctl: Obj, at: string, add: (path: string, mes
   else if (typeof url !== 'string' || (!isTemplated(url) && !/^https?:\/\/[^\s/]+/.test(url))) {
     add(`${cfgPath}.${address}`, 'must be an http(s) URL');
   }
-  for (const listKey of ['at_users', 'at_mobiles', 'at_emails']) {
+  for (const listKey of ['at_users', 'at_mobiles', 'at_emails', 'dynamic_recipients']) {
     const v = cfg[listKey];
     if (absent(v)) continue;
     if (!Array.isArray(v) || v.some((s) => typeof s !== 'string'))
@@ -176,8 +184,13 @@ export function checkChannelConfig(ctl: Obj, at: string, add: (path: string, mes
 /** Zadig's `mail_notification_config {target_users}`; a `user` entry carries its `email` (no user directory yet). */
 function checkMailConfig(cfg: unknown, cfgPath: string, add: (path: string, message: string) => void): void {
   if (!isObj(cfg)) return add(cfgPath, absent(cfg) ? 'is required' : 'must be an object');
-  const users = cfg['target_users'];
-  if (!Array.isArray(users) || users.length === 0) return add(`${cfgPath}.target_users`, 'must be a non-empty list');
+  const dynamic = cfg['dynamic_recipients'];
+  if (!absent(dynamic) && (!Array.isArray(dynamic) || dynamic.some((k) => typeof k !== 'string')))
+    add(`${cfgPath}.dynamic_recipients`, 'must be a list of strings');
+  const hasDynamic = Array.isArray(dynamic) && dynamic.length > 0;
+  const users = cfg['target_users'] ?? (hasDynamic ? [] : undefined);
+  if (!Array.isArray(users) || (users.length === 0 && !hasDynamic))
+    return add(`${cfgPath}.target_users`, 'must be a non-empty list (or name dynamic_recipients)');
   users.forEach((u, k) => {
     const p = `${cfgPath}.target_users[${k}]`;
     if (!isObj(u)) return add(p, 'must be an object');
@@ -187,5 +200,27 @@ function checkMailConfig(cfg: unknown, cfgPath: string, add: (path: string, mess
     const email = u['email'];
     if (typeof email !== 'string' || (!isTemplated(email) && !EMAIL.test(email)))
       add(`${p}.email`, 'must be an email address');
+  });
+}
+
+/**
+ * Renders run variables into notify ctls (recipients, addresses) except `dynamic_recipients`: those
+ * are variable keys whose last segment says what kind of recipient they hold, so they must stay
+ * keys until the notifier resolves them.
+ */
+export function renderNotifyCtls(ctls: readonly NotifyCtl[], render: <T>(value: T) => T): NotifyCtl[] {
+  return ctls.map((ctl) => {
+    const kept = new Map<string, unknown>();
+    const stripped: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(ctl)) {
+      if (isObj(value) && 'dynamic_recipients' in value) {
+        const { dynamic_recipients: keys, ...rest } = value;
+        kept.set(key, keys);
+        stripped[key] = rest;
+      } else stripped[key] = value;
+    }
+    const rendered = render(stripped) as Record<string, unknown>;
+    for (const [key, keys] of kept) (rendered[key] as Obj)['dynamic_recipients'] = keys;
+    return rendered as NotifyCtl;
   });
 }

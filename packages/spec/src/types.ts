@@ -144,7 +144,10 @@ export interface NotificationSpec {
   wechat_notification_config?: NotifyCtl['wechat_notification_config'];
   msteams_notification_config?: NotifyCtl['msteams_notification_config'];
   webhook_notification_config?: NotifyCtl['webhook_notification_config'];
-  mail_notification_config?: { target_users: { type?: string; user_name?: string; email?: string }[] };
+  mail_notification_config?: {
+    target_users?: { type?: string; user_name?: string; email?: string }[];
+    dynamic_recipients?: string[];
+  };
 }
 
 export interface WorkflowDefinition {

@@ -4,6 +4,7 @@ import {
   createApprovalLinks,
   finishNotification,
   getRun,
+  listJobRuns,
   previousRunStatus,
   type Db,
   type RunRow,
@@ -11,8 +12,10 @@ import {
 import { RetryLater, startRunEventConsumer, type StreamNames } from '@stagecoach/events';
 import {
   deliverMessage,
+  dynamicRecipientKeys,
   notifyTypeOf,
   runMessage,
+  withDynamicRecipients,
   shouldNotify,
   type NotificationContext,
   type NotifyLevel,
@@ -170,6 +173,17 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
     return run.notifyCtls ?? null;
   }
 
+  /** What `dynamic_recipients` keys resolve against: params, creator, each job's status and outputs. */
+  async function runVariables(run: RunRow): Promise<Record<string, string>> {
+    const values: Record<string, string> = { 'workflow.task.creator': run.creator };
+    for (const [name, value] of Object.entries(run.params)) values[`workflow.params.${name}`] = value;
+    for (const job of await listJobRuns(opts.db, run.id)) {
+      values[`job.${job.job}.status`] = job.status;
+      for (const [name, value] of Object.entries(job.outputs ?? {})) values[`job.${job.job}.output.${name}`] = value;
+    }
+    return values;
+  }
+
   async function handle(event: RunEvent): Promise<void> {
     if (event.kind === 'stage') return;
     // Comment-back and notifications are independent: neither waits for the other, but both finish
@@ -198,6 +212,7 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
     const url = runUrl(opts.publicUrl, run.project, run.workflow, run.runNumber);
     const stages = stagesWith(run.stages, event);
     const approvalLinks = await approvalLinksFor(event);
+    const variables = matching.some((c) => dynamicRecipientKeys(c.ctl).length > 0) ? await runVariables(run) : {};
     await Promise.all(
       matching.map((c) => {
         const notifyType = notifyTypeOf(event, c.level)!;
@@ -236,7 +251,7 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
           ctx.startTime = jobResult.startTime;
           ctx.endTime = event.time;
         }
-        return deliver(run, event, c, ctx);
+        return deliver(run, event, { ...c, ctl: withDynamicRecipients(c.ctl, variables) }, ctx);
       }),
     );
   }
