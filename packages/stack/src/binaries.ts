@@ -82,14 +82,20 @@ export const NATS_SERVER_VERSIONS = ['v2.10.29'] as const;
  */
 export function aptInstall(pkg: string): boolean {
   if (process.getuid?.() !== 0 || !which('apt-get')) return false;
+  const apt = (...args: string[]) =>
+    execFileSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
   try {
-    execFileSync('apt-get', ['install', '-y', '-q', pkg], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
+    apt('install', '-y', '-q', pkg);
     return true;
   } catch {
-    return false;
+    // A fresh machine may have no package lists yet: fetch them once and try again.
+    try {
+      apt('update', '-q');
+      apt('install', '-y', '-q', pkg);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
