@@ -2,12 +2,11 @@
 // notify ctl on `passed`, started at a steady rate, with the NATS server stopped and started again
 // halfway. Latency: the run's end (its `passed` event time, as projected) to the POST reaching a
 // local endpoint, same machine clock. Then: how many events were missing or delivered twice.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startNotifier } from '@stagecoach/notifier';
@@ -44,11 +43,7 @@ const endpoint = createServer((req, res) => {
 await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
 
 const engine = await Engine.start({ inProcessWorker: false });
-const worker = spawn(
-  process.execPath,
-  ['--import', 'tsx', resolve(import.meta.dirname, '../../services/worker/src/main.ts')],
-  { env: { ...process.env, ...engine.workerProcessEnv() }, stdio: ['ignore', 'ignore', 'inherit'] },
-);
+const worker = engine.spawnService('worker');
 const notifier = await startNotifier({
   js: engine.nc.jetstream(),
   db: engine.dbHandle.db,

@@ -2,9 +2,7 @@
 // → first job started (the job activity's start in Temporal history, same machine clock), p50/p99.
 // (2) 1,000 deliveries each sent three times, shuffled and concurrent: ingest requests per second
 // and how many runs they started (exactly 1,000 is the only right answer).
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { resolve } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Engine, startTestStack } from '@stagecoach/testkit';
 import { percentile } from '../lib/stats.js';
@@ -24,14 +22,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
 // Gateway and trigger service in this process, the worker in its own, as deployed: the runs the
 // deliveries start must not share an event loop with the ingress being measured.
 const engine = await Engine.start({ inProcessWorker: false });
-const worker = spawn(
-  process.execPath,
-  ['--import', 'tsx', resolve(import.meta.dirname, '../../services/worker/src/main.ts')],
-  {
-    env: { ...process.env, ...engine.workerProcessEnv() },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-);
+const worker = engine.spawnService('worker');
 const hooks = await engine.hooks.listen({ host: '127.0.0.1', port: 0 });
 
 async function defineHooked(name: string): Promise<void> {

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { timerScheduleId } from '@stagecoach/contracts';
@@ -370,11 +368,7 @@ describe('git webhooks', () => {
 
   it('answer a redelivery after the trigger service process was killed and started again', async () => {
     const port = await freePort();
-    const start = () =>
-      spawn(process.execPath, ['--import', 'tsx', resolve(import.meta.dirname, '../../services/trigger/src/main.ts')], {
-        env: { ...process.env, ...engine.workerProcessEnv(), TRIGGER_PORT: String(port), LOG_LEVEL: 'silent' },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+    const start = () => engine.spawnService('trigger', { TRIGGER_PORT: String(port), LOG_LEVEL: 'silent' });
     const post = (d: { body: string; headers: Record<string, string> }) =>
       fetch(`http://127.0.0.1:${port}/hooks/github`, {
         method: 'POST',

@@ -1,19 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, job } from '@stagecoach/testkit';
 
-const root = resolve(import.meta.dirname, '../..');
 let engine: Engine;
 const workers: ChildProcess[] = [];
 
 /** The real worker process (services/worker/src/main.ts) on this engine's task queue, streams and database. */
 function startWorkerProcess(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'services/worker/src/main.ts')], {
-    cwd: root,
-    env: { ...process.env, ...engine.workerProcessEnv() },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = engine.spawnService('worker');
   workers.push(child);
   return child;
 }

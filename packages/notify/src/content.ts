@@ -281,15 +281,6 @@ export function teamsCard(msg: Message, emails: string[] = []): Record<string, u
   };
 }
 
-export const buildFeishuMessage = (ctx: NotificationContext, mentions: Mentions = {}) =>
-  feishuCard(runMessage(ctx), mentions);
-export const buildDingTalkMessage = (
-  ctx: NotificationContext,
-  mentions: { mobiles?: string[]; isAtAll?: boolean } = {},
-) => dingTalkMessage(runMessage(ctx), mentions);
-export const buildWeComMessage = (ctx: NotificationContext, mentions: Mentions = {}) =>
-  weComMessage(runMessage(ctx), mentions);
-
 const unix = (ms: number | undefined) => (ms === undefined ? 0 : Math.floor(ms / 1000));
 
 /** Generic webhook body, shaped like Zadig's workflow webhook payload (times in unix seconds). */

@@ -2,7 +2,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import { maskSecrets } from '@stagecoach/platform';
 import type { NotifyCtl } from '@stagecoach/spec';
 import type { Message } from './content.js';
-import { backoffDelay, DEFAULT_RETRY_POLICY, type DeliveryResult, type SendDeps } from './send.js';
+import { withRetries, type DeliveryResult, type SendDeps } from './send.js';
 
 /** SMTP settings: `smtp://user:pass@host:port` (or `smtps://`) and the sender address. */
 export interface MailSettings {
@@ -72,15 +72,8 @@ export function prepareMail(msg: Message, to: string[]): PreparedMail {
  * SMTP answers 4xx for "try again later" and 5xx for "never": connection errors and 4xx are retried
  * with the same backoff as HTTP channels, 5xx are not.
  */
-export async function sendMailWithRetry(
-  mailer: Mailer,
-  mail: PreparedMail,
-  deps: SendDeps = {},
-): Promise<DeliveryResult> {
-  const policy = deps.policy ?? DEFAULT_RETRY_POLICY;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  let last: DeliveryResult = { ok: false, attempts: 0 };
-  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+export function sendMailWithRetry(mailer: Mailer, mail: PreparedMail, deps: SendDeps = {}): Promise<DeliveryResult> {
+  return withRetries(async (attempt) => {
     try {
       await mailer.transport.sendMail({
         from: mailer.from,
@@ -89,24 +82,22 @@ export async function sendMailWithRetry(
         text: mail.text,
         html: mail.html,
       });
-      return { ok: true, attempts: attempt };
+      return { result: { ok: true, attempts: attempt }, retryable: false };
     } catch (err) {
       const e = err as { responseCode?: number; message?: string; code?: string };
       const code = e.responseCode;
-      last = {
-        ok: false,
-        attempts: attempt,
-        ...(code ? { status: code } : {}),
-        error: maskSecrets(
-          code ? `SMTP ${code}: ${e.message ?? ''}` : `network error: ${e.code ?? e.message ?? String(err)}`,
-          mailer.secrets,
-        ),
+      const reason = code ? `SMTP ${code}: ${e.message ?? ''}` : `network error: ${e.code ?? e.message ?? String(err)}`;
+      return {
+        result: {
+          ok: false,
+          attempts: attempt,
+          ...(code ? { status: code } : {}),
+          error: maskSecrets(reason, mailer.secrets),
+        },
+        retryable: code === undefined || code < 500,
       };
-      if ((code !== undefined && code >= 500) || attempt === policy.maxAttempts) return last;
-      await sleep(backoffDelay(policy, attempt));
     }
-  }
-  return last;
+  }, deps);
 }
 
 /** The mailer the settings describe, or none when no SMTP server is configured. */

@@ -4,7 +4,8 @@ import type { NotifyCtl } from '@stagecoach/spec';
 import { describe, expect, it } from 'vitest';
 import {
   backoffDelay,
-  buildRequest,
+  prepareRequest,
+  runMessage,
   DEFAULT_RETRY_POLICY,
   dingtalkSign,
   feishuSign,
@@ -129,6 +130,9 @@ describe('signers (vendor algorithms)', () => {
   });
 });
 
+/** The request a run notification makes for this ctl. */
+const requestFor = (ctl: NotifyCtl, c: NotificationContext, nowMs: number) => prepareRequest(ctl, runMessage(c), nowMs);
+
 describe('message builders', () => {
   it('formats durations', () => {
     expect(formatDuration(0)).toBe('0s');
@@ -137,7 +141,7 @@ describe('message builders', () => {
   });
 
   it('feishu: signed interactive card with mentions', () => {
-    const req = buildRequest(
+    const req = requestFor(
       {
         webhook_type: 'feishu',
         notify_type: ['failed'],
@@ -174,7 +178,7 @@ describe('message builders', () => {
   });
 
   it('msteams: an Adaptive Card with mention entities and a link action', () => {
-    const req = buildRequest(
+    const req = requestFor(
       {
         webhook_type: 'msteams',
         notify_type: ['failed'],
@@ -199,7 +203,7 @@ describe('message builders', () => {
   });
 
   it('dingding: actionCard, signature on the URL, mobiles mentioned', () => {
-    const req = buildRequest(
+    const req = requestFor(
       {
         webhook_type: 'dingding',
         notify_type: ['failed'],
@@ -230,7 +234,7 @@ describe('message builders', () => {
   });
 
   it('wechat: markdown with <@userid> mentions', () => {
-    const req = buildRequest(
+    const req = requestFor(
       {
         webhook_type: 'wechat',
         notify_type: ['failed'],
@@ -246,7 +250,7 @@ describe('message builders', () => {
   });
 
   it('webhook: Zadig-shaped JSON, HMAC header over the exact body, event id header', () => {
-    const req = buildRequest(
+    const req = requestFor(
       {
         webhook_type: 'webhook',
         notify_type: ['failed'],
@@ -297,7 +301,7 @@ describe('message builders', () => {
   it('plain text and unsupported channels', () => {
     expect(plainText(ctx).split('\n')[0]).toBe(TITLE);
     expect(plainText(ctx)).toContain(`Details: ${ctx.url}`);
-    expect(buildRequest({ webhook_type: 'mail', notify_type: ['failed'] }, ctx, 0)).toBeUndefined();
+    expect(requestFor({ webhook_type: 'mail', notify_type: ['failed'] }, ctx, 0)).toBeUndefined();
   });
 });
 

@@ -46,9 +46,11 @@ export function dynamicRecipientKeys(ctl: NotifyCtl): string[] {
  * a kind the channel has no place for, add nobody.
  */
 export function withDynamicRecipients(ctl: NotifyCtl, values: Readonly<Record<string, string>>): NotifyCtl {
+  const keys = dynamicRecipientKeys(ctl);
+  if (keys.length === 0) return ctl;
   const targets = TARGETS[ctl.webhook_type] ?? {};
   const out = structuredClone(ctl) as Record<string, unknown>;
-  for (const raw of dynamicRecipientKeys(ctl)) {
+  for (const raw of keys) {
     const key = bareKey(raw);
     const kind = recipientKind(key);
     const value = values[key]?.trim();

@@ -1,13 +1,5 @@
 import type { NotifyCtl } from '@stagecoach/spec';
-import {
-  dingTalkMessage,
-  feishuCard,
-  runMessage,
-  teamsCard,
-  weComMessage,
-  type Message,
-  type NotificationContext,
-} from './content.js';
+import { dingTalkMessage, feishuCard, teamsCard, weComMessage, type Message } from './content.js';
 import { dingtalkSign, feishuSign, webhookSignature } from './sign.js';
 
 export type Channel = 'feishu' | 'dingding' | 'wechat' | 'msteams' | 'webhook';
@@ -60,15 +52,10 @@ export function ctlSecrets(ctl: NotifyCtl): string[] {
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 
 /**
- * The request a ctl's channel expects for this context, signed as the vendor verifies it;
- * undefined for channels Stagecoach does not deliver yet (mail, Teams, Feishu apps).
- * `nowMs` supplies the signing timestamp.
+ * The request that carries `msg` on the ctl's channel, signed as the vendor verifies it; undefined
+ * for channels delivered otherwise (mail) or not yet (Feishu apps). `nowMs` supplies the signing
+ * timestamp.
  */
-export function buildRequest(ctl: NotifyCtl, ctx: NotificationContext, nowMs: number): PreparedRequest | undefined {
-  return prepareRequest(ctl, runMessage(ctx), nowMs);
-}
-
-/** The request that carries `msg` on the ctl's channel, signed as the vendor verifies it. */
 export function prepareRequest(ctl: NotifyCtl, msg: Message, nowMs: number): PreparedRequest | undefined {
   const secrets = ctlSecrets(ctl);
   switch (ctl.webhook_type) {

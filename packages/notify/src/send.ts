@@ -52,15 +52,35 @@ function networkReason(err: unknown): string {
   return `network error: ${e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err)}`;
 }
 
-/** Sends with retries and exponential backoff; never throws; error texts carry no secret of the request. */
-export async function sendWithRetry(req: PreparedRequest, deps: SendDeps = {}): Promise<DeliveryResult> {
-  const doFetch = deps.fetch ?? fetch;
+/** One try of a delivery: its result, and whether another try could do better. */
+export interface Attempt {
+  result: DeliveryResult;
+  retryable: boolean;
+  retryAfterMs?: number;
+}
+
+/** Tries up to the policy's attempts with exponential backoff; the last attempt's result stands. */
+export async function withRetries(
+  attempt: (n: number, policy: RetryPolicy) => Promise<Attempt>,
+  deps: SendDeps = {},
+): Promise<DeliveryResult> {
   const sleep = deps.sleep ?? defaultSleep;
   const policy = deps.policy ?? DEFAULT_RETRY_POLICY;
   let last: DeliveryResult = { ok: false, attempts: 0 };
-  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+  for (let n = 1; n <= policy.maxAttempts; n++) {
+    const tried = await attempt(n, policy);
+    last = tried.result;
+    if (last.ok || !tried.retryable || n === policy.maxAttempts) return last;
+    await sleep(backoffDelay(policy, n, tried.retryAfterMs));
+  }
+  return last;
+}
+
+/** Sends with retries and exponential backoff; never throws; error texts carry no secret of the request. */
+export function sendWithRetry(req: PreparedRequest, deps: SendDeps = {}): Promise<DeliveryResult> {
+  const doFetch = deps.fetch ?? fetch;
+  return withRetries(async (attempt, policy) => {
     let status: number | undefined;
-    let retryAfterMs: number | undefined;
     try {
       const res = await doFetch(req.url, {
         method: 'POST',
@@ -72,23 +92,21 @@ export async function sendWithRetry(req: PreparedRequest, deps: SendDeps = {}): 
       const text = await res.text();
       if (res.ok) {
         const vendorError = replyError(req.channel, text);
-        if (vendorError === undefined) return { ok: true, attempts: attempt, status };
+        if (vendorError === undefined) return { result: { ok: true, attempts: attempt, status }, retryable: false };
         // A vendor error code in a 200 (bad signature, keyword mismatch, ...) will not change on a retry.
-        return { ok: false, attempts: attempt, status, error: maskSecrets(vendorError, req.secrets) };
+        const error = maskSecrets(vendorError, req.secrets);
+        return { result: { ok: false, attempts: attempt, status, error }, retryable: false };
       }
       const seconds = Number(res.headers.get('retry-after'));
-      if (Number.isFinite(seconds) && seconds > 0) retryAfterMs = seconds * 1000;
-      last = {
-        ok: false,
-        attempts: attempt,
-        status,
-        error: maskSecrets(`HTTP ${status}: ${text.slice(0, 300)}`, req.secrets),
+      const error = maskSecrets(`HTTP ${status}: ${text.slice(0, 300)}`, req.secrets);
+      return {
+        result: { ok: false, attempts: attempt, status, error },
+        retryable: isRetryableStatus(status),
+        ...(Number.isFinite(seconds) && seconds > 0 ? { retryAfterMs: seconds * 1000 } : {}),
       };
     } catch (err) {
-      last = { ok: false, attempts: attempt, error: maskSecrets(networkReason(err), req.secrets) };
+      const error = maskSecrets(networkReason(err), req.secrets);
+      return { result: { ok: false, attempts: attempt, error }, retryable: isRetryableStatus(status) };
     }
-    if (!isRetryableStatus(status) || attempt === policy.maxAttempts) return last;
-    await sleep(backoffDelay(policy, attempt, retryAfterMs));
-  }
-  return last;
+  }, deps);
 }

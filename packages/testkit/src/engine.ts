@@ -1,7 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { connect, type NatsConnection } from 'nats';
@@ -22,6 +23,7 @@ import { buildTriggerApp } from '@stagecoach/trigger';
 import { createWorker } from '@stagecoach/worker';
 
 export const ADMIN_TOKEN = 'test-admin-token';
+const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 export const SECRET_KEY = 'test-secret-key';
 
 function env(key: string): string {
@@ -156,6 +158,18 @@ export class Engine {
     await this.workerRun;
     await this.nativeConnection?.close();
     this.worker = undefined;
+  }
+
+  /**
+   * A service (services/<name>/src/main.ts) as its own process on this engine's database, task
+   * queue, streams and servers, as deployed; `env` adds or overrides settings.
+   */
+  spawnService(name: 'worker' | 'trigger', env: Record<string, string> = {}): ChildProcess {
+    return spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...this.workerProcessEnv(), ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
 
   /** Environment for a worker started as its own process (services/worker/src/main.ts). */

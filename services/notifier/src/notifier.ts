@@ -95,7 +95,14 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
   const log = opts.logger.child({ component: 'notifier' });
   const durableName = opts.durableName ?? 'notifier';
 
-  async function deliver(run: RunRow, event: RunEvent, c: Candidate, ctx: NotificationContext): Promise<void> {
+  const sendDeps = {
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    ...(opts.retryPolicy ? { policy: opts.retryPolicy } : {}),
+    ...(opts.mailer ? { mailer: opts.mailer } : {}),
+  };
+
+  async function deliver(run: RunRow, c: Candidate, ctx: NotificationContext): Promise<void> {
     const claimed = await claimNotification(opts.db, {
       eventId: ctx.eventId,
       ctl: c.key,
@@ -114,12 +121,7 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
       log.debug(fields, 'notification already handled');
       return;
     }
-    const result = await deliverMessage(c.ctl, runMessage(ctx), {
-      ...(opts.fetch ? { fetch: opts.fetch } : {}),
-      ...(opts.sleep ? { sleep: opts.sleep } : {}),
-      ...(opts.retryPolicy ? { policy: opts.retryPolicy } : {}),
-      ...(opts.mailer ? { mailer: opts.mailer } : {}),
-    });
+    const result = await deliverMessage(c.ctl, runMessage(ctx), sendDeps);
     await finishNotification(
       opts.db,
       { eventId: ctx.eventId, ctl: c.key },
@@ -213,12 +215,12 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
     const stages = stagesWith(run.stages, event);
     const approvalLinks = await approvalLinksFor(event);
     const variables = matching.some((c) => dynamicRecipientKeys(c.ctl).length > 0) ? await runVariables(run) : {};
+    const jobResult = event.job ? stages.flatMap((s) => s.jobs).find((j) => j.name === event.job) : undefined;
     await Promise.all(
       matching.map((c) => {
         const notifyType = notifyTypeOf(event, c.level)!;
         // `created` is once per run, whichever of queued/running announced the start.
         const eventId = notifyType === 'created' ? `${run.id}:created` : eventMsgId(event);
-        const jobResult = event.job ? stages.flatMap((s) => s.jobs).find((j) => j.name === event.job) : undefined;
         const ctx: NotificationContext = {
           eventId,
           level: c.level,
@@ -251,7 +253,7 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
           ctx.startTime = jobResult.startTime;
           ctx.endTime = event.time;
         }
-        return deliver(run, event, { ...c, ctl: withDynamicRecipients(c.ctl, variables) }, ctx);
+        return deliver(run, { ...c, ctl: withDynamicRecipients(c.ctl, variables) }, ctx);
       }),
     );
   }

@@ -3,10 +3,8 @@ import {
   claimNotification,
   finishNotification,
   getDeliveryOfRun,
-  getRun,
   getTrigger,
   type Db,
-  type RunRow,
   type TriggerDeliveryRow,
   type TriggerRow,
 } from '@stagecoach/db';
@@ -30,7 +28,7 @@ export interface TriggerFeedbackOptions {
 const FEEDBACK_CTL = 'trigger-feedback';
 
 /** Zadig's comment: ✅ or ❌, the run and its link. */
-export function feedbackText(run: RunRow, status: Status, url: string): string {
+export function feedbackText(run: Pick<RunEvent, 'workflow' | 'runNumber'>, status: Status, url: string): string {
   const mark = status === 'passed' || status === 'unstable' ? '✅' : '❌';
   return `${mark} Stagecoach workflow ${run.workflow} run #${run.runNumber} ended: ${status}\n${url}`;
 }
@@ -44,7 +42,7 @@ export function createTriggerFeedback(opts: TriggerFeedbackOptions) {
   const log = opts.logger.child({ component: 'trigger-feedback' });
 
   async function comment(
-    run: RunRow,
+    run: Pick<RunEvent, 'project' | 'workflow' | 'runNumber'>,
     delivery: TriggerDeliveryRow,
     trigger: TriggerRow,
     secrets: Record<string, string>,
@@ -82,14 +80,13 @@ export function createTriggerFeedback(opts: TriggerFeedbackOptions) {
 
   return async function handle(event: RunEvent): Promise<void> {
     if (event.kind !== 'run' || !isTerminal(event.status)) return;
-    const run = await getRun(opts.db, event.runId);
-    if (!run || (run.creator !== 'jira_hook' && run.creator !== 'meego_hook')) return;
-    const delivery = await getDeliveryOfRun(opts.db, run.project, run.workflow, run.runNumber);
+    // One indexed lookup answers "did a Jira or Feishu Project trigger start this run?".
+    const delivery = await getDeliveryOfRun(opts.db, event.project, event.workflow, event.runNumber);
     if (!delivery || (delivery.source !== 'jira' && delivery.source !== 'meego')) return;
-    const claim = { eventId: `${run.id}:ended:${event.retryNum}`, ctl: FEEDBACK_CTL };
+    const claim = { eventId: `${event.runId}:ended:${event.retryNum}`, ctl: FEEDBACK_CTL };
     const claimed = await claimNotification(opts.db, {
       ...claim,
-      runId: run.id,
+      runId: event.runId,
       webhookType: delivery.source,
       notifyType: event.status,
     });
@@ -98,13 +95,13 @@ export function createTriggerFeedback(opts: TriggerFeedbackOptions) {
     const secrets = trigger ? triggerSecrets(opts.box, trigger) : {};
     try {
       if (!trigger) throw new Error('the trigger that started the run was deleted');
-      await comment(run, delivery, trigger, secrets, event.status);
+      await comment(event, delivery, trigger, secrets, event.status);
       await finishNotification(opts.db, claim, { status: 'sent', attempts: 1 });
-      log.info({ runId: run.id, source: delivery.source }, 'result commented on the work item');
+      log.info({ runId: event.runId, source: delivery.source }, 'result commented on the work item');
     } catch (err) {
       const error = maskSecrets((err as Error).message, Object.values(secrets));
       await finishNotification(opts.db, claim, { status: 'failed', attempts: 1, error });
-      log.warn({ runId: run.id, source: delivery.source, error }, 'commenting the result failed');
+      log.warn({ runId: event.runId, source: delivery.source, error }, 'commenting the result failed');
     }
   };
 }

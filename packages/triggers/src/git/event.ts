@@ -29,6 +29,13 @@ export type ParsedDelivery =
   | { kind: 'ignored'; event: string; reason: string; repo?: { owner: string; name: string } }
   | { kind: 'event'; event: GitEvent };
 
+/** `group/sub/name` → owner `group/sub`, name `name`; undefined when there is no owner part. */
+export function splitRepoPath(path: string): { owner: string; name: string } | undefined {
+  const cut = path.lastIndexOf('/');
+  if (cut <= 0) return undefined;
+  return { owner: path.slice(0, cut), name: path.slice(cut + 1) };
+}
+
 export function repoKey(source: GitSource, owner: string, name: string): string {
   return `${source}:${owner}/${name}`.toLowerCase();
 }

@@ -4,6 +4,7 @@ import {
   header,
   ignored,
   refPush,
+  splitRepoPath,
   ZERO_SHA,
   type Headers,
   type Loose,
@@ -27,18 +28,11 @@ export function verifyGitee(headers: Headers, _rawBody: Buffer, secret: string, 
   return constantTimeEqual(token, hmacSha256Base64(secret, `${timestamp}\n${secret}`));
 }
 
-function repoOf(body: Loose): { owner: string; name: string } | undefined {
-  const full = String(body?.repository?.full_name ?? body?.project?.full_name ?? '');
-  const cut = full.lastIndexOf('/');
-  if (cut <= 0) return undefined;
-  return { owner: full.slice(0, cut), name: full.slice(cut + 1) };
-}
-
 const PR_ACTIONS = new Set(['open', 'reopen', 'update']);
 
 export function parseGitee(headers: Headers, body: Loose): ParsedDelivery {
   const eventName = header(headers, 'x-gitee-event') ?? '';
-  const repo = repoOf(body);
+  const repo = splitRepoPath(String(body?.repository?.full_name ?? body?.project?.full_name ?? ''));
   if (!repo) return ignored(eventName, 'the payload names no repository');
   const base = { source: 'gitee' as const, repoOwner: repo.owner, repoName: repo.name, payload: body };
 

@@ -1,5 +1,14 @@
 import { constantTimeEqual } from '../signatures.js';
-import { header, ignored, refPush, ZERO_SHA, type Headers, type Loose, type ParsedDelivery } from './event.js';
+import {
+  header,
+  ignored,
+  refPush,
+  splitRepoPath,
+  ZERO_SHA,
+  type Headers,
+  type Loose,
+  type ParsedDelivery,
+} from './event.js';
 
 /** GitLab sends the configured secret token as is in X-Gitlab-Token. */
 export function verifyGitlab(headers: Headers, _rawBody: Buffer, secret: string): boolean {
@@ -10,19 +19,11 @@ export function verifyGitlab(headers: Headers, _rawBody: Buffer, secret: string)
 export const gitlabDeliveryId = (headers: Headers) =>
   header(headers, 'x-gitlab-event-uuid') ?? header(headers, 'x-gitlab-webhook-uuid');
 
-/** `group/sub/name` → owner `group/sub`, name `name`. */
-function repoOf(body: Loose): { owner: string; name: string } | undefined {
-  const path = String(body?.project?.path_with_namespace ?? '');
-  const cut = path.lastIndexOf('/');
-  if (cut <= 0) return undefined;
-  return { owner: path.slice(0, cut), name: path.slice(cut + 1) };
-}
-
 const MR_ACTIONS = new Set(['open', 'reopen', 'update']);
 
 export function parseGitlab(headers: Headers, body: Loose): ParsedDelivery {
   const eventName = header(headers, 'x-gitlab-event') ?? '';
-  const repo = repoOf(body);
+  const repo = splitRepoPath(String(body?.project?.path_with_namespace ?? ''));
   if (!repo) return ignored(eventName, 'the payload names no project');
   const base = { source: 'gitlab' as const, repoOwner: repo.owner, repoName: repo.name, payload: body };
 

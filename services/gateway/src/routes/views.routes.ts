@@ -39,6 +39,14 @@ const ViewView = Type.Object({
 
 export const isAllView = (name: string) => name.toLowerCase() === ALL_VIEW.toLowerCase();
 
+function refuseReservedName(name: string): void {
+  if (isAllView(name)) {
+    throw new ValidationError('reserved view name', [
+      { path: 'name', message: `"${ALL_VIEW}" is every workflow's view` },
+    ]);
+  }
+}
+
 /** The workflows a view lists: every workflow for `All`, the view's own otherwise; 404 for an unknown view. */
 export async function workflowsOfView(db: DbOrTx, project: string, view: string): Promise<WorkflowRow[]> {
   if (isAllView(view)) return listWorkflows(db, project);
@@ -117,11 +125,7 @@ export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
     async (request, reply) => {
       const { project } = request.params;
       await projectOf(project);
-      if (isAllView(request.body.name)) {
-        throw new ValidationError('reserved view name', [
-          { path: 'name', message: `"${ALL_VIEW}" is every workflow's view` },
-        ]);
-      }
+      refuseReservedName(request.body.name);
       const row = await withTransaction(deps.db, async (tx) => {
         const ids = await workflowIds(tx, project, request.body.workflows);
         const created = await createView(tx, { project, name: request.body.name, user: request.caller! });
@@ -146,11 +150,7 @@ export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
     async (request) => {
       const { project, view } = request.params;
       const row = await viewOf(project, view);
-      if (isAllView(request.body.name)) {
-        throw new ValidationError('reserved view name', [
-          { path: 'name', message: `"${ALL_VIEW}" is every workflow's view` },
-        ]);
-      }
+      refuseReservedName(request.body.name);
       await withTransaction(deps.db, async (tx) => {
         const ids = await workflowIds(tx, project, request.body.workflows);
         if (request.body.name !== row.name) await renameView(tx, row.id, request.body.name, request.caller!);
