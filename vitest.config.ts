@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // One process tree for every package. `unit` is pure; `integration` talks to the real PostgreSQL and
-// NATS that scripts/test.ts (or the machine) provides; `temporal` adds a real Temporal dev server.
+// NATS that scripts/test.ts (or the machine) provides; `temporal` adds a real Temporal dev server; `k8s` adds a
+// real Kubernetes control plane built from Go modules (packages/stack/src/k8s).
 export default defineConfig({
   test: {
     projects: [
@@ -34,6 +35,18 @@ export default defineConfig({
           ],
           exclude: ['**/node_modules/**'],
           globalSetup: ['packages/testkit/src/global-setup-temporal.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+          env: { LOG_LEVEL: 'silent' },
+        },
+      },
+      {
+        test: {
+          name: 'k8s',
+          include: ['{packages,workflows,activities,services}/**/src/**/*.k8s.test.ts', 'test/**/*.k8s.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['packages/testkit/src/global-setup-k8s.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -9,9 +9,11 @@ import {
   ensurePostgres,
   isPortOpen,
   startManaged,
+  startLocalCluster,
   startNats,
   startTemporal,
   waitFor,
+  type LocalCluster,
   type Managed,
 } from '@stagecoach/stack';
 
@@ -42,6 +44,7 @@ const hostPort = (address: string) => {
 
 const env = loadEnv();
 const started: Managed[] = [];
+let localCluster: LocalCluster | undefined;
 let stopping = false;
 
 async function stopAll(code: number): Promise<never> {
@@ -50,6 +53,7 @@ async function stopAll(code: number): Promise<never> {
     console.log('\nstopping ...');
     // Services first, then the servers they use.
     for (const proc of [...started].reverse()) await proc.stop();
+    await localCluster?.stop();
   }
   process.exit(code);
 }
@@ -77,6 +81,16 @@ try {
     started.push((await startNats({ storeDir: join(stateDir, 'nats'), port: nats.port })).process);
   }
 
+  let kubeconfig = '';
+  if (env.STAGECOACH_LOCAL_K8S === '1') {
+    // A local control plane (built from Go modules once) becomes the "local" cluster of every job.
+    const cluster = await startLocalCluster();
+    localCluster = cluster;
+    env.KUBECONFIG = cluster.kubeconfigPath;
+    env.STAGECOACH_HELM_BIN = cluster.binaries.helm;
+    kubeconfig = cluster.kubeconfigPath;
+  }
+
   for (const service of ['worker', 'gateway', 'trigger', 'notifier']) {
     const proc = startManaged(
       service,
@@ -100,7 +114,7 @@ Stagecoach is running.
   API            ${gatewayUrl}/api/v1
   API docs       ${gatewayUrl}/docs
   Webhooks       ${env.STAGECOACH_HOOKS_URL}/hooks/{github,gitlab,gitee,jira,meego,general}
-  Temporal UI    ${temporalUi}
+  Temporal UI    ${temporalUi}${kubeconfig ? `\n  Kubernetes     KUBECONFIG=${kubeconfig}` : ''}
   admin token    ${env.STAGECOACH_ADMIN_TOKEN === 'dev-admin-token' ? 'dev-admin-token (development default)' : '(from STAGECOACH_ADMIN_TOKEN)'}
 Try:  curl -X POST -H 'Authorization: Bearer ${env.STAGECOACH_ADMIN_TOKEN === 'dev-admin-token' ? 'dev-admin-token' : '$STAGECOACH_ADMIN_TOKEN'}' -H 'X-User: you' \\
         -H 'Content-Type: application/json' -d '{}' ${gatewayUrl}/api/v1/projects/demo/workflows/hello/runs

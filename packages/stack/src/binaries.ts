@@ -21,7 +21,7 @@ export function which(command: string, extraDirs: string[] = []): string | undef
   return undefined;
 }
 
-function goBinary(): string {
+export function goBinary(): string {
   const go = which('go', ['/usr/local/go/bin']);
   if (!go)
     throw new Error(
