@@ -15,6 +15,7 @@ import type { Mailer } from '@stagecoach/notify';
 import type { SecretBox } from '@stagecoach/platform';
 import { cleanupFreestyleJob } from './freestyle/index.js';
 import { fireTimerTriggerActivity } from './fire-timer.js';
+import { compensateJobsActivity } from './kube-job.js';
 import { runJobActivity } from './run-job.js';
 
 export interface ActivityDeps {
@@ -44,6 +45,8 @@ export function createActivities(deps: ActivityDeps): RunActivities & TimerActiv
           await cleanupFreestyleJob({ runId, job: job.name, workspaceRoot: deps.workspaceRoot });
       }
     },
+
+    compensateJobs: (input) => compensateJobsActivity(deps, input),
 
     async acquireConcurrencySlot({ project, workflow, limit, runWorkflowId, runNumber }) {
       await deps.temporal.workflow.signalWithStart(CONCURRENCY_GATE_WORKFLOW, {

@@ -13,6 +13,7 @@ import {
   JobTimeoutError,
   runFreestyleJob,
 } from './freestyle/index.js';
+import { runKubeJobActivity } from './kube-job.js';
 import { runNotificationJob } from './notification-job.js';
 
 /** What one job type does with its rendered spec; returns the job's outputs. */
@@ -53,7 +54,9 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
     const result =
       input.jobType === 'notification'
         ? await runNotificationJob({ ...ctx, spec: spec as NotificationSpec }, secretValues)
-        : await freestyle({ ...ctx, spec: spec as FreestyleSpec });
+        : input.jobType === 'freestyle'
+          ? await freestyle({ ...ctx, spec: spec as FreestyleSpec })
+          : await runKubeJobActivity({ ...ctx, spec });
     await log.close('passed');
     const outputs = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, maskSecrets(v, secretValues)]));
     await publishRunEvents(deps.js, [{ ...input.passedEvent, time: Date.now(), outputs }], { names: deps.names });

@@ -6,6 +6,7 @@ import {
   condition,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -34,6 +35,7 @@ import {
 } from '@stagecoach/contracts';
 import {
   builtinValues,
+  COMPENSATING_JOB_TYPES,
   isDone,
   isFailedish,
   isListedUser,
@@ -69,6 +71,13 @@ const { acquireConcurrencySlot } = proxyActivities<RunActivities>({
 const { emitEvents, cleanupJobs } = proxyLocalActivities<RunActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
+});
+
+// Compensation talks to clusters and waits for objects to go: a regular activity that heartbeats.
+const { compensateJobs } = proxyActivities<RunActivities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
 function jobActivities(timeoutMinutes: number) {
@@ -273,6 +282,14 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     return votes.some((v) => !v.approve) ? 'reject' : 'passed';
   };
 
+  const renderOptions = { blankUnresolved: true, preserve: (key: string) => secretKeys.has(key) };
+  /** The rendered spec of the job a release job's `from_job` names, with the run's values as they are now. */
+  const fromSpecOf = (job: Job): unknown => {
+    const from = (job.spec as { from_job?: unknown } | undefined)?.from_job;
+    const entry = typeof from === 'string' && from !== '' ? jobIndex.get(from) : undefined;
+    return entry ? renderJob(entry.def, context, renderOptions).spec : undefined;
+  };
+
   const runActivityJob = async (stage: Stage, job: Job, result: JobResult): Promise<Status> => {
     const spec = job.spec as FreestyleSpec;
     const timeout = spec.advanced_setting?.timeout ?? DEFAULT_JOB_TIMEOUT_MINUTES;
@@ -304,6 +321,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         job: job.name,
         jobType: job.type as JobActivityInput['jobType'],
         spec,
+        fromSpec: fromSpecOf(job),
         env: jobEnvironment(input, job.name),
         secretParams: input.secretParams,
         startEvents,
@@ -330,7 +348,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     if (job.skipped || job.run_policy === 'skip') return finishJob(stage, result, 'skipped');
     result.startTime = Date.now();
     context[jobStartTimeKey(job.name)] = String(Math.floor(result.startTime / 1000));
-    const rendered = renderJob(job, context, { blankUnresolved: true, preserve: (key) => secretKeys.has(key) });
+    const rendered = renderJob(job, context, renderOptions);
     if (!shouldExecute(rendered.execute_policy, (field) => field)) return finishJob(stage, result, 'skipped');
 
     let status: Status;
@@ -441,6 +459,17 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         ? 'failed'
         : runStatusFromStages(stages.map((s) => s.status));
     // Every job's cleanup, in reverse order, whatever the outcome: compensation lives here.
+    const compensating = cleanupOrder(definition).filter((job) => COMPENSATING_JOB_TYPES.includes(job.type));
+    if (compensating.length > 0 && patched('kube-compensation')) {
+      try {
+        await compensateJobs({
+          runId,
+          jobs: compensating.map((job) => ({ ...job, fromSpec: fromSpecOf(jobIndex.get(job.name)!.def) })),
+        });
+      } catch (err) {
+        runError = `cleanup failed: ${err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message}`;
+      }
+    }
     await cleanupJobs({ runId, jobs: cleanupOrder(definition) });
     if (gated) await releaseSlot(concurrencyGateWorkflowId(input.project, input.workflow), runId);
     setRunStatus(status);

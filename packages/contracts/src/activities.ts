@@ -1,3 +1,4 @@
+import type { JobType } from '@stagecoach/spec';
 import type { RunEvent } from './events.js';
 
 /** The activities the run workflow calls. Workflows import this type only; the worker registers the implementation. */
@@ -9,9 +10,11 @@ export interface JobActivityInput {
   retryNum: number;
   job: string;
   /** the job types that run as an activity (approvals are decided in the workflow) */
-  jobType: 'freestyle' | 'notification';
+  jobType: Exclude<JobType, 'approval'>;
   /** rendered spec; credential params are still `{{.workflow.params.NAME}}` placeholders */
   spec: unknown;
+  /** the rendered spec of the job this one's `from_job` names (release jobs act on their deploy job's targets) */
+  fromSpec?: unknown;
   /** environment for the job: params (non-secret) and built-ins */
   env: Record<string, string>;
   /** names of the run's credential params, read from PostgreSQL by the activity */
@@ -36,6 +39,12 @@ export interface CleanupJobsInput {
   jobs: { name: string; type: string }[];
 }
 
+export interface CompensateJobsInput {
+  runId: string;
+  /** jobs whose cleanup undoes cluster changes, last first; each with the spec of the job it completes */
+  jobs: { name: string; type: string; fromSpec: unknown }[];
+}
+
 export interface ConcurrencySlotInput {
   project: string;
   workflow: string;
@@ -47,6 +56,8 @@ export interface ConcurrencySlotInput {
 export interface RunActivities {
   runJob(input: JobActivityInput): Promise<JobActivityResult>;
   cleanupJobs(input: CleanupJobsInput): Promise<void>;
+  /** Zadig's Clean() of release jobs: a canary or blue-green left behind by a failed or cancelled run goes. */
+  compensateJobs(input: CompensateJobsInput): Promise<void>;
   acquireConcurrencySlot(input: ConcurrencySlotInput): Promise<void>;
   emitEvents(events: RunEvent[]): Promise<void>;
 }

@@ -49,6 +49,7 @@ describe('migrations', () => {
     expect(tables.rows.map((r) => r.table_name)).toEqual([
       'approval_links',
       'audit_log',
+      'clusters',
       'job_runs',
       'notifications',
       'projects',
@@ -67,7 +68,7 @@ describe('migrations', () => {
       sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
     );
     // One row per migration in the journal.
-    expect(applied.rows[0]?.n).toBe(6);
+    expect(applied.rows[0]?.n).toBe(7);
   });
 });
 

@@ -12,3 +12,4 @@ export * from './repos/triggers.repo.js';
 export * from './repos/approval-links.repo.js';
 export * from './repos/views.repo.js';
 export * from './repos/audit.repo.js';
+export * from './repos/clusters.repo.js';

@@ -27,9 +27,11 @@ describe('package root entry (imported by Temporal workflow code)', () => {
 
   it('reaches the expected modules and not the loader', () => {
     expect([...modules.keys()].sort()).toEqual([
+      'checker.ts',
       'execute-policy.ts',
       'index.ts',
       'json-schema.ts',
+      'kube-specs.ts',
       'notify.ts',
       'params.ts',
       'render.ts',
@@ -59,6 +61,8 @@ describe('package root entry (imported by Temporal workflow code)', () => {
   it('exports the public API', () => {
     for (const name of [
       'JOB_TYPES',
+      'KUBE_JOB_TYPES',
+      'COMPENSATING_JOB_TYPES',
       'validateDefinition',
       'VARIABLE_RE',
       'renderString',

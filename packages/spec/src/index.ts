@@ -1,6 +1,7 @@
 // Sandbox-safe entry point (imported by Temporal workflow code): pure functions only, no I/O, no Node builtins.
 // The YAML/JSON loader lives in '@stagecoach/spec/load'.
 export * from './types.js';
+export * from './kube-specs.js';
 export * from './validate.js';
 export * from './notify.js';
 export * from './render.js';

@@ -1,7 +1,8 @@
 // Zadig custom workflow (v4) definition, keys spelled as Zadig spells them (models/workflow_v4.go).
+import { KUBE_JOB_TYPES } from './kube-specs.js';
 import type { NotifyCtl, WebhookType } from './notify.js';
 
-export const JOB_TYPES = ['freestyle', 'approval', 'notification'] as const;
+export const JOB_TYPES = ['freestyle', 'approval', 'notification', ...KUBE_JOB_TYPES] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 export type ParamType =

@@ -1,5 +1,7 @@
 import { EXECUTE_VERBS } from './execute-policy.js';
 import { checkChannelConfig, checkNotifyCtls, DELIVERED_WEBHOOK_TYPES } from './notify.js';
+import { absent, Checker, isObj, join, quoteList, type Obj } from './checker.js';
+import { checkKubeReferences, checkKubeSpec, KUBE_JOB_TYPES, type KubeJobType } from './kube-specs.js';
 import { JOB_TYPES } from './types.js';
 import type { JobType, SpecIssue, WorkflowDefinition } from './types.js';
 
@@ -30,154 +32,6 @@ export const USER_TYPES = ['user', 'group', 'task_creator'] as const;
 
 /** Zadig's default approval timeout, in minutes. */
 export const DEFAULT_APPROVAL_TIMEOUT_MINUTES = 60;
-
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function join(parent: string, key: string): string {
-  return parent === '' ? key : `${parent}.${key}`;
-}
-
-function quoteList(values: readonly string[]): string {
-  return values.map((v) => JSON.stringify(v)).join(', ');
-}
-
-// YAML's `key:` with nothing after it yields null; treat it as absent rather than as a wrongly typed value.
-function absent(v: unknown): v is undefined | null {
-  return v === undefined || v === null;
-}
-
-/** Per-call issue collector with typed field readers; every reader reports and returns undefined on a bad value. */
-class Checker {
-  readonly issues: SpecIssue[] = [];
-
-  add(path: string, message: string): void {
-    this.issues.push({ path, message });
-  }
-
-  string(obj: Obj, key: string, parent: string, required = false): string | undefined {
-    const v = obj[key];
-    const path = join(parent, key);
-    if (absent(v) || (required && v === '')) {
-      if (required) this.add(path, 'is required');
-      return undefined;
-    }
-    if (typeof v !== 'string') {
-      this.add(path, 'must be a string');
-      return undefined;
-    }
-    return v;
-  }
-
-  boolean(obj: Obj, key: string, parent: string): boolean | undefined {
-    const v = obj[key];
-    if (absent(v)) return undefined;
-    if (typeof v !== 'boolean') {
-      this.add(join(parent, key), 'must be a boolean');
-      return undefined;
-    }
-    return v;
-  }
-
-  number(obj: Obj, key: string, parent: string): number | undefined {
-    const v = obj[key];
-    if (absent(v)) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v)) {
-      this.add(join(parent, key), 'must be a number');
-      return undefined;
-    }
-    return v;
-  }
-
-  integer(obj: Obj, key: string, parent: string): number | undefined {
-    const v = obj[key];
-    if (absent(v)) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v)) {
-      this.add(join(parent, key), 'must be an integer');
-      return undefined;
-    }
-    return v;
-  }
-
-  oneOf<T extends string>(
-    obj: Obj,
-    key: string,
-    parent: string,
-    allowed: readonly T[],
-    required = false,
-  ): T | undefined {
-    const v = obj[key];
-    const path = join(parent, key);
-    if (absent(v)) {
-      if (required) this.add(path, 'is required');
-      return undefined;
-    }
-    if (typeof v !== 'string') {
-      this.add(path, 'must be a string');
-      return undefined;
-    }
-    if (!(allowed as readonly string[]).includes(v)) {
-      this.add(path, `must be one of ${quoteList(allowed)} (got ${JSON.stringify(v)})`);
-      return undefined;
-    }
-    return v as T;
-  }
-
-  array(obj: Obj, key: string, parent: string, required = false): unknown[] | undefined {
-    const v = obj[key];
-    const path = join(parent, key);
-    if (absent(v)) {
-      if (required) this.add(path, 'is required');
-      return undefined;
-    }
-    if (!Array.isArray(v)) {
-      this.add(path, 'must be an array');
-      return undefined;
-    }
-    return v;
-  }
-
-  object(obj: Obj, key: string, parent: string, required = false): Obj | undefined {
-    const v = obj[key];
-    const path = join(parent, key);
-    if (absent(v)) {
-      if (required) this.add(path, 'is required');
-      return undefined;
-    }
-    if (!isObj(v)) {
-      this.add(path, 'must be an object');
-      return undefined;
-    }
-    return v;
-  }
-
-  stringArray(obj: Obj, key: string, parent: string): string[] | undefined {
-    const arr = this.array(obj, key, parent);
-    if (!arr) return undefined;
-    let ok = true;
-    arr.forEach((item, i) => {
-      if (typeof item !== 'string') {
-        this.add(`${join(parent, key)}[${i}]`, 'must be a string');
-        ok = false;
-      }
-    });
-    return ok ? (arr as string[]) : undefined;
-  }
-
-  /** Timeouts in minutes. 0 is Zadig's zero value meaning "use the default", so it is accepted as unset. */
-  timeout(obj: Obj, key: string, parent: string): number | undefined {
-    const v = this.number(obj, key, parent);
-    if (v === undefined) return undefined;
-    if (v < 0) {
-      this.add(join(parent, key), 'must be a positive number of minutes');
-      return undefined;
-    }
-    return v === 0 ? undefined : v;
-  }
-}
 
 /**
  * Checks a user list. Returns how many approvers it stands for, or undefined when a group makes that unknowable
@@ -342,6 +196,9 @@ const SPEC_CHECKS: Record<JobType, (c: Checker, spec: Obj, path: string) => Obj>
   freestyle: checkFreestyleSpec,
   approval: checkApprovalSpec,
   notification: checkNotificationSpec,
+  ...(Object.fromEntries(
+    KUBE_JOB_TYPES.map((type) => [type, (c: Checker, spec: Obj, path: string) => checkKubeSpec(type, c, spec, path)]),
+  ) as Record<KubeJobType, (c: Checker, spec: Obj, path: string) => Obj>),
 };
 
 function checkErrorPolicy(c: Checker, job: Obj, parent: string): Obj {
@@ -546,6 +403,17 @@ function checkParams(c: Checker, params: unknown[]): void {
  * Validates a parsed workflow definition and returns it with defaults filled in. Every problem is reported, each
  * with a JSON path. Keys Stagecoach does not know are kept untouched (Zadig definitions carry many).
  */
+/** Each stage's jobs with their paths, for rules that look across jobs. */
+function jobsByStage(stages: unknown[]) {
+  return stages.map((stage, si) =>
+    (isObj(stage) && Array.isArray(stage['jobs']) ? stage['jobs'] : []).flatMap((job: unknown, ji) =>
+      isObj(job) && typeof job['name'] === 'string' && typeof job['type'] === 'string' && isObj(job['spec'])
+        ? [{ name: job['name'], type: job['type'], spec: job['spec'], path: `stages[${si}].jobs[${ji}]` }]
+        : [],
+    ),
+  );
+}
+
 export function validateDefinition(value: unknown): SpecResult<WorkflowDefinition> {
   const c = new Checker();
   if (!isObj(value)) {
@@ -584,6 +452,7 @@ export function validateDefinition(value: unknown): SpecResult<WorkflowDefinitio
     const stageNames = new Map<string, string>();
     const jobNames = new Map<string, string>();
     out['stages'] = stages.map((s, i) => checkStage(c, s, `stages[${i}]`, stageNames, jobNames));
+    c.issues.push(...checkKubeReferences(jobsByStage(stages)));
   }
 
   if (c.issues.length > 0) return { ok: false, issues: c.issues };

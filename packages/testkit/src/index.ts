@@ -1,2 +1,3 @@
 export * from './engine.js';
 export * from './test-stack.js';
+export * from './kube.js';

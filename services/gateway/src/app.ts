@@ -6,6 +6,7 @@ import type { GatewayDeps } from './deps.js';
 import { registerAuditLog } from './plugins/audit.js';
 import { registerAdminTokenAuth } from './plugins/auth.js';
 import { auditRoutes } from './routes/audit.routes.js';
+import { clusterRoutes } from './routes/clusters.routes.js';
 import { registerErrorHandler } from '@stagecoach/http';
 import { approvalPageRoutes } from './routes/approval-page.routes.js';
 import { logRoutes } from './routes/logs.routes.js';
@@ -63,6 +64,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       await api.register(notificationRoutes, { deps });
       await api.register(viewRoutes, { deps });
       await api.register(auditRoutes, { deps });
+      await api.register(clusterRoutes, { deps });
     },
     { prefix: '/api/v1' },
   );

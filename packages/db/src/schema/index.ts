@@ -6,3 +6,4 @@ export * from './triggers.js';
 export * from './approval-links.js';
 export * from './views.js';
 export * from './audit.js';
+export * from './clusters.js';

@@ -1,0 +1,138 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_DEPLOY_TIMEOUT_MINUTES, type HelmChart, type HelmChartDeploySpec } from '@stagecoach/spec';
+import type { KubeJobContext } from '../job-context.js';
+
+/** The helm binary: STAGECOACH_HELM_BIN, else `helm` on PATH. */
+export function helmBinary(): string {
+  return process.env.STAGECOACH_HELM_BIN || 'helm';
+}
+
+/**
+ * Zadig's `zadig-helm-chart-deploy`: `helm upgrade --install` of each chart (from a chart repository URL or
+ * a local chart) with its values and overrides, waiting for its workloads unless `skip_check_run_status`.
+ * A chart that fails, times out or is cancelled is compensated at once: rolled back to the revision it had,
+ * or uninstalled if this run installed it.
+ */
+export async function runHelmChartDeploy(
+  ctx: KubeJobContext,
+  spec: HelmChartDeploySpec,
+): Promise<Record<string, string>> {
+  const dir = mkdtempSync(join(tmpdir(), 'stagecoach-helm-'));
+  try {
+    // helm reads the cluster from a kubeconfig file: ours lives only for this job, readable by us alone.
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, ctx.clients.kc.exportConfig(), { mode: 0o600 });
+    const helm = (args: string[], signal?: AbortSignal) => runHelm([...args, '--kubeconfig', kubeconfig], ctx, signal);
+    const outputs: Record<string, string> = {};
+    for (const chart of spec.deploy_helm_charts) {
+      const previous = await lastRevision(helm, chart.release_name, spec.namespace);
+      const valuesFile = join(dir, `${chart.release_name}.values.yaml`);
+      writeFileSync(valuesFile, chart.values_yaml ?? '');
+      const minutes = spec.timeout || DEFAULT_DEPLOY_TIMEOUT_MINUTES;
+      try {
+        await helm(upgradeArgs(chart, spec, valuesFile, minutes), ctx.signal);
+      } catch (err) {
+        await compensate(helm, ctx, chart.release_name, spec.namespace, previous, minutes);
+        throw err;
+      }
+      const revision = await lastRevision(helm, chart.release_name, spec.namespace);
+      ctx.log(`release ${spec.namespace}/${chart.release_name}: revision ${revision}`);
+      outputs[`${chart.release_name.replace(/[^A-Za-z0-9_]/g, '_')}_REVISION`] = String(revision);
+    }
+    return outputs;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function upgradeArgs(chart: HelmChart, spec: HelmChartDeploySpec, valuesFile: string, minutes: number): string[] {
+  const args = [
+    'upgrade',
+    '--install',
+    chart.release_name,
+    chart.chart_name,
+    '--namespace',
+    spec.namespace,
+    '--create-namespace',
+  ];
+  if (chart.chart_repo) args.push('--repo', chart.chart_repo);
+  if (chart.chart_version) args.push('--version', chart.chart_version);
+  args.push('--values', valuesFile);
+  for (const kv of chart.override_kvs ?? []) args.push('--set', `${kv.key}=${kv.value}`);
+  if (!spec.skip_check_run_status) args.push('--wait', '--timeout', `${minutes}m`);
+  return args;
+}
+
+type Helm = (args: string[], signal?: AbortSignal) => Promise<string>;
+
+async function lastRevision(helm: Helm, release: string, namespace: string): Promise<number | undefined> {
+  try {
+    const out = await helm(['history', release, '--namespace', namespace, '--max', '1', '--output', 'json']);
+    const entries = JSON.parse(out) as Array<{ revision: number }>;
+    return entries.at(-1)?.revision;
+  } catch (err) {
+    if (/release: not found/.test((err as Error).message)) return undefined;
+    throw err;
+  }
+}
+
+/** Runs even when the job was cancelled: the chart must not stay half-upgraded. */
+async function compensate(
+  helm: Helm,
+  ctx: KubeJobContext,
+  release: string,
+  namespace: string,
+  previous: number | undefined,
+  minutes: number,
+): Promise<void> {
+  try {
+    if (previous === undefined) {
+      await helm(['uninstall', release, '--namespace', namespace, '--wait', '--timeout', `${minutes}m`]);
+      ctx.log(`release ${namespace}/${release}: uninstalled (this run had installed it)`);
+    } else {
+      await helm([
+        'rollback',
+        release,
+        String(previous),
+        '--namespace',
+        namespace,
+        '--wait',
+        '--timeout',
+        `${minutes}m`,
+      ]);
+      ctx.log(`release ${namespace}/${release}: rolled back to revision ${previous}`);
+    }
+  } catch (err) {
+    ctx.log(`release ${namespace}/${release}: compensation failed: ${(err as Error).message}`);
+  }
+}
+
+function runHelm(args: string[], ctx: KubeJobContext, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(helmBinary(), args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HELM_NO_PLUGINS: '1' },
+    });
+    let stdout = '';
+    let stderr = '';
+    const onAbort = () => child.kill('SIGTERM');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const beat = setInterval(() => ctx.heartbeat({ steps: [] }), 2_000);
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', (err) => {
+      clearInterval(beat);
+      reject(new Error(`helm could not be started (${helmBinary()}): ${err.message}`));
+    });
+    child.on('close', (code) => {
+      clearInterval(beat);
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+      else if (code === 0) resolve(stdout);
+      else reject(new Error(`helm ${args[0]} failed: ${stderr.trim().split('\n').slice(-3).join(' / ')}`));
+    });
+  });
+}

@@ -1,0 +1,11 @@
+export { runCustomDeploy } from './custom-deploy.js';
+export { runResourcePatch } from './resource-patch.js';
+export { runRestart, SERVICE_LABEL } from './restart.js';
+export { runOfflineService } from './offline-service.js';
+export { runCanaryDeploy, runCanaryRelease, cleanCanaryRelease, CANARY_SUFFIX } from './canary.js';
+export { runBlueGreenDeploy, runBlueGreenRelease, cleanBlueGreenRelease, BLUE_GREEN_VERSION } from './blue-green.js';
+export { runGrayRelease, runGrayRollback, GRAY_SUFFIX } from './gray.js';
+export { runIstioRelease, runIstioRollback, COPY_SUFFIX, LAST_APPLIED_ROUTES } from './istio.js';
+export { runUpdateEnvIstioConfig } from './env-istio-config.js';
+export { runHelmChartDeploy, helmBinary } from './helm.js';
+export { runKubeJob, cleanKubeJob, clusterSpecOf } from './dispatch.js';
