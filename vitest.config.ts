@@ -10,7 +10,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['{packages,workflows,activities,services}/**/src/**/*.test.ts', 'bench/**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', '**/*.temporal.test.ts', '**/node_modules/**'],
+          exclude: ['**/*.int.test.ts', '**/*.temporal.test.ts', '**/*.k8s.test.ts', '**/node_modules/**'],
           env: { LOG_LEVEL: 'silent' },
         },
       },
