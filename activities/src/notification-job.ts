@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '@stagecoach/contracts';
+import { emailsOf } from '@stagecoach/db';
 import { customMessage, deliverMessage } from '@stagecoach/notify';
 import { maskSecrets } from '@stagecoach/platform';
 import type { NotificationSpec, NotifyCtl } from '@stagecoach/spec';
@@ -25,7 +26,10 @@ export async function runNotificationJob(
   });
   log.write(`sending "${spec.title}" by ${spec.webhook_type}\n`);
   const ctl: NotifyCtl = { ...spec, notify_type: [] } as NotifyCtl;
-  const result = await deliverMessage(ctl, msg, { ...(deps.mailer ? { mailer: deps.mailer } : {}) });
+  const result = await deliverMessage(ctl, msg, {
+    ...(deps.mailer ? { mailer: deps.mailer } : {}),
+    mailDirectory: { creator: input.env['TASK_CREATOR'], emailsOf: (names) => emailsOf(deps.db, names) },
+  });
   if (!result.ok) {
     const reason = maskSecrets(result.error ?? 'unknown error', secretValues);
     log.write(`not delivered after ${result.attempts} attempt(s): ${reason}\n`);

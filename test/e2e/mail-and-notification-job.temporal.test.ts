@@ -276,6 +276,33 @@ describe('mail notify_ctls', () => {
     expect(mails.some((m) => m.to.includes('nobody@example.com'))).toBe(false);
   });
 
+  it('reach the run creator (task_creator) and users named without an address through the user directory', async () => {
+    for (const [username, email] of [
+      ['olga', 'olga@example.com'],
+      ['pete', 'pete@example.com'],
+    ]) {
+      const made = await engine.api('POST', '/api/v1/users', { username, email, password: 'directory-password-1' });
+      expect(made.status).toBe(201);
+    }
+    await engine.defineWorkflow({
+      name: 'directory-mailed',
+      project: P,
+      notify_ctls: [
+        {
+          webhook_type: 'mail',
+          notify_type: ['passed'],
+          mail_notification_config: { target_users: [{ type: 'task_creator' }, { type: 'user', user_name: 'pete' }] },
+        },
+      ],
+      stages: [{ name: 's', jobs: [{ name: 'j', type: 'freestyle', spec: { script: 'true' } }] }],
+    });
+    const n = await engine.startRun(P, 'directory-mailed', {}, 'olga');
+    await engine.waitForStatus(P, 'directory-mailed', n, 'passed');
+    await expect
+      .poll(() => mails.find((m) => m.mail.subject?.includes('directory-mailed'))?.to.sort(), { timeout: 15_000 })
+      .toEqual(['olga@example.com', 'pete@example.com']);
+  });
+
   it('mail each recipient when the run ends, retrying a transient 4xx and recording a permanent 5xx', async () => {
     rcptFailures.set('busy@example.com', [451]);
     rcptFailures.set('gone@example.com', [550, 550, 550]);

@@ -50,13 +50,16 @@ describe('migrations', () => {
       'approval_links',
       'audit_log',
       'clusters',
+      'credentials',
       'job_runs',
+      'login_failures',
       'notifications',
       'projects',
       'run_secrets',
       'runs',
       'trigger_deliveries',
       'triggers',
+      'users',
       'view_workflows',
       'views',
       'workflow_versions',
@@ -68,7 +71,7 @@ describe('migrations', () => {
       sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
     );
     // One row per migration in the journal.
-    expect(applied.rows[0]?.n).toBe(7);
+    expect(applied.rows[0]?.n).toBe(8);
   });
 });
 

@@ -13,3 +13,4 @@ export * from './repos/approval-links.repo.js';
 export * from './repos/views.repo.js';
 export * from './repos/audit.repo.js';
 export * from './repos/clusters.repo.js';
+export * from './repos/identity.repo.js';

@@ -1,12 +1,14 @@
 import type { NotifyCtl } from '@stagecoach/spec';
 import type { Message } from './content.js';
-import { mailRecipients, prepareMail, sendMailWithRetry, type Mailer } from './mail.js';
+import { mailRecipients, prepareMail, sendMailWithRetry, type MailDirectory, type Mailer } from './mail.js';
 import { prepareRequest } from './request.js';
 import { sendWithRetry, type DeliveryResult, type SendDeps } from './send.js';
 
 export interface DeliverDeps extends SendDeps {
   /** absent: mail ctls fail with a reason saying SMTP is not configured */
   mailer?: Mailer;
+  /** resolves mail recipients named by user name or `task_creator` */
+  mailDirectory?: MailDirectory;
   now?: () => number;
 }
 
@@ -19,8 +21,8 @@ const refused = (error: string): DeliveryResult => ({ ok: false, attempts: 0, er
 export async function deliverMessage(ctl: NotifyCtl, msg: Message, deps: DeliverDeps = {}): Promise<DeliveryResult> {
   if (ctl.webhook_type === 'mail') {
     if (!deps.mailer) return refused('mail is not configured (STAGECOACH_SMTP_URL)');
-    const to = mailRecipients(ctl);
-    if (to.length === 0) return refused('no recipient address: mail target_users need an email');
+    const to = await mailRecipients(ctl, deps.mailDirectory);
+    if (to.length === 0) return refused('no recipient address: no target user has an email');
     return sendMailWithRetry(deps.mailer, prepareMail(msg, to), deps);
   }
   const req = prepareRequest(ctl, msg, (deps.now ?? Date.now)());

@@ -34,15 +34,33 @@ export interface PreparedMail {
   html: string;
 }
 
+/** Who the run's creator is, and the user directory's addresses (Stagecoach's users table). */
+export interface MailDirectory {
+  creator?: string;
+  emailsOf(usernames: string[]): Promise<Map<string, string>>;
+}
+
 /**
- * The addresses of `mail_notification_config.target_users` (Zadig's user list; each entry names its
- * `email` until Stagecoach has a user directory to look names up in).
+ * The addresses of `mail_notification_config.target_users` (Zadig's user list): an entry's own `email`,
+ * else its `user_name` looked up in the directory; `task_creator` is the run's creator's address.
  */
-export function mailRecipients(ctl: NotifyCtl): string[] {
-  const cfg = ctl['mail_notification_config'] as { target_users?: { email?: unknown }[] } | undefined;
-  const emails = (cfg?.target_users ?? [])
-    .map((u) => u.email)
-    .filter((e): e is string => typeof e === 'string' && e !== '');
+export async function mailRecipients(ctl: NotifyCtl, directory?: MailDirectory): Promise<string[]> {
+  const cfg = ctl['mail_notification_config'] as
+    { target_users?: { type?: unknown; email?: unknown; user_name?: unknown }[] } | undefined;
+  const emails: string[] = [];
+  const lookup: string[] = [];
+  for (const u of cfg?.target_users ?? []) {
+    if (typeof u.email === 'string' && u.email !== '') emails.push(u.email);
+    else if (u.type === 'task_creator' && directory?.creator) lookup.push(directory.creator);
+    else if (typeof u.user_name === 'string' && u.user_name !== '') lookup.push(u.user_name);
+  }
+  if (lookup.length > 0 && directory) {
+    const found = await directory.emailsOf([...new Set(lookup)]);
+    for (const name of lookup) {
+      const email = found.get(name);
+      if (email) emails.push(email);
+    }
+  }
   return [...new Set(emails)];
 }
 

@@ -71,7 +71,7 @@ describe('checkNotifyCtls', () => {
     ).toEqual([]);
   });
 
-  it('needs mail recipients with addresses', () => {
+  it('needs mail recipients with an address or a user name to look up', () => {
     expect(
       checkNotifyCtls(
         [
@@ -79,7 +79,9 @@ describe('checkNotifyCtls', () => {
           {
             webhook_type: 'mail',
             notify_type: ['failed'],
-            mail_notification_config: { target_users: [{ type: 'user', user_name: 'bob' }, { type: 'group' }] },
+            mail_notification_config: {
+              target_users: [{ type: 'user' }, { type: 'group' }, { type: 'user', user_name: 'bob' }],
+            },
           },
         ],
         'notify_ctls',
@@ -90,7 +92,10 @@ describe('checkNotifyCtls', () => {
         path: 'notify_ctls[0].mail_notification_config.target_users',
         message: 'must be a non-empty list (or name dynamic_recipients)',
       },
-      { path: 'notify_ctls[1].mail_notification_config.target_users[0].email', message: 'must be an email address' },
+      {
+        path: 'notify_ctls[1].mail_notification_config.target_users[0].email',
+        message: 'must be an email address (or leave it out and name a user_name)',
+      },
       {
         path: 'notify_ctls[1].mail_notification_config.target_users[1].type',
         message: 'must be "user" or "task_creator"',

@@ -198,8 +198,10 @@ function checkMailConfig(cfg: unknown, cfgPath: string, add: (path: string, mess
     if (kind === 'task_creator') return;
     if (kind !== 'user') return add(`${p}.type`, 'must be "user" or "task_creator"');
     const email = u['email'];
+    // Without an address the user's name is looked up in the user directory when the mail goes out.
+    if (absent(email) && typeof u['user_name'] === 'string' && u['user_name'] !== '') return;
     if (typeof email !== 'string' || (!isTemplated(email) && !EMAIL.test(email)))
-      add(`${p}.email`, 'must be an email address');
+      add(`${p}.email`, 'must be an email address (or leave it out and name a user_name)');
   });
 }
 

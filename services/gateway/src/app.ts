@@ -4,9 +4,10 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { GatewayDeps } from './deps.js';
 import { registerAuditLog } from './plugins/audit.js';
-import { registerAdminTokenAuth } from './plugins/auth.js';
+import { registerAuth } from './plugins/auth.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { clusterRoutes } from './routes/clusters.routes.js';
+import { identityRoutes } from './routes/identity.routes.js';
 import { registerErrorHandler } from '@stagecoach/http';
 import { approvalPageRoutes } from './routes/approval-page.routes.js';
 import { logRoutes } from './routes/logs.routes.js';
@@ -36,7 +37,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   );
 
   registerErrorHandler(app);
-  registerAdminTokenAuth(app, deps.adminToken);
+  registerAuth(app, { db: deps.db, adminToken: deps.adminToken });
   registerAuditLog(app, deps.db);
 
   await app.register(swagger, {
@@ -65,6 +66,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       await api.register(viewRoutes, { deps });
       await api.register(auditRoutes, { deps });
       await api.register(clusterRoutes, { deps });
+      await api.register(identityRoutes, { deps });
     },
     { prefix: '/api/v1' },
   );

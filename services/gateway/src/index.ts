@@ -1,2 +1,3 @@
 export { buildApp } from './app.js';
 export type { GatewayDeps } from './deps.js';
+export { bootstrapAdmin } from './bootstrap-admin.js';

@@ -4,12 +4,15 @@ import { createDb } from '@stagecoach/db';
 import { ensureStreams, streamNamesFor } from '@stagecoach/events';
 import { commonSettings, createLogger, int, loadConfig, SecretBox, str } from '@stagecoach/platform';
 import { buildApp } from './app.js';
+import { bootstrapAdmin } from './bootstrap-admin.js';
 
 const config = loadConfig({
   ...commonSettings,
   host: str('GATEWAY_HOST', 'address the gateway listens on', '127.0.0.1'),
   port: int('GATEWAY_PORT', 'port the gateway listens on', 8080),
   adminToken: str('STAGECOACH_ADMIN_TOKEN', 'token mutating API calls must present (Authorization: Bearer)'),
+  adminUser: str('STAGECOACH_ADMIN_USER', 'system admin created on the first start (with the password below)', ''),
+  adminPassword: str('STAGECOACH_ADMIN_PASSWORD', 'password of that first system admin', ''),
   publicUrl: str('STAGECOACH_PUBLIC_URL', 'base URL people reach the gateway at (links)', 'http://127.0.0.1:8080'),
   hooksUrl: str(
     'STAGECOACH_HOOKS_URL',
@@ -24,6 +27,7 @@ const nc = await connect({ servers: config.natsUrl, name: 'stagecoach-gateway', 
 const names = streamNamesFor(config.streamPrefix);
 await ensureStreams(await nc.jetstreamManager(), { names });
 const { db, close: closeDb } = createDb(config.databaseUrl);
+await bootstrapAdmin(db, { username: config.adminUser, password: config.adminPassword }, logger);
 
 const app = await buildApp({
   db,

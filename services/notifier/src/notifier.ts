@@ -8,6 +8,7 @@ import {
   previousRunStatus,
   type Db,
   type RunRow,
+  emailsOf,
 } from '@stagecoach/db';
 import { RetryLater, startRunEventConsumer, type StreamNames } from '@stagecoach/events';
 import {
@@ -121,7 +122,10 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
       log.debug(fields, 'notification already handled');
       return;
     }
-    const result = await deliverMessage(c.ctl, runMessage(ctx), sendDeps);
+    const result = await deliverMessage(c.ctl, runMessage(ctx), {
+      ...sendDeps,
+      mailDirectory: { creator: run.creator, emailsOf: (names) => emailsOf(opts.db, names) },
+    });
     await finishNotification(
       opts.db,
       { eventId: ctx.eventId, ctl: c.key },

@@ -7,3 +7,4 @@ export * from './approval-links.js';
 export * from './views.js';
 export * from './audit.js';
 export * from './clusters.js';
+export * from './identity.js';

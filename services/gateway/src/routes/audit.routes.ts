@@ -1,8 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listAudit } from '@stagecoach/db';
-import { UnauthorizedError } from '@stagecoach/platform';
 import type { GatewayDeps } from '../deps.js';
-import { hasAdminToken } from '../plugins/auth.js';
+import { requireSystemAdmin } from '../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
 
 const AuditEntry = Type.Object({
@@ -35,7 +34,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asy
       },
     },
     async (request) => {
-      if (!hasAdminToken(request, deps.adminToken)) throw new UnauthorizedError('the audit log is for admins');
+      requireSystemAdmin(request, 'the audit log');
       const rows = await listAudit(deps.db, request.query);
       return {
         entries: rows.map((r) => ({

@@ -1,9 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { createCluster, deleteCluster, getCluster, listClusters, updateCluster, type ClusterRow } from '@stagecoach/db';
 import { LOCAL_CLUSTER_IDS, parseConnection } from '@stagecoach/kube';
-import { NotFoundError, UnauthorizedError, ValidationError } from '@stagecoach/platform';
+import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import type { GatewayDeps } from '../deps.js';
-import { hasAdminToken } from '../plugins/auth.js';
+import { requireSystemAdmin } from '../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
 
 const ClusterId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', minLength: 1, maxLength: 63 });
@@ -63,7 +63,7 @@ const hasConnection = (body: ConnectionInput) =>
 export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   const tags = ['clusters'];
   app.addHook('onRequest', async (request) => {
-    if (!hasAdminToken(request, deps.adminToken)) throw new UnauthorizedError('clusters are managed by admins');
+    requireSystemAdmin(request, 'clusters');
   });
   const sealed = (body: ConnectionInput) => {
     const parsed = parseConnection(body);
