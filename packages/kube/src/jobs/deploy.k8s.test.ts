@@ -116,7 +116,8 @@ describe('custom-deploy', () => {
     const cancelledAt = Date.now();
     abort.abort(new Error('run cancelled'));
     await expect(run).rejects.toThrow('run cancelled');
-    expect(Date.now() - cancelledAt).toBeLessThan(1_000);
+    // The rollout could never finish: ending well inside the 10-minute deploy timeout means the abort ended it.
+    expect(Date.now() - cancelledAt).toBeLessThan(5_000);
   });
 });
 
