@@ -125,6 +125,15 @@ export function statusOf(err: unknown): number | undefined {
 export const isNotFound = (err: unknown) => statusOf(err) === 404;
 export const isConflict = (err: unknown) => statusOf(err) === 409;
 
+/** Deletes and the like where "already gone" is the outcome wanted. */
+export async function ignoreNotFound(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
 /** A readable line for an API failure: the server's message, not the whole HTTP exchange. */
 export function describeKubeError(err: unknown): string {
   const e = err as { body?: unknown; message?: string };

@@ -1,4 +1,5 @@
-import { isNotFound, MERGE_PATCH, type KubeClients } from './client.js';
+import { ignoreNotFound, MERGE_PATCH, type KubeClients } from './client.js';
+import { readOrUndefined } from './wait.js';
 
 /** Zadig drives Istio through networking.istio.io/v1alpha3. */
 const GROUP = 'networking.istio.io';
@@ -13,18 +14,16 @@ export async function readIstio<T = unknown>(
   plural: IstioPlural,
   name: string,
 ): Promise<T | undefined> {
-  try {
-    return (await clients.custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural,
-      name,
-    })) as T;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  return readOrUndefined(
+    () =>
+      clients.custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural,
+        name,
+      }) as Promise<T>,
+  );
 }
 
 export async function deleteIstio(
@@ -33,11 +32,9 @@ export async function deleteIstio(
   plural: IstioPlural,
   name: string,
 ): Promise<void> {
-  try {
-    await clients.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, name });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
+  await ignoreNotFound(
+    clients.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, name }),
+  );
 }
 
 /** A JSON merge patch (`null` removes a key). */

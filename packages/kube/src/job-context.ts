@@ -52,3 +52,8 @@ export class Steps {
     };
   }
 }
+
+/** Cleanups at the end of a run get five minutes per object and keep the activity alive meanwhile. */
+export function cleanupWaitOptions(ctx: KubeJobContext): WaitOptions {
+  return { signal: ctx.signal, deadline: Date.now() + 5 * 60_000, heartbeat: () => ctx.heartbeat({ steps: [] }) };
+}

@@ -1,5 +1,5 @@
 import type { V1Deployment, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
-import { STRATEGIC_MERGE_PATCH, type KubeClients } from './client.js';
+import { ignoreNotFound, STRATEGIC_MERGE_PATCH, type KubeClients } from './client.js';
 import { readOrUndefined, waitForObject, type Verdict, type WaitOptions } from './wait.js';
 
 export const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'CronJob'] as const;
@@ -201,4 +201,39 @@ export async function restartWorkload(
 
 export function containerImage(template: V1PodTemplateSpec, container: string): string | undefined {
   return template.spec?.containers.find((c) => c.name === container)?.image;
+}
+
+export async function scaleDeployment(
+  clients: KubeClients,
+  namespace: string,
+  name: string,
+  replicas: number,
+): Promise<void> {
+  await clients.apps.patchNamespacedDeployment(
+    { name, namespace, body: { spec: { replicas } } },
+    STRATEGIC_MERGE_PATCH,
+  );
+}
+
+export async function annotateDeployment(
+  clients: KubeClients,
+  namespace: string,
+  name: string,
+  annotations: Record<string, string>,
+): Promise<void> {
+  await clients.apps.patchNamespacedDeployment(
+    { name, namespace, body: { metadata: { annotations } } },
+    STRATEGIC_MERGE_PATCH,
+  );
+}
+
+/** Deletes a Deployment (its pods first) and waits until it is gone; one already gone is fine. */
+export async function deleteAndWait(
+  clients: KubeClients,
+  namespace: string,
+  name: string,
+  wait: WaitOptions,
+): Promise<void> {
+  await ignoreNotFound(clients.apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Foreground' }));
+  await waitDeploymentGone(clients, namespace, name, wait);
 }

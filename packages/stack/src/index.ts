@@ -5,4 +5,3 @@ export * from './nats.js';
 export * from './postgres.js';
 export * from './k8s/binaries.js';
 export * from './k8s/control-plane.js';
-export { kubeConfigFor } from './k8s/prepare.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { defaultKubeConfig, KubeClients, waitDeploymentReady, type KubeJobContext } from '@stagecoach/kube';
+import { waitFor } from '@stagecoach/stack';
 
 /** Clients for the k8s project's control plane (KUBECONFIG, set by its global setup). */
 export function testKubeClients(): KubeClients {
@@ -11,13 +12,15 @@ export function testKubeClients(): KubeClients {
 export async function testNamespace(clients: KubeClients, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   await clients.core.createNamespace({ body: { metadata: { name } } });
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const accounts = await clients.core.listNamespacedServiceAccount({ namespace: name });
-    if (accounts.items.some((a) => a.metadata?.name === 'default')) return name;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`namespace ${name} got no default service account`);
+  await waitFor(
+    `the default service account of namespace ${name}`,
+    async () =>
+      (await clients.core.listNamespacedServiceAccount({ namespace: name })).items.some(
+        (a) => a.metadata?.name === 'default',
+      ),
+    30_000,
+  );
+  return name;
 }
 
 /**

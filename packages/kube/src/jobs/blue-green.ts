@@ -5,11 +5,10 @@ import {
   type BlueGreenReleaseSpec,
   type BlueGreenTarget,
 } from '@stagecoach/spec';
-import { isConflict, isNotFound, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../client.js';
-import { OWNER_ANNOTATION, Steps, type KubeJobContext } from '../job-context.js';
-import { setContainerImage, waitDeploymentReady } from '../workloads.js';
-import { createOwned, deleteAndWait } from './canary.js';
-import { copyDeployment, serviceDeployment, withImage } from './service-workload.js';
+import { ignoreNotFound, isConflict, isNotFound, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from '../client.js';
+import { cleanupWaitOptions, OWNER_ANNOTATION, Steps, type KubeJobContext } from '../job-context.js';
+import { deleteAndWait, setContainerImage, waitDeploymentReady } from '../workloads.js';
+import { copyDeployment, createOwned, serviceDeployment, withImage } from './service-workload.js';
 
 /** Zadig's blue-green label: `origin` on the live (green) pods, `blue` on the new version's. */
 export const BLUE_GREEN_VERSION = 'zadig-blue-green-version';
@@ -151,17 +150,8 @@ export async function cleanBlueGreenRelease(ctx: KubeJobContext, deploy: BlueGre
       if (isNotFound(err)) continue;
       throw err;
     }
-    const wait = {
-      signal: ctx.signal,
-      deadline: Date.now() + 5 * 60_000,
-      heartbeat: () => ctx.heartbeat({ steps: [] }),
-    };
-    await deleteAndWait(ctx.clients, ns, names.blue, wait);
-    try {
-      await ctx.clients.core.deleteNamespacedService({ name: names.blueService, namespace: ns });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteAndWait(ctx.clients, ns, names.blue, cleanupWaitOptions(ctx));
+    await ignoreNotFound(ctx.clients.core.deleteNamespacedService({ name: names.blueService, namespace: ns }));
     if (names.found.service.spec?.selector?.[BLUE_GREEN_VERSION] !== undefined) {
       await ctx.clients.core.patchNamespacedService(
         { name: names.service, namespace: ns, body: { spec: { selector: { [BLUE_GREEN_VERSION]: null } } } },
@@ -210,15 +200,13 @@ async function labelPods(
     pods.items
       .filter((p) => !p.metadata?.deletionTimestamp && (p.metadata?.labels?.[BLUE_GREEN_VERSION] ?? null) !== value)
       .map(async (p) => {
-        try {
-          await ctx.clients.core.patchNamespacedPod(
+        // A pod replaced meanwhile needs no label.
+        await ignoreNotFound(
+          ctx.clients.core.patchNamespacedPod(
             { name: p.metadata!.name!, namespace, body: { metadata: { labels: { [BLUE_GREEN_VERSION]: value } } } },
             MERGE_PATCH,
-          );
-        } catch (err) {
-          // A pod replaced meanwhile needs no label.
-          if (!isNotFound(err)) throw err;
-        }
+          ),
+        );
       }),
   );
 }

@@ -1,9 +1,8 @@
 import { DEFAULT_DEPLOY_TIMEOUT_MINUTES, type CanaryDeploySpec, type CanaryReleaseSpec } from '@stagecoach/spec';
-import { isConflict, isNotFound, type KubeClients } from '../client.js';
-import { OWNER_ANNOTATION, Steps, type KubeJobContext } from '../job-context.js';
-import { waitDeploymentGone, waitDeploymentReady, setContainerImage, readDeployment } from '../workloads.js';
-import type { WaitOptions } from '../wait.js';
-import { copyDeployment, serviceDeployment, withImage } from './service-workload.js';
+import { isNotFound } from '../client.js';
+import { cleanupWaitOptions, OWNER_ANNOTATION, Steps, type KubeJobContext } from '../job-context.js';
+import { deleteAndWait, readDeployment, setContainerImage, waitDeploymentReady } from '../workloads.js';
+import { copyDeployment, createOwned, serviceDeployment, withImage } from './service-workload.js';
 
 export const CANARY_SUFFIX = '-zadig-canary';
 
@@ -92,47 +91,8 @@ export async function cleanCanaryRelease(ctx: KubeJobContext, deploy: CanaryDepl
     }
     const canary = `${name}${CANARY_SUFFIX}`;
     if (await readDeployment(ctx.clients, deploy.namespace, canary)) {
-      await deleteAndWait(ctx.clients, deploy.namespace, canary, {
-        signal: ctx.signal,
-        deadline: Date.now() + 5 * 60_000,
-        heartbeat: () => ctx.heartbeat({ steps: [] }),
-      });
+      await deleteAndWait(ctx.clients, deploy.namespace, canary, cleanupWaitOptions(ctx));
       ctx.log(`Deployment ${deploy.namespace}/${canary}: removed`);
-    }
-  }
-}
-
-export async function deleteAndWait(
-  clients: KubeClients,
-  namespace: string,
-  name: string,
-  wait: WaitOptions,
-): Promise<void> {
-  try {
-    await clients.apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Foreground' });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-  }
-  await waitDeploymentGone(clients, namespace, name, wait);
-}
-
-/**
- * Creates an object this job owns. "Already exists" is fine when an earlier attempt of the same job made
- * it (its owner annotation says so) and an error otherwise: Zadig refuses to overwrite a leftover copy.
- */
-export async function createOwned(
-  ctx: KubeJobContext,
-  namespace: string,
-  name: string,
-  create: () => Promise<unknown>,
-): Promise<void> {
-  try {
-    await create();
-  } catch (err) {
-    if (!isConflict(err)) throw err;
-    const existing = await readDeployment(ctx.clients, namespace, name);
-    if (existing?.metadata?.annotations?.[OWNER_ANNOTATION] !== ctx.owner) {
-      throw new Error(`Deployment ${namespace}/${name} already exists (left by another release?)`);
     }
   }
 }

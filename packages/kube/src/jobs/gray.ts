@@ -1,9 +1,14 @@
 import { DEFAULT_DEPLOY_TIMEOUT_MINUTES, type GrayReleaseSpec, type GrayRollbackSpec } from '@stagecoach/spec';
-import { isNotFound, STRATEGIC_MERGE_PATCH } from '../client.js';
 import { OWNER_ANNOTATION, Steps, type KubeJobContext } from '../job-context.js';
-import { containerImage, setContainerImage, waitDeploymentReady } from '../workloads.js';
-import { createOwned, deleteAndWait } from './canary.js';
-import { copyDeployment, withImage } from './service-workload.js';
+import {
+  annotateDeployment,
+  containerImage,
+  deleteAndWait,
+  scaleDeployment,
+  setContainerImage,
+  waitDeploymentReady,
+} from '../workloads.js';
+import { copyDeployment, createOwned, withImage } from './service-workload.js';
 
 export const GRAY_SUFFIX = '-zadig-gray';
 export const GRAY_LABEL = 'zadig-gray-release';
@@ -43,22 +48,11 @@ export async function runGrayRelease(
       await steps.run(`record ${name}`, async () => {
         const image = containerImage(original.spec!.template, t.container_name);
         if (image === undefined) throw new Error(`Deployment ${ns}/${name} has no container "${t.container_name}"`);
-        await ctx.clients.apps.patchNamespacedDeployment(
-          {
-            name,
-            namespace: ns,
-            body: {
-              metadata: {
-                annotations: {
-                  [GRAY_IMAGE_ANNOTATION]: image,
-                  [GRAY_CONTAINER_ANNOTATION]: t.container_name,
-                  [GRAY_REPLICA_ANNOTATION]: String(total),
-                },
-              },
-            },
-          },
-          STRATEGIC_MERGE_PATCH,
-        );
+        await annotateDeployment(ctx.clients, ns, name, {
+          [GRAY_IMAGE_ANNOTATION]: image,
+          [GRAY_CONTAINER_ANNOTATION]: t.container_name,
+          [GRAY_REPLICA_ANNOTATION]: String(total),
+        });
       });
       await steps.run(`create ${grayName}`, async () => {
         const body = copyDeployment(
@@ -83,22 +77,22 @@ export async function runGrayRelease(
         ctx.log(`Deployment ${ns}/${grayName}: created with ${gray} of ${total} replica(s) on ${t.image}`);
       });
       await waitDeploymentReady(ctx.clients, ns, grayName, wait);
-      await steps.run(`scale ${name}`, () => scale(ctx, ns, name, total - gray));
+      await steps.run(`scale ${name}`, () => scaleDeployment(ctx.clients, ns, name, total - gray));
       await waitDeploymentReady(ctx.clients, ns, name, wait);
       continue;
     }
     const total = Number(annotations[GRAY_REPLICA_ANNOTATION] ?? original.spec?.replicas ?? 1);
     if (spec.gray_scale < 100) {
       const gray = grayReplicas(total, spec.gray_scale);
-      await steps.run(`scale ${grayName}`, () => scale(ctx, ns, grayName, gray));
+      await steps.run(`scale ${grayName}`, () => scaleDeployment(ctx.clients, ns, grayName, gray));
       await waitDeploymentReady(ctx.clients, ns, grayName, wait);
-      await steps.run(`scale ${name}`, () => scale(ctx, ns, name, total - gray));
+      await steps.run(`scale ${name}`, () => scaleDeployment(ctx.clients, ns, name, total - gray));
       await waitDeploymentReady(ctx.clients, ns, name, wait);
       ctx.log(`${ns}/${name}: ${gray} of ${total} replica(s) on ${t.image}`);
     } else {
       await steps.run(`full ${name}`, async () => {
         await setContainerImage(ctx.clients, ns, 'Deployment', name, t.container_name, t.image);
-        await scale(ctx, ns, name, total);
+        await scaleDeployment(ctx.clients, ns, name, total);
       });
       await waitDeploymentReady(ctx.clients, ns, name, wait);
       await steps.run(`remove ${grayName}`, () => deleteAndWait(ctx.clients, ns, grayName, wait));
@@ -129,24 +123,13 @@ export async function runGrayRollback(ctx: KubeJobContext, spec: GrayRollbackSpe
     }
     await steps.run(`restore ${name}`, async () => {
       await setContainerImage(ctx.clients, ns, 'Deployment', name, container, image);
-      await scale(ctx, ns, name, Number(replicas));
+      await scaleDeployment(ctx.clients, ns, name, Number(replicas));
     });
     await waitDeploymentReady(ctx.clients, ns, name, wait);
-    await steps.run(`remove ${name}${GRAY_SUFFIX}`, async () => {
-      try {
-        await deleteAndWait(ctx.clients, ns, `${name}${GRAY_SUFFIX}`, wait);
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    });
+    await steps.run(`remove ${name}${GRAY_SUFFIX}`, () =>
+      deleteAndWait(ctx.clients, ns, `${name}${GRAY_SUFFIX}`, wait),
+    );
     ctx.log(`${ns}/${name}: back on ${image} with ${replicas} replica(s)`);
   }
   return {};
-}
-
-async function scale(ctx: KubeJobContext, namespace: string, name: string, replicas: number): Promise<void> {
-  await ctx.clients.apps.patchNamespacedDeployment(
-    { name, namespace, body: { spec: { replicas } } },
-    STRATEGIC_MERGE_PATCH,
-  );
 }

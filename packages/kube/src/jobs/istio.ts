@@ -4,12 +4,18 @@ import {
   type IstioRollbackSpec,
   type IstioTarget,
 } from '@stagecoach/spec';
-import { STRATEGIC_MERGE_PATCH, type KubeClients } from '../client.js';
+import type { KubeClients } from '../client.js';
 import { deleteIstio, patchIstio, readIstio, upsertIstio } from '../istio-objects.js';
 import { OWNER_ANNOTATION, Steps, type KubeJobContext } from '../job-context.js';
-import { containerImage, setContainerImage, waitDeploymentReady } from '../workloads.js';
-import { createOwned, deleteAndWait } from './canary.js';
-import { copyDeployment, withImage } from './service-workload.js';
+import {
+  annotateDeployment,
+  containerImage,
+  deleteAndWait,
+  scaleDeployment,
+  setContainerImage,
+  waitDeploymentReady,
+} from '../workloads.js';
+import { copyDeployment, createOwned, withImage } from './service-workload.js';
 
 export const ISTIO_VERSION_LABEL = 'zadig-istio-release-version';
 export const LAST_APPLIED_VS = 'last-applied-virtual-service';
@@ -62,7 +68,7 @@ export async function runIstioRelease(
     const target = t.target_replica ?? Math.ceil((current * (first.replica_percentage ?? 100)) / 100);
     if (spec.first) {
       await steps.run(`record ${name}`, () =>
-        annotate(ctx.clients, ns, name, { [LAST_APPLIED_VS]: t.virtual_service_name || 'none' }),
+        annotateDeployment(ctx.clients, ns, name, { [LAST_APPLIED_VS]: t.virtual_service_name || 'none' }),
       );
       await steps.run(`create ${copyName}`, async () => {
         const body = copyDeployment(
@@ -101,15 +107,12 @@ export async function runIstioRelease(
     }
     await steps.run(`promote ${name}`, async () => {
       const fresh = await ctx.clients.apps.readNamespacedDeployment({ name, namespace: ns });
-      await annotate(ctx.clients, ns, name, {
+      await annotateDeployment(ctx.clients, ns, name, {
         [LAST_APPLIED_IMAGE]: containerImage(fresh.spec!.template, t.container_name) ?? '',
         [LAST_APPLIED_REPLICAS]: String(fresh.spec?.replicas ?? 1),
       });
       await setContainerImage(ctx.clients, ns, 'Deployment', name, t.container_name, t.image);
-      await ctx.clients.apps.patchNamespacedDeployment(
-        { name, namespace: ns, body: { spec: { replicas: target } } },
-        STRATEGIC_MERGE_PATCH,
-      );
+      await scaleDeployment(ctx.clients, ns, name, target);
     });
     await waitDeploymentReady(ctx.clients, ns, name, wait);
     await steps.run(`restore routes ${name}`, () => restoreRoutes(ctx, ns, name, t.virtual_service_name, true));
@@ -153,14 +156,7 @@ export async function runIstioRollback(ctx: KubeJobContext, spec: IstioRollbackS
         if (!container)
           throw new Error(`Deployment ${ns}/${name} has several containers: name the one to restore (container_name)`);
         await setContainerImage(ctx.clients, ns, 'Deployment', name, container, image);
-        await ctx.clients.apps.patchNamespacedDeployment(
-          {
-            name,
-            namespace: ns,
-            body: { spec: { replicas: Number(a[LAST_APPLIED_REPLICAS] ?? original.spec?.replicas ?? 1) } },
-          },
-          STRATEGIC_MERGE_PATCH,
-        );
+        await scaleDeployment(ctx.clients, ns, name, Number(a[LAST_APPLIED_REPLICAS] ?? original.spec?.replicas ?? 1));
       });
       await waitDeploymentReady(ctx.clients, ns, name, wait);
     }
@@ -170,13 +166,6 @@ export async function runIstioRollback(ctx: KubeJobContext, spec: IstioRollbackS
     ctx.log(`${ns}/${name}: rolled back`);
   }
   return {};
-}
-
-async function annotate(clients: KubeClients, namespace: string, name: string, annotations: Record<string, string>) {
-  await clients.apps.patchNamespacedDeployment(
-    { name, namespace, body: { metadata: { annotations } } },
-    STRATEGIC_MERGE_PATCH,
-  );
 }
 
 async function upsertDestinationRule(

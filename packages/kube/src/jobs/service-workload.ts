@@ -1,6 +1,7 @@
 import type { V1Deployment, V1Service } from '@kubernetes/client-node';
-import type { KubeClients } from '../client.js';
-import { OWNER_ANNOTATION } from '../job-context.js';
+import { isConflict, type KubeClients } from '../client.js';
+import { OWNER_ANNOTATION, type KubeJobContext } from '../job-context.js';
+import { readDeployment } from '../workloads.js';
 
 /** Suffixes Zadig gives the copies it makes; a copy (or anything a release job created) is never a release target. */
 export const RELEASE_COPY_SUFFIXES = ['-zadig-canary', '-zadig-blue', '-zadig-gray', '-zadig-copy'];
@@ -80,4 +81,25 @@ export function withImage(deployment: V1Deployment, container: string, image: st
   const c = deployment.spec?.template.spec?.containers.find((x) => x.name === container);
   if (!c) throw new Error(`Deployment ${deployment.metadata?.name} has no container "${container}"`);
   c.image = image;
+}
+
+/**
+ * Creates a copy this job owns. "Already exists" is fine when an earlier attempt of the same job made
+ * it (its owner annotation says so) and an error otherwise: Zadig refuses to overwrite a leftover copy.
+ */
+export async function createOwned(
+  ctx: KubeJobContext,
+  namespace: string,
+  name: string,
+  create: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    if (!isConflict(err)) throw err;
+    const existing = await readDeployment(ctx.clients, namespace, name);
+    if (existing?.metadata?.annotations?.[OWNER_ANNOTATION] !== ctx.owner) {
+      throw new Error(`Deployment ${namespace}/${name} already exists (left by another release?)`);
+    }
+  }
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Agent, request } from 'node:https';
 import { freePort, isPortOpen, startManaged, waitFor, type Managed } from '../processes.js';
 import { k8sBinaries, type K8sBinaries } from './binaries.js';
-import { prepareCluster } from './prepare.js';
+import { kubeConfigFor, prepareCluster } from './prepare.js';
 
 export interface LocalCluster {
   /** https://127.0.0.1:<port> */
@@ -120,7 +120,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     await waitFor('kube-apiserver', () => healthy(server, '/readyz', token), 120_000, apiserver.child);
     const caPem = readFileSync(join(certDir, 'apiserver.crt'), 'utf8');
     const kubeconfigPath = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfigPath, kubeconfigYaml(server, token, caPem), { mode: 0o600 });
+    writeFileSync(kubeconfigPath, kubeConfigFor(server, token, caPem).exportConfig(), { mode: 0o600 });
 
     const componentArgs = (port: number) => [
       `--kubeconfig=${kubeconfigPath}`,
@@ -185,28 +185,6 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       `the local Kubernetes control plane did not start (logs were in ${logs}): ${(err as Error).message}`,
     );
   }
-}
-
-export function kubeconfigYaml(server: string, token: string, caPem: string): string {
-  const ca = Buffer.from(caPem).toString('base64');
-  return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: local',
-    '  cluster:',
-    `    server: ${server}`,
-    `    certificate-authority-data: ${ca}`,
-    'users:',
-    '- name: admin',
-    '  user:',
-    `    token: ${token}`,
-    'contexts:',
-    '- name: local',
-    '  context: {cluster: local, user: admin}',
-    'current-context: local',
-    '',
-  ].join('\n');
 }
 
 /** GET a health endpoint; certificates are not checked here, the kubeconfig's CA is read afterwards. */

@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { ApiextensionsV1Api, CoreV1Api, KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { waitFor } from '../processes.js';
+
+/** Polls until `check` holds; a failing check (an object not there yet) counts as not yet. */
+const until = (what: string, check: () => Promise<boolean>) => waitFor(what, () => check().catch(() => false), 60_000);
 
 /** The Istio kinds the release jobs drive; the other CRDs of the upstream file are left out. */
 const ISTIO_CRDS = new Set(['virtualservices.networking.istio.io', 'destinationrules.networking.istio.io']);
@@ -103,18 +107,4 @@ function postJson(
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what}: not reached in ${timeoutMs} ms${lastError ? ` (${(lastError as Error).message})` : ''}`);
 }

@@ -1,14 +1,14 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { findLiveCredential, touchCredential, type Db } from '@stagecoach/db';
+import { findLiveCredential, touchCredential, type Db, type UserRow } from '@stagecoach/db';
 import { bearerTokenHash, ForbiddenError, UnauthorizedError, ValidationError } from '@stagecoach/platform';
 
 /** Who is asking, once their bearer token checked out. */
 export interface Principal {
   username: string;
   systemAdmin: boolean;
-  /** the user's id; absent for the installation's admin token, which is nobody in particular */
-  userId?: string;
+  /** the signed-in user; absent for the installation's admin token, which is nobody in particular */
+  user?: UserRow;
   /** the credential used (sessions end at logout) */
   credentialId?: string;
 }
@@ -29,7 +29,7 @@ function bearer(request: FastifyRequest): string {
 }
 
 /** Whether the request carries the admin token (compared as digests, in constant time). */
-export function hasAdminToken(request: FastifyRequest, adminToken: string): boolean {
+function hasAdminToken(request: FastifyRequest, adminToken: string): boolean {
   const token = bearer(request);
   // Compare digests so the comparison takes the same time whatever the token's length.
   return token !== '' && timingSafeEqual(digest(token), digest(adminToken));
@@ -73,7 +73,7 @@ export function registerAuth(app: FastifyInstance, options: { db: Db; adminToken
     request.principal = {
       username: found.user.username,
       systemAdmin: found.user.systemAdmin,
-      userId: found.user.id,
+      user: found.user,
       credentialId: found.credential.id,
     };
     request.caller = found.user.username;

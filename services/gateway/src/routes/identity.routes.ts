@@ -118,21 +118,20 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     { schema: { tags, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const p = request.principal;
-      if (!p?.userId || !p.credentialId) throw new UnauthorizedError('sign in first');
-      await revokeCredential(deps.db, p.userId, p.credentialId, new Date());
+      if (!p?.user || !p.credentialId) throw new UnauthorizedError('sign in first');
+      await revokeCredential(deps.db, p.user.id, p.credentialId, new Date());
       return reply.code(204).send(null);
     },
   );
 
-  const me = async (principal: Principal | undefined): Promise<UserRow> => {
-    if (!principal?.userId) throw new UnauthorizedError('this needs a user token (sign in, or an API token)');
-    const user = await getUserByName(deps.db, principal.username);
-    if (!user) throw new UnauthorizedError('the user no longer exists');
-    return user;
+  /** The signed-in user, loaded with their token by the auth hook. */
+  const me = (principal: Principal | undefined): UserRow => {
+    if (!principal?.user) throw new UnauthorizedError('this needs a user token (sign in, or an API token)');
+    return principal.user;
   };
 
   app.get('/users/me', { schema: { tags, response: { 200: UserView, ...errorResponses } } }, async (request) =>
-    userView(await me(request.principal)),
+    userView(me(request.principal)),
   );
 
   app.post(
@@ -194,7 +193,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       },
     },
     async (request, reply) => {
-      const user = await me(request.principal);
+      const user = me(request.principal);
       const token = newBearerToken(API_TOKEN_PREFIX);
       const row = await insertCredential(deps.db, {
         userId: user.id,
@@ -211,7 +210,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     '/users/me/tokens',
     { schema: { tags, response: { 200: Type.Object({ tokens: Type.Array(TokenView) }), ...errorResponses } } },
     async (request) => {
-      const user = await me(request.principal);
+      const user = me(request.principal);
       return { tokens: (await listApiTokens(deps.db, user.id)).map(tokenView) };
     },
   );
@@ -226,7 +225,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       },
     },
     async (request, reply) => {
-      const user = await me(request.principal);
+      const user = me(request.principal);
       if (!(await revokeCredential(deps.db, user.id, request.params.id, new Date()))) {
         throw new NotFoundError(`no live token ${request.params.id}`);
       }
