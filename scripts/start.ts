@@ -137,7 +137,7 @@ async function seedDemo(gatewayUrl: string): Promise<void> {
   });
   if (!project.ok && project.status !== 409)
     throw new Error(`seeding the demo project failed: ${project.status} ${await project.text()}`);
-  const existing = await fetch(`${gatewayUrl}/api/v1/projects/demo/workflows/hello`);
+  const existing = await fetch(`${gatewayUrl}/api/v1/projects/demo/workflows/hello`, { headers });
   if (existing.ok) return;
   const workflow = await fetch(`${gatewayUrl}/api/v1/projects/demo/workflows/hello`, {
     method: 'PUT',

@@ -47,15 +47,22 @@ describe('users, sign-in and API tokens', () => {
     expect(me.body).toEqual({ username: 'carol', display_name: '', email: 'carol@example.com', system_admin: false });
 
     // The session names the caller: X-User is not needed, nor believed.
-    const project = await engine.api(
+    const made = await engine.api(
       'POST',
-      '/api/v1/projects',
-      { name: 'carols' },
+      '/api/v1/users/me/tokens',
+      { name: 'laptop', expires_in_days: 1 },
       { token: ok.body.token, user: 'mallory' },
     );
-    expect(project.status).toBe(201);
+    expect(made.status).toBe(201);
+    // Projects are made by system admins.
+    const project = await engine.api('POST', '/api/v1/projects', { name: 'carols' }, { token: ok.body.token });
+    expect(project.status).toBe(403);
     const audit = await engine.api('GET', '/api/v1/audit?actor=carol');
-    expect(audit.body.entries.map((e: { route: string }) => e.route)).toContain('/api/v1/projects');
+    expect(audit.body.entries.map((e: { route: string; status: number }) => `${e.route} ${e.status}`)).toEqual([
+      '/api/v1/projects 403',
+      '/api/v1/users/me/tokens 201',
+      '/api/v1/login 200',
+    ]);
     expect((await engine.api('GET', '/api/v1/audit?actor=mallory')).body.entries).toEqual([]);
 
     const out = await engine.api('POST', '/api/v1/logout', undefined, { token: ok.body.token });

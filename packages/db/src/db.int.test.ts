@@ -54,6 +54,7 @@ describe('migrations', () => {
       'job_runs',
       'login_failures',
       'notifications',
+      'project_members',
       'projects',
       'run_secrets',
       'runs',
@@ -62,6 +63,7 @@ describe('migrations', () => {
       'users',
       'view_workflows',
       'views',
+      'workflow_grants',
       'workflow_versions',
       'workflows',
     ]);
@@ -71,7 +73,7 @@ describe('migrations', () => {
       sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
     );
     // One row per migration in the journal.
-    expect(applied.rows[0]?.n).toBe(8);
+    expect(applied.rows[0]?.n).toBe(9);
   });
 });
 

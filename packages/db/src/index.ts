@@ -14,3 +14,4 @@ export * from './repos/views.repo.js';
 export * from './repos/audit.repo.js';
 export * from './repos/clusters.repo.js';
 export * from './repos/identity.repo.js';
+export * from './repos/access.repo.js';

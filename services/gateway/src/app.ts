@@ -11,6 +11,7 @@ import { identityRoutes } from './routes/identity.routes.js';
 import { registerErrorHandler } from '@stagecoach/http';
 import { approvalPageRoutes } from './routes/approval-page.routes.js';
 import { logRoutes } from './routes/logs.routes.js';
+import { memberRoutes } from './routes/members.routes.js';
 import { notificationRoutes } from './routes/notifications.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
@@ -47,8 +48,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
         version: '1',
         description: 'Durable CI/CD workflows (Zadig custom workflow v4) on Temporal.',
       },
-      components: { securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } } },
-      security: [{ adminToken: [] }],
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
@@ -67,6 +68,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       await api.register(auditRoutes, { deps });
       await api.register(clusterRoutes, { deps });
       await api.register(identityRoutes, { deps });
+      await api.register(memberRoutes, { deps });
     },
     { prefix: '/api/v1' },
   );

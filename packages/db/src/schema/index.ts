@@ -8,3 +8,4 @@ export * from './views.js';
 export * from './audit.js';
 export * from './clusters.js';
 export * from './identity.js';
+export * from './access.js';

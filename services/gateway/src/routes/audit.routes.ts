@@ -1,8 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { listAudit } from '@stagecoach/db';
 import type { GatewayDeps } from '../deps.js';
-import { requireSystemAdmin } from '../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
+import { SYSTEM_ADMIN, access } from '../access/rules.js';
 
 const AuditEntry = Type.Object({
   id: Type.Integer(),
@@ -16,11 +16,12 @@ const AuditEntry = Type.Object({
   user_agent: Type.Union([Type.String(), Type.Null()]),
 });
 
-/** The audit log, newest first, for admins only (the admin token, even to read). */
+/** The audit log, newest first, for system admins only, reads included. */
 export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   app.get(
     '/audit',
     {
+      config: access(SYSTEM_ADMIN),
       schema: {
         tags: ['audit'],
         description: 'Mutating calls: who, what, when, from where. Page with `before=<id of the last entry seen>`.',
@@ -34,7 +35,6 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asy
       },
     },
     async (request) => {
-      requireSystemAdmin(request, 'the audit log');
       const rows = await listAudit(deps.db, request.query);
       return {
         entries: rows.map((r) => ({

@@ -3,8 +3,8 @@ import { createCluster, deleteCluster, getCluster, listClusters, updateCluster, 
 import { LOCAL_CLUSTER_IDS, parseConnection } from '@stagecoach/kube';
 import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import type { GatewayDeps } from '../deps.js';
-import { requireSystemAdmin } from '../plugins/auth.js';
 import { errorResponses } from '../schemas.js';
+import { SYSTEM_ADMIN, access } from '../access/rules.js';
 
 const ClusterId = Type.String({ pattern: '^[a-z0-9][a-z0-9-]*$', minLength: 1, maxLength: 63 });
 const Connection = {
@@ -62,9 +62,6 @@ const hasConnection = (body: ConnectionInput) =>
  */
 export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   const tags = ['clusters'];
-  app.addHook('onRequest', async (request) => {
-    requireSystemAdmin(request, 'clusters');
-  });
   const sealed = (body: ConnectionInput) => {
     const parsed = parseConnection(body);
     if (!parsed.ok) throw new ValidationError('invalid cluster connection', parsed.issues);
@@ -74,13 +71,19 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
   app.get(
     '/clusters',
-    { schema: { tags, response: { 200: Type.Object({ clusters: Type.Array(ClusterView) }), ...errorResponses } } },
+    {
+      config: access(SYSTEM_ADMIN),
+      schema: { tags, response: { 200: Type.Object({ clusters: Type.Array(ClusterView) }), ...errorResponses } },
+    },
     async () => ({ clusters: (await listClusters(deps.db)).map(view) }),
   );
 
   app.post(
     '/clusters',
-    { schema: { tags, body: CreateBody, response: { 201: ClusterView, ...errorResponses } } },
+    {
+      config: access(SYSTEM_ADMIN),
+      schema: { tags, body: CreateBody, response: { 201: ClusterView, ...errorResponses } },
+    },
     async (request, reply) => {
       const { id, name, description, ...connection } = request.body;
       if (LOCAL_CLUSTER_IDS.has(id)) {
@@ -99,7 +102,10 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
   app.get(
     '/clusters/:id',
-    { schema: { tags, params: IdParams, response: { 200: ClusterView, ...errorResponses } } },
+    {
+      config: access(SYSTEM_ADMIN),
+      schema: { tags, params: IdParams, response: { 200: ClusterView, ...errorResponses } },
+    },
     async (request) => {
       const row = await getCluster(deps.db, request.params.id);
       if (!row) throw new NotFoundError(`cluster "${request.params.id}" not found`);
@@ -109,7 +115,10 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
   app.put(
     '/clusters/:id',
-    { schema: { tags, params: IdParams, body: UpdateBody, response: { 200: ClusterView, ...errorResponses } } },
+    {
+      config: access(SYSTEM_ADMIN),
+      schema: { tags, params: IdParams, body: UpdateBody, response: { 200: ClusterView, ...errorResponses } },
+    },
     async (request) => {
       const { name, description, ...connection } = request.body;
       const row = await updateCluster(deps.db, request.params.id, {
@@ -124,7 +133,10 @@ export const clusterRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
   app.delete(
     '/clusters/:id',
-    { schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      config: access(SYSTEM_ADMIN),
+      schema: { tags, params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+    },
     async (request, reply) => {
       if (!(await deleteCluster(deps.db, request.params.id))) {
         throw new NotFoundError(`cluster "${request.params.id}" not found`);

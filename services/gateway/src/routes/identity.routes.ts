@@ -22,8 +22,9 @@ import {
   verifyPassword,
 } from '@stagecoach/platform';
 import type { GatewayDeps } from '../deps.js';
-import { requireSystemAdmin, type Principal } from '../plugins/auth.js';
+import type { Principal } from '../access/authenticate.js';
 import { errorResponses } from '../schemas.js';
+import { PUBLIC, SIGNED_IN, SYSTEM_ADMIN, access } from '../access/rules.js';
 
 const SESSION_HOURS = 12;
 /** Failed sign-ins allowed per username, and per address, in the window before 429s. */
@@ -74,6 +75,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
   app.post(
     '/login',
     {
+      config: access(PUBLIC),
       schema: {
         tags,
         security: [],
@@ -115,7 +117,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
 
   app.post(
     '/logout',
-    { schema: { tags, response: { 204: Type.Null(), ...errorResponses } } },
+    { config: access(SIGNED_IN), schema: { tags, response: { 204: Type.Null(), ...errorResponses } } },
     async (request, reply) => {
       const p = request.principal;
       if (!p?.user || !p.credentialId) throw new UnauthorizedError('sign in first');
@@ -130,13 +132,16 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     return principal.user;
   };
 
-  app.get('/users/me', { schema: { tags, response: { 200: UserView, ...errorResponses } } }, async (request) =>
-    userView(me(request.principal)),
+  app.get(
+    '/users/me',
+    { config: access(SIGNED_IN), schema: { tags, response: { 200: UserView, ...errorResponses } } },
+    async (request) => userView(me(request.principal)),
   );
 
   app.post(
     '/users',
     {
+      config: access(SYSTEM_ADMIN),
       schema: {
         tags,
         description: 'System admins create users.',
@@ -154,7 +159,6 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       },
     },
     async (request, reply) => {
-      requireSystemAdmin(request, 'creating users');
       const b = request.body;
       const user = await createUser(deps.db, {
         username: b.username,
@@ -169,16 +173,17 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
 
   app.get(
     '/users',
-    { schema: { tags, response: { 200: Type.Object({ users: Type.Array(UserView) }), ...errorResponses } } },
-    async (request) => {
-      requireSystemAdmin(request, 'listing users');
-      return { users: (await listUsers(deps.db)).map(userView) };
+    {
+      config: access(SYSTEM_ADMIN),
+      schema: { tags, response: { 200: Type.Object({ users: Type.Array(UserView) }), ...errorResponses } },
     },
+    async () => ({ users: (await listUsers(deps.db)).map(userView) }),
   );
 
   app.post(
     '/users/me/tokens',
     {
+      config: access(SIGNED_IN),
       schema: {
         tags,
         description: 'A personal API token, shown once. It acts as its user until it expires or is revoked.',
@@ -208,7 +213,10 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
 
   app.get(
     '/users/me/tokens',
-    { schema: { tags, response: { 200: Type.Object({ tokens: Type.Array(TokenView) }), ...errorResponses } } },
+    {
+      config: access(SIGNED_IN),
+      schema: { tags, response: { 200: Type.Object({ tokens: Type.Array(TokenView) }), ...errorResponses } },
+    },
     async (request) => {
       const user = me(request.principal);
       return { tokens: (await listApiTokens(deps.db, user.id)).map(tokenView) };
@@ -218,6 +226,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
   app.delete(
     '/users/me/tokens/:id',
     {
+      config: access(SIGNED_IN),
       schema: {
         tags,
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),

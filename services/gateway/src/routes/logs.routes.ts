@@ -5,6 +5,7 @@ import { DEFAULT_STREAM_NAMES, jobLogSubject, readJobLog } from '@stagecoach/eve
 import { NotFoundError } from '@stagecoach/platform';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, JobLogParams } from '../schemas.js';
+import { access, inProject } from '../access/rules.js';
 
 /** One SSE event carrying a chunk of log text; every line gets its own `data:` field, as the format requires. */
 function sseData(text: string): string {
@@ -18,6 +19,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
   app.get(
     '/projects/:project/workflows/:name/runs/:number/jobs/:job/logs',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['runs'],
         description:

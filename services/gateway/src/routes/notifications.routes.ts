@@ -10,6 +10,7 @@ import {
 import { NotFoundError } from '@stagecoach/platform';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, RunParams, WorkflowParams } from '../schemas.js';
+import { access, inProject } from '../access/rules.js';
 
 const NotificationView = Type.Object({
   run_number: Type.Optional(Type.Integer()),
@@ -41,6 +42,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
   app.get(
     '/projects/:project/workflows/:name/runs/:number/notifications',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['notifications'],
         params: RunParams,
@@ -58,6 +60,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
   app.get(
     '/projects/:project/workflows/:name/notifications',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['notifications'],
         description:

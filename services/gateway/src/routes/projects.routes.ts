@@ -1,7 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { createProject, listProjects } from '@stagecoach/db';
+import { createProject, listProjects, projectsVisibleTo } from '@stagecoach/db';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, Key } from '../schemas.js';
+import { SIGNED_IN, SYSTEM_ADMIN, access } from '../access/rules.js';
 
 const Project = Type.Object({ name: Type.String(), display_name: Type.String(), created_at: Type.String() });
 
@@ -9,6 +10,7 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
   app.post(
     '/projects',
     {
+      config: access(SYSTEM_ADMIN),
       schema: {
         tags: ['projects'],
         body: Type.Object(
@@ -31,9 +33,15 @@ export const projectRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
   app.get(
     '/projects',
-    { schema: { tags: ['projects'], response: { 200: Type.Object({ projects: Type.Array(Project) }) } } },
-    async () => {
-      const rows = await listProjects(deps.db);
+    {
+      config: access(SIGNED_IN),
+      schema: { tags: ['projects'], response: { 200: Type.Object({ projects: Type.Array(Project) }) } },
+    },
+    async (request) => {
+      const principal = request.principal!;
+      // Everyone else sees the projects they hold a role or a workflow grant in.
+      const visible = principal.systemAdmin ? undefined : await projectsVisibleTo(deps.db, principal.user!.id);
+      const rows = (await listProjects(deps.db)).filter((r) => !visible || visible.has(r.name));
       return {
         projects: rows.map((r) => ({
           name: r.name,

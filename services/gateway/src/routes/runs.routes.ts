@@ -14,6 +14,7 @@ import {
 import type { Status } from '@stagecoach/spec';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, RunDetail, RunParams, RunSummary, WorkflowParams } from '../schemas.js';
+import { access, inProject } from '../access/rules.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const isoMs = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
@@ -96,6 +97,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
   app.post(
     '/projects/:project/workflows/:name/runs',
     {
+      config: access(inProject('run')),
       schema: {
         tags: ['runs'],
         description:
@@ -127,6 +129,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
   app.get(
     '/projects/:project/workflows/:name/runs',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['runs'],
         params: WorkflowParams,
@@ -158,7 +161,10 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
 
   app.get(
     '/projects/:project/workflows/:name/runs/:number',
-    { schema: { tags: ['runs'], params: RunParams, response: { 200: RunDetail, ...errorResponses } } },
+    {
+      config: access(inProject('view')),
+      schema: { tags: ['runs'], params: RunParams, response: { 200: RunDetail, ...errorResponses } },
+    },
     async (request) => {
       const row = await existing(request.params);
       return runDetail(row, await listJobRuns(deps.db, row.id));
@@ -168,6 +174,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
   app.post(
     '/projects/:project/workflows/:name/runs/:number/cancel',
     {
+      config: access(inProject('run')),
       schema: {
         tags: ['runs'],
         params: RunParams,
@@ -184,6 +191,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
   app.post(
     '/projects/:project/workflows/:name/runs/:number/retry',
     {
+      config: access(inProject('run')),
       schema: {
         tags: ['runs'],
         params: RunParams,
@@ -200,6 +208,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
   app.post(
     '/projects/:project/workflows/:name/runs/:number/approvals',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['runs'],
         description: "Vote on an approval job. Only the job's approvers may vote, once each; any reject wins at once.",
@@ -225,6 +234,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
   app.post(
     '/projects/:project/workflows/:name/runs/:number/resume',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['runs'],
         description:
@@ -254,6 +264,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
   app.post(
     '/projects/:project/workflows/:name/runs/:number/decisions',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['runs'],
         description:

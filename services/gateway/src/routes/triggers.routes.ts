@@ -26,6 +26,7 @@ import {
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, WorkflowParams } from '../schemas.js';
 import { DeliveryView, TRIGGER_BODIES, TriggerView } from './triggers.schemas.js';
+import { access, inProject } from '../access/rules.js';
 
 const KINDS = Object.keys(TRIGGER_BODIES) as TriggerKind[];
 const MASK = '***';
@@ -91,6 +92,7 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
   app.get(
     '/projects/:project/workflows/:name/triggers/deliveries',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['triggers'],
         description:
@@ -143,6 +145,7 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     app.post(
       base,
       {
+        config: access(inProject('edit')),
         schema: {
           tags,
           params: WorkflowParams,
@@ -172,7 +175,10 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
     app.get(
       base,
-      { schema: { tags, params: WorkflowParams, response: { 200: Type.Array(TriggerView), ...errorResponses } } },
+      {
+        config: access(inProject('view')),
+        schema: { tags, params: WorkflowParams, response: { 200: Type.Array(TriggerView), ...errorResponses } },
+      },
       async (request) => {
         const workflow = await workflowOf(request.params);
         return (await listTriggers(deps.db, workflow.id, kind)).map(view);
@@ -181,13 +187,17 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
     app.get(
       `${base}/:trigger`,
-      { schema: { tags, params: ItemParams, response: { 200: TriggerView, ...errorResponses } } },
+      {
+        config: access(inProject('view')),
+        schema: { tags, params: ItemParams, response: { 200: TriggerView, ...errorResponses } },
+      },
       async (request) => view(await existing(await workflowOf(request.params), kind, request.params.trigger)),
     );
 
     app.put(
       `${base}/:trigger`,
       {
+        config: access(inProject('edit')),
         schema: {
           tags,
           description: 'Replace the trigger. Secret fields left out keep their stored values.',
@@ -211,7 +221,10 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
     app.delete(
       `${base}/:trigger`,
-      { schema: { tags, params: ItemParams, response: { 204: Type.Null(), ...errorResponses } } },
+      {
+        config: access(inProject('edit')),
+        schema: { tags, params: ItemParams, response: { 204: Type.Null(), ...errorResponses } },
+      },
       async (request, reply) => {
         const workflow = await workflowOf(request.params);
         const row = await existing(workflow, kind, request.params.trigger);

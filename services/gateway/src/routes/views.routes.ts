@@ -17,8 +17,10 @@ import {
 } from '@stagecoach/db';
 import { ConflictError, NotFoundError, ValidationError } from '@stagecoach/platform';
 import type { SpecIssue } from '@stagecoach/spec';
+import { canSee, SEES_ALL, type Visibility } from '../access/policy.js';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, ProjectParams } from '../schemas.js';
+import { access, inProject } from '../access/rules.js';
 
 /** The view every project has: all its workflows. Not stored, not editable. */
 export const ALL_VIEW = 'All';
@@ -81,16 +83,19 @@ export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
     if (issues.length > 0) throw new ValidationError('unknown workflows in the view', issues);
     return names.map((n) => byName.get(n)!);
   };
-  const toBody = async (view: ViewRow) => ({
+  // Someone who sees only the workflows granted to them sees only those in any view.
+  const names = (rows: WorkflowRow[], visibility: Visibility) =>
+    rows.map((w) => w.name).filter((name) => canSee(visibility, name));
+  const toBody = async (view: ViewRow, visibility: Visibility = SEES_ALL) => ({
     name: view.name,
-    workflows: (await listViewWorkflows(deps.db, view.id)).map((w) => w.name),
+    workflows: names(await listViewWorkflows(deps.db, view.id), visibility),
     editable: true,
     updated_by: view.updatedBy,
     updated_at: view.updatedAt.toISOString(),
   });
-  const allBody = async (project: string) => ({
+  const allBody = async (project: string, visibility: Visibility) => ({
     name: ALL_VIEW,
-    workflows: (await listWorkflows(deps.db, project)).map((w) => w.name),
+    workflows: names(await listWorkflows(deps.db, project), visibility),
     editable: false,
     updated_by: null,
     updated_at: null,
@@ -98,30 +103,43 @@ export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
 
   app.get(
     '/projects/:project/views',
-    { schema: { tags, params: ProjectParams, response: { 200: Type.Array(ViewView), ...errorResponses } } },
+    {
+      config: access(inProject('view')),
+      schema: { tags, params: ProjectParams, response: { 200: Type.Array(ViewView), ...errorResponses } },
+    },
     async (request) => {
       await projectOf(request.params.project);
       const rows = await listViews(deps.db, request.params.project);
-      return [await allBody(request.params.project), ...(await Promise.all(rows.map(toBody)))];
+      const visibility = request.visibility!;
+      return [
+        await allBody(request.params.project, visibility),
+        ...(await Promise.all(rows.map((row) => toBody(row, visibility)))),
+      ];
     },
   );
 
   app.get(
     '/projects/:project/views/:view',
-    { schema: { tags, params: ViewParams, response: { 200: ViewView, ...errorResponses } } },
+    {
+      config: access(inProject('view')),
+      schema: { tags, params: ViewParams, response: { 200: ViewView, ...errorResponses } },
+    },
     async (request) => {
       const { project, view } = request.params;
       await projectOf(project);
-      if (isAllView(view)) return allBody(project);
+      if (isAllView(view)) return allBody(project, request.visibility!);
       const row = await getView(deps.db, project, view);
       if (!row) throw new NotFoundError(`view "${view}" of project "${project}" not found`);
-      return toBody(row);
+      return toBody(row, request.visibility!);
     },
   );
 
   app.post(
     '/projects/:project/views',
-    { schema: { tags, params: ProjectParams, body: ViewBody, response: { 201: ViewView, ...errorResponses } } },
+    {
+      config: access(inProject('manage')),
+      schema: { tags, params: ProjectParams, body: ViewBody, response: { 201: ViewView, ...errorResponses } },
+    },
     async (request, reply) => {
       const { project } = request.params;
       await projectOf(project);
@@ -139,6 +157,7 @@ export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
   app.put(
     '/projects/:project/views/:view',
     {
+      config: access(inProject('manage')),
       schema: {
         tags,
         description: 'Rename the view and set its workflows.',
@@ -162,7 +181,10 @@ export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
 
   app.delete(
     '/projects/:project/views/:view',
-    { schema: { tags, params: ViewParams, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      config: access(inProject('manage')),
+      schema: { tags, params: ViewParams, response: { 204: Type.Null(), ...errorResponses } },
+    },
     async (request, reply) => {
       const row = await viewOf(request.params.project, request.params.view);
       await deleteView(deps.db, row.id);

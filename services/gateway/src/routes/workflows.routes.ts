@@ -18,9 +18,11 @@ import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import { validateDefinition, workflowJsonSchema, type SpecIssue, type WorkflowDefinition } from '@stagecoach/spec';
 import { loadDefinition } from '@stagecoach/spec/load';
 import { deleteTimerSchedule } from '@stagecoach/triggers';
+import { canSee } from '../access/policy.js';
 import type { GatewayDeps } from '../deps.js';
 import { isAllView, workflowsOfView } from './views.routes.js';
 import { errorResponses, WorkflowParams, ProjectParams } from '../schemas.js';
+import { SIGNED_IN, access, inProject } from '../access/rules.js';
 
 const WorkflowBody = Type.Object({
   project: Type.String(),
@@ -62,6 +64,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
   app.put(
     '/projects/:project/workflows/:name',
     {
+      config: access(inProject('edit')),
       schema: {
         tags: ['workflows'],
         description:
@@ -97,7 +100,10 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
 
   app.get(
     '/projects/:project/workflows/:name',
-    { schema: { tags: ['workflows'], params: WorkflowParams, response: { 200: WorkflowBody, ...errorResponses } } },
+    {
+      config: access(inProject('view')),
+      schema: { tags: ['workflows'], params: WorkflowParams, response: { 200: WorkflowBody, ...errorResponses } },
+    },
     async (request) => {
       const row = await getWorkflow(deps.db, request.params.project, request.params.name);
       if (!row) throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
@@ -108,6 +114,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
   app.get(
     '/projects/:project/workflows/:name/versions',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['workflows'],
         params: WorkflowParams,
@@ -130,6 +137,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
   app.get(
     '/projects/:project/workflows/:name/versions/:version',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['workflows'],
         description: 'One saved version of a definition, as it was saved.',
@@ -148,6 +156,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
   app.get(
     '/projects/:project/workflows',
     {
+      config: access(inProject('view')),
       schema: {
         tags: ['workflows'],
         description: "The project's workflows; `?view=<name>` lists one view's (`All`: every workflow).",
@@ -162,13 +171,16 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       const rows = request.query.view
         ? await workflowsOfView(deps.db, project, request.query.view)
         : await listWorkflows(deps.db, project);
-      return { workflows: rows.map(toBody) };
+      return { workflows: rows.filter((row) => canSee(request.visibility!, row.name)).map(toBody) };
     },
   );
 
   app.delete(
     '/projects/:project/workflows/:name',
-    { schema: { tags: ['workflows'], params: WorkflowParams, response: { 204: Type.Null(), ...errorResponses } } },
+    {
+      config: access(inProject('edit')),
+      schema: { tags: ['workflows'], params: WorkflowParams, response: { 204: Type.Null(), ...errorResponses } },
+    },
     async (request, reply) => {
       const workflow = await getWorkflow(deps.db, request.params.project, request.params.name);
       if (!workflow) throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
@@ -183,6 +195,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
   app.get(
     '/schemas/workflow',
     {
+      config: access(SIGNED_IN),
       schema: {
         tags: ['workflows'],
         description: 'JSON Schema of a workflow definition, for editors.',
@@ -195,6 +208,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
   app.post(
     '/lint',
     {
+      config: access(SIGNED_IN),
       schema: {
         tags: ['workflows'],
         description: 'Validate a definition (YAML or JSON) without saving it.',

@@ -1,0 +1,63 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { findLiveCredential, touchCredential, type Db, type UserRow } from '@stagecoach/db';
+import { bearerTokenHash, UnauthorizedError, ValidationError } from '@stagecoach/platform';
+
+/** Who is asking, once their bearer token checked out. */
+export interface Principal {
+  username: string;
+  systemAdmin: boolean;
+  /** the signed-in user; absent for the installation's admin token, which is nobody in particular */
+  user?: UserRow;
+  /** the credential used (sessions end at logout) */
+  credentialId?: string;
+}
+
+/** The headers (REST) or metadata (gRPC) a caller identifies itself with. */
+export interface CallerHeaders {
+  authorization?: string;
+  /** with the admin token, the person acting */
+  xUser?: string;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+export function bearerOf(authorization: string | undefined): string {
+  const header = authorization ?? '';
+  return header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
+}
+
+/**
+ * Resolves a bearer token: the installation's admin token (a system admin who names the person
+ * acting in X-User, required when `mutating`), or a user's login session or API token (the person
+ * is the token's user). No token → undefined; a token present but unknown, expired or revoked → 401.
+ */
+export async function authenticate(
+  options: { db: Db; adminToken: string },
+  headers: CallerHeaders,
+  mutating: boolean,
+): Promise<Principal | undefined> {
+  const token = bearerOf(headers.authorization);
+  if (token === '') return undefined;
+  // Compare digests so the comparison takes the same time whatever the token's length.
+  if (timingSafeEqual(digest(token), digest(options.adminToken))) {
+    const user = headers.xUser?.trim() ?? '';
+    if (user === '' && mutating) {
+      throw new ValidationError('with the admin token, the X-User header names the caller and is required', [
+        { path: 'headers.x-user', message: 'required' },
+      ]);
+    }
+    return { username: user || 'admin', systemAdmin: true };
+  }
+  const now = new Date();
+  const found = await findLiveCredential(options.db, bearerTokenHash(token), now);
+  if (!found) throw new UnauthorizedError('the token is unknown, expired or revoked');
+  // Last use is informational: a minute's precision saves a write per request.
+  const last = found.credential.lastUsedAt?.getTime() ?? 0;
+  if (now.getTime() - last > 60_000) await touchCredential(options.db, found.credential.id, now);
+  return {
+    username: found.user.username,
+    systemAdmin: found.user.systemAdmin,
+    user: found.user,
+    credentialId: found.credential.id,
+  };
+}
