@@ -175,6 +175,51 @@ describe('notification jobs', () => {
     expect(logs.text).toContain('delivered in 1 attempt(s)');
   });
 
+  it('mail dynamic_recipients resolved from params and the outputs of earlier jobs', async () => {
+    await engine.defineWorkflow({
+      name: 'dyn-job',
+      project: P,
+      params: [{ name: 'owner_email', type: 'string', value: 'lead@example.com' }],
+      stages: [
+        {
+          name: 'build',
+          jobs: [
+            {
+              name: 'build',
+              type: 'freestyle',
+              spec: {
+                script: 'COMMITTER_EMAIL=coder@example.com',
+                advanced_setting: { outputs: [{ name: 'COMMITTER_EMAIL' }] },
+              },
+            },
+          ],
+        },
+        {
+          name: 'tell',
+          jobs: [
+            {
+              name: 'tell',
+              type: 'notification',
+              spec: {
+                webhook_type: 'mail',
+                mail_notification_config: {
+                  dynamic_recipients: ['{{.job.build.output.COMMITTER_EMAIL}}', 'workflow.params.owner_email'],
+                },
+                title: 'Built for {{.job.build.output.COMMITTER_EMAIL}}',
+                content: 'done',
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun(P, 'dyn-job');
+    const run = await engine.waitForStatus(P, 'dyn-job', n, ['passed', 'failed']);
+    expect(job(run, 'tell')).toMatchObject({ status: 'passed' });
+    const mail = mails.find((m) => m.mail.subject === 'Built for coder@example.com')!;
+    expect(mail.to.sort()).toEqual(['coder@example.com', 'lead@example.com']);
+  });
+
   it('fail with the reason when the channel refuses, never showing the hook token', async () => {
     await engine.defineWorkflow({
       name: 'refused',
@@ -254,6 +299,36 @@ describe('mail notify_ctls', () => {
         timeout: 15_000,
       })
       .toEqual(['dev@example.com', 'owner@example.com']);
+  });
+
+  it('add dynamic_recipients from the payload of the webhook that started the run', async () => {
+    await engine.defineWorkflow({
+      name: 'dyn-payload',
+      project: P,
+      notify_ctls: [
+        {
+          webhook_type: 'mail',
+          notify_type: ['passed'],
+          mail_notification_config: { dynamic_recipients: ['payload.author.email'] },
+        },
+      ],
+      stages: [{ name: 's', jobs: [{ name: 'build', type: 'freestyle', spec: { script: 'true' } }] }],
+    });
+    const created = await engine.api('POST', `/api/v1/projects/${P}/workflows/dyn-payload/triggers/general`, {
+      name: 'release',
+      secret: 'payload-token',
+    });
+    expect(created.status).toBe(201);
+    const fired = await engine.deliver(
+      new URL(created.body.hook_url).pathname,
+      JSON.stringify({ author: { email: 'pusher@example.com' } }),
+      { authorization: 'Bearer payload-token' },
+    );
+    const n = fired.body.results[0].run_number as number;
+    await engine.waitForStatus(P, 'dyn-payload', n, 'passed');
+    await expect
+      .poll(() => mails.find((m) => m.mail.subject === `✅ Workflow dyn-payload #${n} passed`)?.to, { timeout: 15_000 })
+      .toEqual(['pusher@example.com']);
   });
 
   it('take recipients from run variables, filled in when the run starts', async () => {

@@ -49,7 +49,9 @@ import {
   stageStatusFromJobs,
   type ApprovalSpec,
   type FreestyleSpec,
+  withDynamicRecipients,
   type Job,
+  type NotifyCtl,
   type Stage,
   type Status,
   type WorkflowDefinition,
@@ -290,6 +292,15 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     return entry ? renderJob(entry.def, context, renderOptions).spec : undefined;
   };
 
+  /**
+   * A `notification` job's `dynamic_recipients` resolved against the run's values as they are now
+   * (params, trigger payload, earlier jobs' outputs), before rendering turns templated keys into values.
+   */
+  const withRecipients = (job: Job): Job =>
+    job.type === 'notification' && patched('notification-dynamic-recipients')
+      ? { ...job, spec: withDynamicRecipients(job.spec as NotifyCtl, context) }
+      : job;
+
   const runActivityJob = async (stage: Stage, job: Job, result: JobResult): Promise<Status> => {
     const spec = job.spec as FreestyleSpec;
     const timeout = spec.advanced_setting?.timeout ?? DEFAULT_JOB_TIMEOUT_MINUTES;
@@ -348,7 +359,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     if (job.skipped || job.run_policy === 'skip') return finishJob(stage, result, 'skipped');
     result.startTime = Date.now();
     context[jobStartTimeKey(job.name)] = String(Math.floor(result.startTime / 1000));
-    const rendered = renderJob(job, context, renderOptions);
+    const rendered = renderJob(withRecipients(job), context, renderOptions);
     if (!shouldExecute(rendered.execute_policy, (field) => field)) return finishJob(stage, result, 'skipped');
 
     let status: Status;

@@ -5,4 +5,3 @@ export * from './request.js';
 export * from './send.js';
 export * from './mail.js';
 export * from './deliver.js';
-export * from './recipients.js';

@@ -134,6 +134,7 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
         ),
       ),
       displayName: definition.display_name ?? req.workflow,
+      ...(req.variables && Object.keys(req.variables).length > 0 ? { variables: req.variables } : {}),
     },
   });
   await storeRunSecrets(tx, runId, params.secrets, deps.box);

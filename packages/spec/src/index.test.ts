@@ -34,6 +34,7 @@ describe('package root entry (imported by Temporal workflow code)', () => {
       'kube-specs.ts',
       'notify.ts',
       'params.ts',
+      'recipients.ts',
       'render.ts',
       'status.ts',
       'types.ts',

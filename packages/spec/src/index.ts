@@ -4,6 +4,7 @@ export * from './types.js';
 export * from './kube-specs.js';
 export * from './validate.js';
 export * from './notify.js';
+export * from './recipients.js';
 export * from './render.js';
 export * from './params.js';
 export * from './status.js';

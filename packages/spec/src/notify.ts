@@ -94,6 +94,8 @@ export interface RunNotifyCtls {
   jobs: Record<string, NotifyCtl[]>;
   /** The workflow's display name when the run started (used in message titles). */
   displayName?: string;
+  /** What a trigger supplied (`payload.*`), kept for `dynamic_recipients`; never credentials. */
+  variables?: Record<string, string>;
 }
 
 /** The config key and address field each HTTP channel needs. */

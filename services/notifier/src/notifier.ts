@@ -13,10 +13,8 @@ import {
 import { RetryLater, startRunEventConsumer, type StreamNames } from '@stagecoach/events';
 import {
   deliverMessage,
-  dynamicRecipientKeys,
   notifyTypeOf,
   runMessage,
-  withDynamicRecipients,
   shouldNotify,
   type NotificationContext,
   type NotifyLevel,
@@ -24,7 +22,13 @@ import {
   type RetryPolicy,
 } from '@stagecoach/notify';
 import type { Logger, SecretBox } from '@stagecoach/platform';
-import type { NotifyCtl, RunNotifyCtls, Status } from '@stagecoach/spec';
+import {
+  dynamicRecipientKeys,
+  withDynamicRecipients,
+  type NotifyCtl,
+  type RunNotifyCtls,
+  type Status,
+} from '@stagecoach/spec';
 import type { JetStreamClient } from 'nats';
 import { createTriggerFeedback } from './trigger-feedback.js';
 
@@ -179,9 +183,12 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
     return run.notifyCtls ?? null;
   }
 
-  /** What `dynamic_recipients` keys resolve against: params, creator, each job's status and outputs. */
+  /**
+   * What `dynamic_recipients` keys resolve against: the trigger's payload, params, creator, each
+   * job's status and outputs.
+   */
   async function runVariables(run: RunRow): Promise<Record<string, string>> {
-    const values: Record<string, string> = { 'workflow.task.creator': run.creator };
+    const values: Record<string, string> = { ...run.notifyCtls?.variables, 'workflow.task.creator': run.creator };
     for (const [name, value] of Object.entries(run.params)) values[`workflow.params.${name}`] = value;
     for (const job of await listJobRuns(opts.db, run.id)) {
       values[`job.${job.job}.status`] = job.status;

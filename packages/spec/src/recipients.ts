@@ -1,4 +1,4 @@
-import type { NotifyCtl } from '@stagecoach/spec';
+import type { NotifyCtl } from './notify.js';
 
 type Kind = 'email' | 'mobile' | 'user_id';
 
@@ -49,7 +49,8 @@ export function withDynamicRecipients(ctl: NotifyCtl, values: Readonly<Record<st
   const keys = dynamicRecipientKeys(ctl);
   if (keys.length === 0) return ctl;
   const targets = TARGETS[ctl.webhook_type] ?? {};
-  const out = structuredClone(ctl) as Record<string, unknown>;
+  // A JSON copy: workflow code runs where structuredClone does not exist.
+  const out = JSON.parse(JSON.stringify(ctl)) as Record<string, unknown>;
   for (const raw of keys) {
     const key = bareKey(raw);
     const kind = recipientKind(key);
