@@ -51,6 +51,7 @@ describe('migrations', () => {
       'audit_log',
       'clusters',
       'credentials',
+      'im_apps',
       'job_runs',
       'login_failures',
       'notifications',
@@ -73,7 +74,7 @@ describe('migrations', () => {
       sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
     );
     // One row per migration in the journal.
-    expect(applied.rows[0]?.n).toBe(9);
+    expect(applied.rows[0]?.n).toBe(10);
   });
 });
 

@@ -15,3 +15,4 @@ export * from './repos/audit.repo.js';
 export * from './repos/clusters.repo.js';
 export * from './repos/identity.repo.js';
 export * from './repos/access.repo.js';
+export * from './repos/im-apps.repo.js';

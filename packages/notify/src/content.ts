@@ -137,9 +137,28 @@ export interface Message {
   /** X-Stagecoach-Event-Id / X-Stagecoach-Event of the generic webhook */
   eventId: string;
   event: string;
+  /**
+   * While an approval waits, for channels that reach people one by one: each approver's copy with
+   * only their own link, and the copy for everyone else, with none.
+   */
+  personal?: { approver: string; message: Message }[];
+  withoutLinks?: Message;
 }
 
 export function runMessage(ctx: NotificationContext): Message {
+  const links = ctx.approvalLinks ?? [];
+  if (links.length === 0) return baseMessage(ctx);
+  return {
+    ...baseMessage(ctx),
+    personal: links.map((link) => ({
+      approver: link.approver,
+      message: baseMessage({ ...ctx, approvalLinks: [link] }),
+    })),
+    withoutLinks: baseMessage({ ...ctx, approvalLinks: [] }),
+  };
+}
+
+function baseMessage(ctx: NotificationContext): Message {
   return {
     title: messageTitle(ctx),
     markdown: markdownBody(ctx),

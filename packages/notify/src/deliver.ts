@@ -1,5 +1,7 @@
 import type { NotifyCtl } from '@stagecoach/spec';
 import type { Message } from './content.js';
+import { deliverLarkApp } from './lark-delivery.js';
+import type { LarkAppDirectory, LarkTokens } from './lark-app.js';
 import { mailRecipients, prepareMail, sendMailWithRetry, type MailDirectory, type Mailer } from './mail.js';
 import { prepareRequest } from './request.js';
 import { sendWithRetry, type DeliveryResult, type SendDeps } from './send.js';
@@ -9,6 +11,9 @@ export interface DeliverDeps extends SendDeps {
   mailer?: Mailer;
   /** resolves mail recipients named by user name or `task_creator` */
   mailDirectory?: MailDirectory;
+  /** registered Feishu apps (`feishu_app`, `feishu_person`); absent: those ctls fail saying so */
+  larkApps?: LarkAppDirectory;
+  larkTokens?: LarkTokens;
   now?: () => number;
 }
 
@@ -24,6 +29,15 @@ export async function deliverMessage(ctl: NotifyCtl, msg: Message, deps: Deliver
     const to = await mailRecipients(ctl, deps.mailDirectory);
     if (to.length === 0) return refused('no recipient address: no target user has an email');
     return sendMailWithRetry(deps.mailer, prepareMail(msg, to), deps);
+  }
+  if (ctl.webhook_type === 'feishu_app' || ctl.webhook_type === 'feishu_person') {
+    if (!deps.larkApps || !deps.larkTokens) return refused('Feishu apps are not configured here');
+    return deliverLarkApp(ctl, msg, {
+      ...deps,
+      apps: deps.larkApps,
+      tokens: deps.larkTokens,
+      ...(deps.mailDirectory ? { directory: deps.mailDirectory } : {}),
+    });
   }
   const req = prepareRequest(ctl, msg, (deps.now ?? Date.now)());
   if (!req) return refused(`webhook_type ${JSON.stringify(ctl.webhook_type)} is not delivered yet`);

@@ -5,3 +5,4 @@ export * from './request.js';
 export * from './send.js';
 export * from './mail.js';
 export * from './deliver.js';
+export * from './lark-app.js';

@@ -46,7 +46,8 @@ export interface SendDeps {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-function networkReason(err: unknown): string {
+/** What went wrong below HTTP: a timeout, or the socket's error code. */
+export function networkReason(err: unknown): string {
   const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'network error: timed out';
   return `network error: ${e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err)}`;

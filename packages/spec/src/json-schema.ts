@@ -2,7 +2,7 @@
 // validate.ts structurally; cross-field rules (uniqueness of names, needed_approvers ≤ approvers, choice values
 // among the options) live only in validateDefinition. Objects stay open: Zadig definitions carry many more keys.
 import { EXECUTE_VERBS } from './execute-policy.js';
-import { DELIVERED_WEBHOOK_TYPES } from './notify.js';
+import { WEBHOOK_TYPES } from './notify.js';
 import { JOB_TYPES } from './types.js';
 
 const stringEnum = (values: readonly string[], description?: string) => ({
@@ -243,7 +243,7 @@ export const workflowJsonSchema = {
       description: 'A message sent from inside the run on one channel; the channel config is the notify_ctls one.',
       required: ['webhook_type', 'title', 'content'],
       properties: {
-        webhook_type: stringEnum([...DELIVERED_WEBHOOK_TYPES]),
+        webhook_type: stringEnum([...WEBHOOK_TYPES]),
         title: { type: 'string', minLength: 1 },
         content: { type: 'string', minLength: 1 },
       },

@@ -154,6 +154,46 @@ describe('checkNotifyCtls', () => {
     ]);
   });
 
+  it('checks the Feishu app configs: app, chat, users and their id types', () => {
+    expect(
+      checkNotifyCtls(
+        [
+          {
+            webhook_type: 'feishu_app',
+            notify_type: ['passed'],
+            lark_group_notification_config: { app_id: 'ops', chat: { chat_id: 'oc_1' }, at_users: ['ou_1'] },
+          },
+          {
+            webhook_type: 'feishu_person',
+            notify_type: ['passed'],
+            lark_person_notification_config: { app_id: 'ops', target_users: [{ id: 'a@x.io', id_type: 'email' }] },
+          },
+          { webhook_type: 'feishu_app', notify_type: ['passed'], lark_group_notification_config: { at_users: [{}] } },
+          {
+            webhook_type: 'feishu_person',
+            notify_type: ['passed'],
+            lark_person_notification_config: { app_id: 'ops', target_users: [{ id: 'x', id_type: 'phone' }] },
+          },
+          { webhook_type: 'feishu_person', notify_type: ['passed'] },
+        ],
+        'notify_ctls',
+        'workflow',
+      ),
+    ).toEqual([
+      { path: 'notify_ctls[2].lark_group_notification_config.app_id', message: 'is required' },
+      {
+        path: 'notify_ctls[2].lark_group_notification_config.at_users[0]',
+        message: 'must be {id, id_type} or an open_id',
+      },
+      { path: 'notify_ctls[2].lark_group_notification_config.chat.chat_id', message: 'is required' },
+      {
+        path: 'notify_ctls[3].lark_person_notification_config.target_users[0].id_type',
+        message: 'must be one of "open_id", "user_id", "union_id", "email"',
+      },
+      { path: 'notify_ctls[4].lark_person_notification_config', message: 'is required' },
+    ]);
+  });
+
   it('job level allows prepare but not created, and validateDefinition reports both levels', () => {
     const r = validateDefinition({
       name: 'wf',

@@ -1,7 +1,7 @@
 // Zadig's `notify_ctls` (models/workflow.go NotifyCtl; channel configs in models/workflow_v4.go).
 import type { SpecIssue } from './types.js';
 
-/** Every `webhook_type` Zadig defines. Stagecoach delivers DELIVERED_WEBHOOK_TYPES; the rest are kept but not sent yet. */
+/** Every `webhook_type` Zadig defines; all of them are delivered. */
 export const WEBHOOK_TYPES = [
   'feishu',
   'feishu_app',
@@ -13,7 +13,6 @@ export const WEBHOOK_TYPES = [
   'webhook',
 ] as const;
 export type WebhookType = (typeof WEBHOOK_TYPES)[number];
-export const DELIVERED_WEBHOOK_TYPES = ['feishu', 'dingding', 'wechat', 'msteams', 'webhook', 'mail'] as const;
 
 /** Workflow-level `notify_type` values. */
 export const WORKFLOW_NOTIFY_TYPES = [
@@ -159,6 +158,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function checkChannelConfig(ctl: Obj, at: string, add: (path: string, message: string) => void): void {
   const type = ctl['webhook_type'];
   if (type === 'mail') return checkMailConfig(ctl['mail_notification_config'], `${at}.mail_notification_config`, add);
+  if (type === 'feishu_app' || type === 'feishu_person') return checkLarkAppConfig(ctl, type, at, add);
   if (typeof type !== 'string' || !(type in CHANNEL_CONFIG)) return;
   const { key, address } = CHANNEL_CONFIG[type as keyof typeof CHANNEL_CONFIG];
   const cfgPath = `${at}.${key}`;
@@ -182,6 +182,48 @@ export function checkChannelConfig(ctl: Obj, at: string, add: (path: string, mes
       add(`${cfgPath}.${secretKey}`, 'must be a string');
   }
 }
+
+/**
+ * Zadig's `lark_group_notification_config {app_id, chat: {chat_id}, at_users, is_at_all}` and
+ * `lark_person_notification_config {app_id, target_users}`; users are `{id, id_type}` (open_id by
+ * default) or a bare open_id. `app_id` names an app registered under /api/v1/im-apps.
+ */
+function checkLarkAppConfig(
+  ctl: Obj,
+  type: 'feishu_app' | 'feishu_person',
+  at: string,
+  add: (path: string, message: string) => void,
+): void {
+  const key = type === 'feishu_app' ? 'lark_group_notification_config' : 'lark_person_notification_config';
+  const cfgPath = `${at}.${key}`;
+  const cfg = ctl[key];
+  if (!isObj(cfg)) return add(cfgPath, absent(cfg) ? 'is required' : 'must be an object');
+  if (typeof cfg['app_id'] !== 'string' || cfg['app_id'] === '') add(`${cfgPath}.app_id`, 'is required');
+  const dynamic = cfg['dynamic_recipients'];
+  if (!absent(dynamic) && (!Array.isArray(dynamic) || dynamic.some((k) => typeof k !== 'string')))
+    add(`${cfgPath}.dynamic_recipients`, 'must be a list of strings');
+  const usersKey = type === 'feishu_app' ? 'at_users' : 'target_users';
+  const users = cfg[usersKey];
+  if (!absent(users)) {
+    if (!Array.isArray(users)) add(`${cfgPath}.${usersKey}`, 'must be a list');
+    else
+      users.forEach((u, i) => {
+        if (typeof u === 'string' ? u === '' : !isObj(u) || typeof u['id'] !== 'string' || u['id'] === '')
+          add(`${cfgPath}.${usersKey}[${i}]`, 'must be {id, id_type} or an open_id');
+        else if (isObj(u) && !absent(u['id_type']) && !LARK_ID_TYPES.includes(u['id_type'] as string))
+          add(`${cfgPath}.${usersKey}[${i}].id_type`, `must be one of ${quote(LARK_ID_TYPES)}`);
+      });
+  }
+  if (type === 'feishu_app') {
+    const chat = cfg['chat'];
+    if (!isObj(chat) || typeof chat['chat_id'] !== 'string' || chat['chat_id'] === '')
+      add(`${cfgPath}.chat.chat_id`, 'is required');
+    if (!absent(cfg['is_at_all']) && typeof cfg['is_at_all'] !== 'boolean')
+      add(`${cfgPath}.is_at_all`, 'must be a boolean');
+  }
+}
+
+const LARK_ID_TYPES = ['open_id', 'user_id', 'union_id', 'email'];
 
 /** Zadig's `mail_notification_config {target_users}`; a `user` entry carries its `email` (no user directory yet). */
 function checkMailConfig(cfg: unknown, cfgPath: string, add: (path: string, message: string) => void): void {

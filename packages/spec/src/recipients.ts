@@ -21,13 +21,31 @@ const bareKey = (key: string) =>
     .replace(/\s*\}\}$/, '')
     .trim();
 
+interface Target {
+  config: string;
+  field: string;
+  /** how one resolved value is written into the field; the value itself by default */
+  entry?: (value: string) => unknown;
+}
+
+const larkUser = (idType: string) => (id: string) => ({ id, id_type: idType });
+
 /** Where each channel keeps recipients of each kind. */
-const TARGETS: Record<string, Partial<Record<Kind, { config: string; field: string }>>> = {
+const TARGETS: Record<string, Partial<Record<Kind, Target>>> = {
   feishu: { user_id: { config: 'lark_hook_notification_config', field: 'at_users' } },
+  feishu_app: {
+    user_id: { config: 'lark_group_notification_config', field: 'at_users', entry: larkUser('user_id') },
+  },
+  feishu_person: {
+    user_id: { config: 'lark_person_notification_config', field: 'target_users', entry: larkUser('user_id') },
+    email: { config: 'lark_person_notification_config', field: 'target_users', entry: larkUser('email') },
+  },
   dingding: { mobile: { config: 'dingding_notification_config', field: 'at_mobiles' } },
   wechat: { user_id: { config: 'wechat_notification_config', field: 'at_users' } },
   msteams: { email: { config: 'msteams_notification_config', field: 'at_emails' } },
-  mail: { email: { config: 'mail_notification_config', field: 'target_users' } },
+  mail: {
+    email: { config: 'mail_notification_config', field: 'target_users', entry: (email) => ({ type: 'user', email }) },
+  },
 };
 
 /** The ctl's `dynamic_recipients` keys, wherever its channel config keeps them. */
@@ -60,7 +78,7 @@ export function withDynamicRecipients(ctl: NotifyCtl, values: Readonly<Record<st
     const config = (out[target.config] ??= {}) as Record<string, unknown>;
     const list = Array.isArray(config[target.field]) ? [...(config[target.field] as unknown[])] : [];
     for (const one of value.split(/[,;\s]+/).filter(Boolean)) {
-      list.push(ctl.webhook_type === 'mail' ? { type: 'user', email: one } : one);
+      list.push(target.entry ? target.entry(one) : one);
     }
     config[target.field] = list;
   }

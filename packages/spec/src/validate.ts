@@ -1,5 +1,5 @@
 import { EXECUTE_VERBS } from './execute-policy.js';
-import { checkChannelConfig, checkNotifyCtls, DELIVERED_WEBHOOK_TYPES } from './notify.js';
+import { checkChannelConfig, checkNotifyCtls, WEBHOOK_TYPES } from './notify.js';
 import { absent, Checker, isObj, join, quoteList, type Obj } from './checker.js';
 import { checkKubeReferences, checkKubeSpec, KUBE_JOB_TYPES, type KubeJobType } from './kube-specs.js';
 import { JOB_TYPES } from './types.js';
@@ -105,7 +105,7 @@ function checkApprovalSpec(c: Checker, spec: Obj, path: string): Obj {
 
 /** A `notification` job: one delivered channel, its config, a title and content. */
 function checkNotificationSpec(c: Checker, spec: Obj, path: string): Obj {
-  c.oneOf(spec, 'webhook_type', path, DELIVERED_WEBHOOK_TYPES, true);
+  c.oneOf(spec, 'webhook_type', path, WEBHOOK_TYPES, true);
   c.string(spec, 'title', path, true);
   c.string(spec, 'content', path, true);
   checkChannelConfig(spec, path, (p, message) => c.add(p, message));

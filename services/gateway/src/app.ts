@@ -8,6 +8,7 @@ import { registerAuth } from './plugins/auth.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { clusterRoutes } from './routes/clusters.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
+import { imAppRoutes } from './routes/im-apps.routes.js';
 import { registerErrorHandler } from '@stagecoach/http';
 import { approvalPageRoutes } from './routes/approval-page.routes.js';
 import { logRoutes } from './routes/logs.routes.js';
@@ -67,6 +68,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       await api.register(viewRoutes, { deps });
       await api.register(auditRoutes, { deps });
       await api.register(clusterRoutes, { deps });
+      await api.register(imAppRoutes, { deps });
       await api.register(identityRoutes, { deps });
       await api.register(memberRoutes, { deps });
     },

@@ -9,10 +9,12 @@ import {
   type Db,
   type RunRow,
   emailsOf,
+  openImApp,
 } from '@stagecoach/db';
 import { RetryLater, startRunEventConsumer, type StreamNames } from '@stagecoach/events';
 import {
   deliverMessage,
+  LarkTokens,
   notifyTypeOf,
   runMessage,
   shouldNotify,
@@ -105,6 +107,8 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
     ...(opts.sleep ? { sleep: opts.sleep } : {}),
     ...(opts.retryPolicy ? { policy: opts.retryPolicy } : {}),
     ...(opts.mailer ? { mailer: opts.mailer } : {}),
+    larkApps: (key: string) => openImApp(opts.db, opts.box, key),
+    larkTokens: new LarkTokens(),
   };
 
   async function deliver(run: RunRow, c: Candidate, ctx: NotificationContext): Promise<void> {

@@ -9,3 +9,4 @@ export * from './audit.js';
 export * from './clusters.js';
 export * from './identity.js';
 export * from './access.js';
+export * from './im-apps.js';
