@@ -10,6 +10,7 @@ export default tseslint.config(
       '**/node_modules/**',
       '.stagecoach/**',
       'packages/db/migrations/**',
+      'packages/proto/src/gen/**',
       '**/drizzle.config.ts',
       '**/*.js',
       '**/*.mjs',

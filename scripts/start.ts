@@ -113,6 +113,7 @@ try {
 Stagecoach is running.
   API            ${gatewayUrl}/api/v1
   API docs       ${gatewayUrl}/docs
+  gRPC           ${env.GATEWAY_HOST}:${env.GATEWAY_GRPC_PORT ?? '8083'} (h2c; proto/stagecoach/v1)
   Webhooks       ${env.STAGECOACH_HOOKS_URL}/hooks/{github,gitlab,gitee,jira,meego,general}
   Temporal UI    ${temporalUi}${kubeconfig ? `\n  Kubernetes     KUBECONFIG=${kubeconfig}` : ''}
   admin token    ${env.STAGECOACH_ADMIN_TOKEN === 'dev-admin-token' ? 'dev-admin-token (development default)' : '(from STAGECOACH_ADMIN_TOKEN)'}

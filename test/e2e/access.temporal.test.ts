@@ -74,6 +74,24 @@ const REQUIRED: Record<string, Requirement> = {
       ];
     }),
   ),
+  // Zadig's OpenAPI (services/gateway/src/openapi): the same verbs as the /api/v1 routes they mirror.
+  'GET /openapi/workflows': 'view',
+  'GET /openapi/workflows/custom/:name/detail': 'view',
+  'POST /openapi/workflows/custom': 'edit',
+  'PUT /openapi/workflows/custom/:name': 'edit',
+  'DELETE /openapi/workflows/custom': 'edit',
+  'POST /openapi/workflows/custom/task': 'run',
+  'GET /openapi/workflows/custom/task': 'view',
+  'DELETE /openapi/workflows/custom/task': 'run',
+  'POST /openapi/workflows/custom/task/approve': 'view',
+  'POST /openapi/workflows/custom/:name/task/:taskId': 'run',
+  'GET /openapi/workflows/custom/:name/tasks': 'view',
+  'GET /openapi/workflows/custom/:name/task/:taskId/manual-exec': 'view',
+  'POST /openapi/workflows/custom/:name/task/:taskId/manual-exec': 'view',
+  'GET /openapi/workflows/view': 'view',
+  'POST /openapi/workflows/view': 'manage',
+  'PUT /openapi/workflows/view/:name': 'manage',
+  'DELETE /openapi/workflows/view/:name': 'manage',
 };
 
 type Role = 'anonymous' | 'outsider' | 'viewer' | 'member' | 'project-admin' | 'granted' | 'system-admin';
@@ -150,24 +168,67 @@ const SAMPLE_PARAMS: Record<string, string> = {
   id: '00000000-0000-4000-8000-000000000000',
   username: 'nobody',
   version: '1',
+  taskId: '1',
 };
 
-const fill = (url: string) => url.replace(/:([a-z]+)/g, (_, key: string) => SAMPLE_PARAMS[key] ?? key);
+const fill = (url: string) => url.replace(/:([a-zA-Z]+)/g, (_, key: string) => SAMPLE_PARAMS[key] ?? key);
+
+/** Query strings for routes that name their project (and workflow) in the query, as Zadig's OpenAPI does. */
+const PROBE_QUERY: Record<string, string> = {
+  'GET /openapi/workflows': 'projectKey=matrix',
+  'GET /openapi/workflows/custom/:name/detail': 'projectKey=matrix',
+  'POST /openapi/workflows/custom': 'projectName=matrix',
+  'PUT /openapi/workflows/custom/:name': 'projectName=matrix',
+  'DELETE /openapi/workflows/custom': 'workflowKey=wf&projectKey=matrix',
+  'GET /openapi/workflows/custom/task': 'workflowKey=wf&taskId=1&projectKey=matrix',
+  'DELETE /openapi/workflows/custom/task': 'workflowKey=wf&taskId=1&projectKey=matrix',
+  'POST /openapi/workflows/custom/:name/task/:taskId': 'projectKey=matrix',
+  'GET /openapi/workflows/custom/:name/tasks': 'projectKey=matrix',
+  'GET /openapi/workflows/custom/:name/task/:taskId/manual-exec': 'projectKey=matrix',
+  'POST /openapi/workflows/custom/:name/task/:taskId/manual-exec': 'projectKey=matrix',
+  'GET /openapi/workflows/view': 'projectKey=matrix',
+  'PUT /openapi/workflows/view/:name': 'projectKey=matrix',
+  'DELETE /openapi/workflows/view/:name': 'projectKey=matrix',
+};
+
+/**
+ * Bodies for routes checked once the body is parsed (`fromBody`), where '{not json' would be refused
+ * before the check: each names project P (and workflow W) but is refused by the handler or the schema
+ * (400), or names a run that does not exist (404), so an allowed probe changes nothing.
+ */
+const PROBE_BODIES: Record<string, object> = {
+  'POST /openapi/workflows/custom': { project: P, name: W },
+  'PUT /openapi/workflows/custom/:name': { project: P, name: W },
+  'POST /openapi/workflows/custom/task': { project_key: P, workflow_key: W, parameters: 'not a list' },
+  'DELETE /openapi/workflows/custom/task': {},
+  'POST /openapi/workflows/custom/task/approve': { project_key: P, workflow_key: W, task_id: 1 },
+  'POST /openapi/workflows/custom/:name/task/:taskId': {},
+  'POST /openapi/workflows/view': { project_key: P, name: 'some-view' },
+};
+
+/** Whether the probe of a route names workflow W (in its path, query or body). */
+const namesWorkflow = (key: string, url: string) =>
+  url.includes('/:name') ||
+  (PROBE_QUERY[key] ?? '').includes(`workflowKey=${W}`) ||
+  (PROBE_BODIES[key] as { workflow_key?: string } | undefined)?.workflow_key === W;
 
 /**
  * One request as `role`. A mutating probe carries a body that is not JSON: once authorization lets
  * it through, parsing refuses it with 400 before the handler can change anything.
  */
 async function probe(role: Role, method: string, url: string): Promise<number> {
+  const key = `${method} ${url}`;
   const mutating = method !== 'GET';
+  const query = PROBE_QUERY[key];
+  const body = PROBE_BODIES[key];
   const res = await engine.app.inject({
     method: method as 'GET',
-    url: fill(url),
+    url: fill(url) + (query ? `?${query}` : ''),
     headers: {
       ...(tokens[role] ? { authorization: `Bearer ${tokens[role]}` } : {}),
       ...(mutating ? { 'content-type': 'application/json' } : {}),
     },
-    payload: mutating ? '{not json' : undefined,
+    payload: mutating ? (body ? JSON.stringify(body) : '{not json') : undefined,
   });
   return res.statusCode;
 }
@@ -184,7 +245,7 @@ describe('roles and grants', () => {
       const requirement = REQUIRED[key]!;
       for (const role of ROLES) {
         const status = await probe(role, route.method, route.url);
-        const expected = allowed(role, requirement, route.url.includes('/:name'));
+        const expected = allowed(role, requirement, namesWorkflow(key, route.url));
         const refused = role === 'anonymous' && requirement !== 'public' ? 401 : 403;
         if (expected ? status === 401 || status === 403 : status !== refused) {
           wrong.push(`${role} ${key}: ${status}, expected ${expected ? 'allowed' : refused}`);

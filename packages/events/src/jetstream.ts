@@ -61,6 +61,11 @@ export function jobLogSubject(
   return `${names.logsSubjectPrefix}.${subjectToken(project)}.${subjectToken(workflow)}.${runNumber}.${subjectToken(job)}`;
 }
 
+/** Every job log subject of one run: `<prefix>.<project>.<workflow>.<run>.>`. */
+export function runLogsFilter(names: StreamNames, project: string, workflow: string, runNumber: number): string {
+  return `${names.logsSubjectPrefix}.${subjectToken(project)}.${subjectToken(workflow)}.${runNumber}.>`;
+}
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 export const EVENTS_MAX_AGE_MS = 30 * DAY_MS;
 export const LOGS_MAX_AGE_MS = 30 * DAY_MS;

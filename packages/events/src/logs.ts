@@ -1,6 +1,7 @@
 import type { Status } from '@stagecoach/spec';
 import { headers, type JetStreamClient, type JsMsg } from 'nats';
 import { DEFAULT_STREAM_NAMES, isNotFound, jobLogSubject, type StreamNames } from './jetstream.js';
+import { orderedMessages } from './ordered.js';
 
 export interface LogTarget {
   project: string;
@@ -176,25 +177,11 @@ export async function* readJobLog(
     }
   }
 
-  // A single filter subject as a string (filter_subject) works on nats-server 2.9; an array needs 2.10.
-  // No deliver_policy: the ordered consumer starts at stream sequence 1, i.e. everything, and
-  // passing DeliverPolicy.All next to its implicit start sequence makes the server reject it.
-  // The server removes the ephemeral consumer a minute after the reader goes away (default: 5).
-  const consumer = await js.consumers.get(stream, { filterSubjects: subject, inactive_threshold: 60_000 });
-  const messages = await consumer.consume();
-  const onAbort = () => messages.stop();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted) onAbort(); // aborted while the consumer was being created
-  try {
-    for await (const msg of messages) {
-      const isEnd = msg.headers?.get(LOG_HEADER.end) === '1';
-      if (!isEnd && msg.data.length > 0) yield decoder.decode(msg.data);
-      if (!follow && msg.seq >= lastSeq) return;
-      if (follow && isEnd && retryOf(msg) >= minRetry && msg.info.pending === 0) return;
-    }
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-    await messages.close().catch(() => undefined);
+  for await (const msg of orderedMessages(js, stream, subject, signal)) {
+    const isEnd = msg.headers?.get(LOG_HEADER.end) === '1';
+    if (!isEnd && msg.data.length > 0) yield decoder.decode(msg.data);
+    if (!follow && msg.seq >= lastSeq) return;
+    if (follow && isEnd && retryOf(msg) >= minRetry && msg.info.pending === 0) return;
   }
 }
 

@@ -69,6 +69,13 @@ export async function retryRun(deps: RunServiceDeps, runId: string): Promise<{ r
   return { retryNum: previous.retryNum + 1 };
 }
 
+/** The definition a run was frozen with (first render pass), as its newest execution started; 404 for no run. */
+export async function runDefinition(deps: RunServiceDeps, runId: string): Promise<RunInput['definition']> {
+  const handle = handleOf(deps, runId);
+  await describeOrNotFound(handle);
+  return (await startInput(handle)).definition;
+}
+
 /** The frozen input of the newest execution, read back from its history. */
 async function startInput(handle: WorkflowHandle): Promise<RunInput> {
   const history = await handle.fetchHistory();

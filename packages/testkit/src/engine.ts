@@ -18,7 +18,7 @@ import {
 } from '@stagecoach/events';
 import type { Mailer } from '@stagecoach/notify';
 import { createLogger, SecretBox } from '@stagecoach/platform';
-import { buildApp } from '@stagecoach/gateway';
+import { buildApp, buildGrpcServer, type GatewayDeps, type GrpcServer } from '@stagecoach/gateway';
 import { buildTriggerApp } from '@stagecoach/trigger';
 import { createWorker } from '@stagecoach/worker';
 
@@ -73,6 +73,9 @@ export class Engine {
 
   /** SMTP the in-process worker's `notification` jobs use */
   private mailer: Mailer | undefined;
+  /** what the gateway was built with (the gRPC server takes the same) */
+  private gatewayDeps!: GatewayDeps;
+  private grpc: GrpcServer | undefined;
 
   static async start(options: { inProcessWorker?: boolean; mailer?: Mailer } = {}): Promise<Engine> {
     quietTemporalRuntime();
@@ -90,7 +93,7 @@ export class Engine {
     const logger = createLogger({ name: 'test', level: process.env.LOG_LEVEL ?? 'silent' });
     const box = new SecretBox(SECRET_KEY);
     const projector = await startProjector({ js, db: dbHandle.db, durableName: 'projector', logger, names });
-    const app = await buildApp({
+    const gatewayDeps: GatewayDeps = {
       db: dbHandle.db,
       temporal,
       js,
@@ -101,7 +104,8 @@ export class Engine {
       hooksUrl: 'http://hooks.stagecoach.test',
       taskQueue,
       names,
-    });
+    };
+    const app = await buildApp(gatewayDeps);
     const hooks = await buildTriggerApp({
       db: dbHandle.db,
       temporal,
@@ -128,6 +132,7 @@ export class Engine {
       undefined,
     );
     engine.mailer = options.mailer;
+    engine.gatewayDeps = gatewayDeps;
     if (options.inProcessWorker !== false) await engine.startWorker();
     return engine;
   }
@@ -275,9 +280,30 @@ export class Engine {
     return this.waitForRun(project, workflow, runNumber, (run) => wanted.includes(run.status), timeoutMs);
   }
 
+  /**
+   * The gateway's gRPC API (HTTP/2 without TLS) on a free loopback port, on the same dependencies
+   * as `app`; returns its `host:port`. Closed by stop().
+   */
+  async startGrpc(): Promise<string> {
+    if (this.grpc) throw new Error('the gRPC server is already started');
+    this.grpc = await buildGrpcServer(this.gatewayDeps);
+    await this.grpc.listen({ host: '127.0.0.1', port: 0 });
+    const address = this.grpc.server.address();
+    if (!address || typeof address === 'string') throw new Error('the gRPC server has no TCP address');
+    return `127.0.0.1:${address.port}`;
+  }
+
+  /** Closes the gRPC server as the gateway does on shutdown; startGrpc() opens a new one. */
+  async stopGrpc(): Promise<void> {
+    const grpc = this.grpc;
+    this.grpc = undefined;
+    await grpc?.close();
+  }
+
   async stop(): Promise<void> {
     await this.stopWorker();
     await this.projector.stop();
+    await this.stopGrpc();
     await this.app.close();
     await this.hooks.close();
     await this.nc.drain();

@@ -19,6 +19,7 @@ import { runRoutes } from './routes/runs.routes.js';
 import { triggerRoutes } from './routes/triggers.routes.js';
 import { viewRoutes } from './routes/views.routes.js';
 import { workflowRoutes } from './routes/workflows.routes.js';
+import { openapiRoutes } from './openapi/index.js';
 
 /** The request body limit: workflow definitions are the largest thing we accept. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -74,6 +75,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
+  await app.register(openapiRoutes, { prefix: '/openapi', deps });
   await app.ready();
   return app as unknown as FastifyInstance;
 }

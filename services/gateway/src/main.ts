@@ -5,11 +5,14 @@ import { ensureStreams, streamNamesFor } from '@stagecoach/events';
 import { commonSettings, createLogger, int, loadConfig, SecretBox, str } from '@stagecoach/platform';
 import { buildApp } from './app.js';
 import { bootstrapAdmin } from './bootstrap-admin.js';
+import type { GatewayDeps } from './deps.js';
+import { buildGrpcServer } from './grpc/server.js';
 
 const config = loadConfig({
   ...commonSettings,
   host: str('GATEWAY_HOST', 'address the gateway listens on', '127.0.0.1'),
   port: int('GATEWAY_PORT', 'port the gateway listens on', 8080),
+  grpcPort: int('GATEWAY_GRPC_PORT', 'port the gRPC API listens on (HTTP/2 without TLS, same host)', 8083),
   adminToken: str('STAGECOACH_ADMIN_TOKEN', 'token mutating API calls must present (Authorization: Bearer)'),
   adminUser: str('STAGECOACH_ADMIN_USER', 'system admin created on the first start (with the password below)', ''),
   adminPassword: str('STAGECOACH_ADMIN_PASSWORD', 'password of that first system admin', ''),
@@ -29,7 +32,7 @@ await ensureStreams(await nc.jetstreamManager(), { names });
 const { db, close: closeDb } = createDb(config.databaseUrl);
 await bootstrapAdmin(db, { username: config.adminUser, password: config.adminPassword }, logger);
 
-const app = await buildApp({
+const deps: GatewayDeps = {
   db,
   temporal,
   js: nc.jetstream(),
@@ -40,11 +43,13 @@ const app = await buildApp({
   hooksUrl: config.hooksUrl,
   taskQueue: config.taskQueue,
   names,
-});
+};
+const app = await buildApp(deps);
+const grpc = await buildGrpcServer(deps);
 // Stop taking requests first, then close what they used.
 async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'shutting down');
-  await app.close();
+  await Promise.all([app.close(), grpc.close()]);
   await nc.drain();
   await connection.close();
   await closeDb();
@@ -52,3 +57,4 @@ async function shutdown(signal: string): Promise<void> {
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(signal));
 await app.listen({ host: config.host, port: config.port });
+await grpc.listen({ host: config.host, port: config.grpcPort });

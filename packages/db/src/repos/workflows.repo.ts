@@ -84,6 +84,16 @@ export async function getWorkflow(db: DbOrTx, project: string, name: string): Pr
   return row;
 }
 
+/** Projects holding a workflow with this key, by name (a key is unique within a project, not across them). */
+export async function projectsWithWorkflow(db: DbOrTx, name: string): Promise<string[]> {
+  const rows = await db
+    .select({ project: workflows.project })
+    .from(workflows)
+    .where(eq(workflows.name, name))
+    .orderBy(asc(workflows.project));
+  return rows.map((r) => r.project);
+}
+
 export function listWorkflows(db: DbOrTx, project: string): Promise<WorkflowRow[]> {
   return db.select().from(workflows).where(eq(workflows.project, project)).orderBy(asc(workflows.name));
 }

@@ -1,6 +1,15 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { runWorkflowId, type ApprovalState } from '@stagecoach/contracts';
-import { getRun, getWorkflow, listJobRuns, listRuns, type JobRunRow, type RunRow } from '@stagecoach/db';
+import {
+  getRun,
+  getWorkflow,
+  listJobRuns,
+  listRuns,
+  type Db,
+  type JobRunRow,
+  type ListRunsQuery,
+  type RunRow,
+} from '@stagecoach/db';
 import { NotFoundError } from '@stagecoach/platform';
 import {
   approveJob,
@@ -19,7 +28,7 @@ import { access, inProject } from '../access/rules.js';
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const isoMs = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
-function runSummary(row: RunRow) {
+export function runSummary(row: RunRow) {
   return {
     run_number: row.runNumber,
     status: row.status,
@@ -47,7 +56,8 @@ function approvalBody(approval: ApprovalState | null | undefined) {
   };
 }
 
-function runDetail(row: RunRow, jobRows: JobRunRow[]) {
+/** A run as its detail page shows it: the projected jobs (job_runs) over the run's stage skeleton. */
+export function runDetail(row: RunRow, jobRows: JobRunRow[]) {
   const byName = new Map(jobRows.map((j) => [j.job, j]));
   return {
     ...runSummary(row),
@@ -79,20 +89,34 @@ function runDetail(row: RunRow, jobRows: JobRunRow[]) {
 
 const RunCreated = Type.Object({ run_number: Type.Integer(), run_id: Type.String() });
 
+/** What the run operations (packages/runs) need from the gateway's dependencies. */
+export const runServiceDeps = (deps: GatewayDeps): RunServiceDeps => ({
+  db: deps.db,
+  temporal: deps.temporal,
+  box: deps.box,
+  taskQueue: deps.taskQueue,
+  publicUrl: deps.publicUrl,
+});
+
+/** The projected run `number` of project/workflow `name`; 404 when there is none. */
+export async function existingRun(db: Db, p: { project: string; name: string; number: number }): Promise<RunRow> {
+  const row = await getRun(db, runWorkflowId(p.project, p.name, p.number));
+  if (!row) throw new NotFoundError(`run ${p.number} of "${p.project}/${p.name}" not found`);
+  return row;
+}
+
+/** A page of a workflow's runs, newest first, with the total matching; 404 when the workflow does not exist. */
+export async function listWorkflowRuns(db: Db, query: ListRunsQuery) {
+  if (!(await getWorkflow(db, query.project, query.workflow)))
+    throw new NotFoundError(`workflow "${query.project}/${query.workflow}" not found`);
+  const result = await listRuns(db, query);
+  return { total: result.total, runs: result.runs.map(runSummary) };
+}
+
 export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
-  const runs: RunServiceDeps = {
-    db: deps.db,
-    temporal: deps.temporal,
-    box: deps.box,
-    taskQueue: deps.taskQueue,
-    publicUrl: deps.publicUrl,
-  };
+  const runs = runServiceDeps(deps);
   const idOf = (p: { project: string; name: string; number: number }) => runWorkflowId(p.project, p.name, p.number);
-  const existing = async (p: { project: string; name: string; number: number }) => {
-    const row = await getRun(deps.db, idOf(p));
-    if (!row) throw new NotFoundError(`run ${p.number} of "${p.project}/${p.name}" not found`);
-    return row;
-  };
+  const existing = (p: { project: string; name: string; number: number }) => existingRun(deps.db, p);
 
   app.post(
     '/projects/:project/workflows/:name/runs',
@@ -143,19 +167,15 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       },
     },
     async (request) => {
-      const { project, name } = request.params;
-      if (!(await getWorkflow(deps.db, project, name)))
-        throw new NotFoundError(`workflow "${project}/${name}" not found`);
       const { page, page_size, status, creator } = request.query;
-      const result = await listRuns(deps.db, {
-        project,
-        workflow: name,
+      return listWorkflowRuns(deps.db, {
+        project: request.params.project,
+        workflow: request.params.name,
         status: status ? (status.split(',') as Status[]) : undefined,
         creator,
         limit: page_size,
         offset: (page - 1) * page_size,
       });
-      return { total: result.total, runs: result.runs.map(runSummary) };
     },
   );
 

@@ -41,12 +41,40 @@ const ViewView = Type.Object({
 
 export const isAllView = (name: string) => name.toLowerCase() === ALL_VIEW.toLowerCase();
 
-function refuseReservedName(name: string): void {
+export function refuseReservedName(name: string): void {
   if (isAllView(name)) {
     throw new ValidationError('reserved view name', [
       { path: 'name', message: `"${ALL_VIEW}" is every workflow's view` },
     ]);
   }
+}
+
+/** A stored view of the project, for a change: `All` cannot be changed (409), an unknown view is 404. */
+export async function changeableView(db: DbOrTx, project: string, name: string): Promise<ViewRow> {
+  if (isAllView(name)) throw new ConflictError(`the ${ALL_VIEW} view holds every workflow and cannot be changed`);
+  const row = await getView(db, project, name);
+  if (!row) throw new NotFoundError(`view "${name}" of project "${project}" not found`);
+  return row;
+}
+
+/**
+ * Ids of the named workflows of the project; every unknown name is reported with its index, at
+ * `pathOf(index)` (the field the caller sent it in).
+ */
+export async function viewWorkflowIds(
+  db: DbOrTx,
+  project: string,
+  names: string[],
+  pathOf: (index: number) => string = (i) => `workflows[${i}]`,
+): Promise<number[]> {
+  const found = await workflowsNamed(db, project, names);
+  const byName = new Map(found.map((w) => [w.name, w.id]));
+  const issues: SpecIssue[] = names
+    .map((n, i) => ({ n, i }))
+    .filter(({ n }) => !byName.has(n))
+    .map(({ n, i }) => ({ path: pathOf(i), message: `no workflow "${n}" in project "${project}"` }));
+  if (issues.length > 0) throw new ValidationError('unknown workflows in the view', issues);
+  return names.map((n) => byName.get(n)!);
 }
 
 /** The workflows a view lists: every workflow for `All`, the view's own otherwise; 404 for an unknown view. */
@@ -66,23 +94,8 @@ export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
   const projectOf = async (project: string) => {
     if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
   };
-  const viewOf = async (project: string, name: string): Promise<ViewRow> => {
-    if (isAllView(name)) throw new ConflictError(`the ${ALL_VIEW} view holds every workflow and cannot be changed`);
-    const row = await getView(deps.db, project, name);
-    if (!row) throw new NotFoundError(`view "${name}" of project "${project}" not found`);
-    return row;
-  };
-  /** Ids of the named workflows; every unknown name is reported with its index. */
-  const workflowIds = async (db: DbOrTx, project: string, names: string[]): Promise<number[]> => {
-    const found = await workflowsNamed(db, project, names);
-    const byName = new Map(found.map((w) => [w.name, w.id]));
-    const issues: SpecIssue[] = names
-      .map((n, i) => ({ n, i }))
-      .filter(({ n }) => !byName.has(n))
-      .map(({ n, i }) => ({ path: `workflows[${i}]`, message: `no workflow "${n}" in project "${project}"` }));
-    if (issues.length > 0) throw new ValidationError('unknown workflows in the view', issues);
-    return names.map((n) => byName.get(n)!);
-  };
+  const viewOf = (project: string, name: string) => changeableView(deps.db, project, name);
+  const workflowIds = (db: DbOrTx, project: string, names: string[]) => viewWorkflowIds(db, project, names);
   // Someone who sees only the workflows granted to them sees only those in any view.
   const names = (rows: WorkflowRow[], visibility: Visibility) =>
     rows.map((w) => w.name).filter((name) => canSee(visibility, name));

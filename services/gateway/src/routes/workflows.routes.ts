@@ -11,6 +11,7 @@ import {
   withTransaction,
   addWorkflowToView,
   getView,
+  type Db,
   type WorkflowRow,
   type WorkflowVersionRow,
 } from '@stagecoach/db';
@@ -18,7 +19,7 @@ import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import { validateDefinition, workflowJsonSchema, type SpecIssue, type WorkflowDefinition } from '@stagecoach/spec';
 import { loadDefinition } from '@stagecoach/spec/load';
 import { deleteTimerSchedule } from '@stagecoach/triggers';
-import { canSee } from '../access/policy.js';
+import { canSee, type Visibility } from '../access/policy.js';
 import type { GatewayDeps } from '../deps.js';
 import { isAllView, workflowsOfView } from './views.routes.js';
 import { errorResponses, WorkflowParams, ProjectParams } from '../schemas.js';
@@ -54,10 +55,84 @@ const toBody = (row: WorkflowRow) => ({
 });
 
 /** A definition arrives as YAML text or as parsed JSON; either way every problem is reported with its path. */
-function parseDefinition(body: unknown): WorkflowDefinition {
+export function parseDefinition(body: unknown): WorkflowDefinition {
   const result = typeof body === 'string' ? loadDefinition(body) : validateDefinition(body);
   if (!result.ok) throw new ValidationError('invalid workflow definition', result.issues);
   return result.value;
+}
+
+export interface SaveWorkflowInput {
+  project: string;
+  /** the workflow key the caller addresses; the definition's `name` must equal it */
+  name: string;
+  definition: WorkflowDefinition;
+  user: string;
+  /** a view the workflow joins as well (`All` or absent: none); an unknown view saves nothing */
+  view?: string;
+  /** `create`: refuse (409) if it exists; `update`: refuse (404) if it does not; default: either */
+  mode?: 'create' | 'update';
+}
+
+/**
+ * Saves a definition under project/name (a new version each time), the one way the REST and the
+ * Zadig OpenAPI routes write workflows. Returns the row and whether the workflow existed before.
+ */
+export async function saveWorkflow(
+  deps: Pick<GatewayDeps, 'db'>,
+  input: SaveWorkflowInput,
+): Promise<{ row: WorkflowRow; existed: boolean }> {
+  const { project, name, definition } = input;
+  const issues: SpecIssue[] = [];
+  if (definition.name !== name)
+    issues.push({ path: 'name', message: `must equal the workflow key in the URL ("${name}")` });
+  if (definition.project !== project)
+    issues.push({ path: 'project', message: `must equal the project in the URL ("${project}")` });
+  if (issues.length > 0) throw new ValidationError('invalid workflow definition', issues);
+  if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
+  const view = input.view && !isAllView(input.view) ? input.view : undefined;
+  const viewRow = view ? await getView(deps.db, project, view) : undefined;
+  if (view && !viewRow) throw new NotFoundError(`view "${view}" of project "${project}" not found`);
+  const existed = Boolean(await getWorkflow(deps.db, project, name));
+  if (input.mode === 'update' && !existed) throw new NotFoundError(`workflow "${project}/${name}" not found`);
+  const row = await withTransaction(deps.db, async (tx) => {
+    const saved = await upsertWorkflow(tx, {
+      project,
+      name,
+      definition,
+      user: input.user,
+      ...(input.mode === 'create' ? { expectedVersion: 0 } : {}),
+    });
+    if (viewRow) await addWorkflowToView(tx, viewRow.id, saved.id);
+    return saved;
+  });
+  return { row, existed };
+}
+
+/** Deletes a workflow: its timer schedules first (the trigger rows go with it by cascade), then the row. */
+export async function removeWorkflow(deps: Pick<GatewayDeps, 'db' | 'temporal'>, project: string, name: string) {
+  const workflow = await getWorkflow(deps.db, project, name);
+  if (!workflow) throw new NotFoundError(`workflow "${project}/${name}" not found`);
+  for (const timer of await listTriggers(deps.db, workflow.id, 'timer'))
+    await deleteTimerSchedule(deps.temporal, timer.id);
+  await deleteWorkflow(deps.db, project, name);
+}
+
+export async function findWorkflow(db: Db, project: string, name: string): Promise<WorkflowRow> {
+  const row = await getWorkflow(db, project, name);
+  if (!row) throw new NotFoundError(`workflow "${project}/${name}" not found`);
+  return row;
+}
+
+/** The project's workflows (or one view's, `All`: every one) that the caller may see. */
+export async function listVisibleWorkflows(
+  db: Db,
+  project: string,
+  view: string | undefined,
+  visibility: Visibility,
+): Promise<WorkflowRow[]> {
+  if (!(await getProject(db, project))) throw new NotFoundError(`project "${project}" not found`);
+  const rows = view ? await workflowsOfView(db, project, view) : await listWorkflows(db, project);
+  return rows.filter((row) => canSee(visibility, row.name));
 }
 
 export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
@@ -76,23 +151,13 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
     },
     async (request, reply) => {
       const { project, name } = request.params;
-      const definition = parseDefinition(request.body);
-      const issues: SpecIssue[] = [];
-      if (definition.name !== name)
-        issues.push({ path: 'name', message: `must equal the workflow key in the URL ("${name}")` });
-      if (definition.project !== project)
-        issues.push({ path: 'project', message: `must equal the project in the URL ("${project}")` });
-      if (issues.length > 0) throw new ValidationError('invalid workflow definition', issues);
-      if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
       // Saved while a view is selected, the workflow joins that view too; an unknown view saves nothing.
-      const view = request.query.view && !isAllView(request.query.view) ? request.query.view : undefined;
-      const viewRow = view ? await getView(deps.db, project, view) : undefined;
-      if (view && !viewRow) throw new NotFoundError(`view "${view}" of project "${project}" not found`);
-      const existed = Boolean(await getWorkflow(deps.db, project, name));
-      const row = await withTransaction(deps.db, async (tx) => {
-        const saved = await upsertWorkflow(tx, { project, name, definition, user: request.caller! });
-        if (viewRow) await addWorkflowToView(tx, viewRow.id, saved.id);
-        return saved;
+      const { row, existed } = await saveWorkflow(deps, {
+        project,
+        name,
+        definition: parseDefinition(request.body),
+        user: request.caller!,
+        view: request.query.view,
       });
       return reply.status(existed ? 200 : 201).send(toBody(row));
     },
@@ -104,11 +169,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       config: access(inProject('view')),
       schema: { tags: ['workflows'], params: WorkflowParams, response: { 200: WorkflowBody, ...errorResponses } },
     },
-    async (request) => {
-      const row = await getWorkflow(deps.db, request.params.project, request.params.name);
-      if (!row) throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
-      return toBody(row);
-    },
+    async (request) => toBody(await findWorkflow(deps.db, request.params.project, request.params.name)),
   );
 
   app.get(
@@ -166,12 +227,8 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       },
     },
     async (request) => {
-      const { project } = request.params;
-      if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
-      const rows = request.query.view
-        ? await workflowsOfView(deps.db, project, request.query.view)
-        : await listWorkflows(deps.db, project);
-      return { workflows: rows.filter((row) => canSee(request.visibility!, row.name)).map(toBody) };
+      const rows = await listVisibleWorkflows(deps.db, request.params.project, request.query.view, request.visibility!);
+      return { workflows: rows.map(toBody) };
     },
   );
 
@@ -182,12 +239,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       schema: { tags: ['workflows'], params: WorkflowParams, response: { 204: Type.Null(), ...errorResponses } },
     },
     async (request, reply) => {
-      const workflow = await getWorkflow(deps.db, request.params.project, request.params.name);
-      if (!workflow) throw new NotFoundError(`workflow "${request.params.project}/${request.params.name}" not found`);
-      // The triggers' rows go with the workflow (cascade); their schedules must go first.
-      for (const timer of await listTriggers(deps.db, workflow.id, 'timer'))
-        await deleteTimerSchedule(deps.temporal, timer.id);
-      await deleteWorkflow(deps.db, request.params.project, request.params.name);
+      await removeWorkflow(deps, request.params.project, request.params.name);
       return reply.status(204).send(null);
     },
   );

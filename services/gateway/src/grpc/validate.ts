@@ -1,0 +1,32 @@
+import Value from 'typebox/value';
+import { ValidationError } from '@stagecoach/platform';
+import type { SpecIssue } from '@stagecoach/spec';
+import { Key } from '../schemas.js';
+
+// Proto3 fields are never missing, only empty: these checks give gRPC requests the limits REST's
+// schemas (schemas.ts and the routes' bodies) give HTTP ones.
+
+type Check = SpecIssue | undefined;
+
+/** A project or workflow key, checked with the schema of REST's path keys. */
+export const key = (path: string, value: string): Check =>
+  value === ''
+    ? { path, message: 'required' }
+    : Value.Check(Key, value)
+      ? undefined
+      : { path, message: 'must be 1-64 letters, digits or "-"' };
+
+export const required = (path: string, value: string): Check =>
+  value.trim() === '' ? { path, message: 'required' } : undefined;
+
+export const atMost = (path: string, value: string, max: number): Check =>
+  value.length > max ? { path, message: `must be at most ${max} characters` } : undefined;
+
+export const positive = (path: string, value: number): Check =>
+  value >= 1 ? undefined : { path, message: 'must be at least 1' };
+
+/** Throws one ValidationError (INVALID_ARGUMENT) naming every failed check. */
+export function checkRequest(...checks: Check[]): void {
+  const issues = checks.filter((c): c is SpecIssue => c !== undefined);
+  if (issues.length > 0) throw new ValidationError('invalid request', issues);
+}
