@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SA_STATUS } from '@stagecoach/contracts';
-import { Engine, job } from '@stagecoach/testkit';
+import { ADMIN_TOKEN, Engine, job } from '@stagecoach/testkit';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -247,7 +247,9 @@ describe('live logs', () => {
     const address = await engine.app.listen({ host: '127.0.0.1', port: 0 });
     const n = await engine.startRun('p1', 'chatty');
     await engine.waitForRun('p1', 'chatty', n, (r) => job(r, 'talk').status === 'running');
-    const res = await fetch(`${address}/api/v1/projects/p1/workflows/chatty/runs/${n}/jobs/talk/logs?follow=1`);
+    const res = await fetch(`${address}/api/v1/projects/p1/workflows/chatty/runs/${n}/jobs/talk/logs?follow=1`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();

@@ -4,7 +4,7 @@ import { recordAudit, type Db } from '@stagecoach/db';
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Appends every mutating call (the API and approval-link decisions) to the audit log as it is
+ * Appends every mutating call (the API, the Zadig OpenAPI and approval-link decisions) to the audit log as it is
  * answered: who (the caller, or `anonymous` when refused before one was known), what (method,
  * route pattern, path params, status), when, and from where (address, user agent). Written just
  * before the answer goes out, so a client that has its answer finds the entry, in order; a failed
@@ -14,7 +14,7 @@ export function registerAuditLog(app: FastifyInstance, db: Db): void {
   app.addHook('onSend', async (request, reply, payload) => {
     if (READS.has(request.method)) return payload;
     const route = request.routeOptions.url;
-    if (!route || !(route.startsWith('/api/') || route.startsWith('/approvals/'))) return payload;
+    if (!route || !['/api/', '/openapi/', '/approvals/'].some((prefix) => route.startsWith(prefix))) return payload;
     const params = Object.fromEntries(
       Object.entries((request.params ?? {}) as Record<string, unknown>)
         // An approval link's token is its credential: never written down.
