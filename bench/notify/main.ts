@@ -1,6 +1,6 @@
 // npm run bench:notify — run event → channel POST. 1,000 runs of a one-job workflow with a webhook
 // notify ctl on `passed`, started at a steady rate, with the NATS server stopped and started again
-// halfway. Latency: the run's end (its `passed` event time, as projected) to the POST reaching a
+// halfway (a plain restart; BENCH_NOTIFY_OUTAGE_MS holds it down that long in between). Latency: the run's end (its `passed` event time, as projected) to the POST reaching a
 // local endpoint, same machine clock. Then: how many events were missing or delivered twice.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -17,7 +17,7 @@ import { percentile } from '../lib/stats.js';
 
 const RUNS = Number(process.env.BENCH_NOTIFY_RUNS ?? 1000);
 const RATE_PER_SECOND = Number(process.env.BENCH_NOTIFY_RATE ?? 5);
-const OUTAGE_MS = 2000;
+const OUTAGE_MS = Number(process.env.BENCH_NOTIFY_OUTAGE_MS ?? 0);
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const stack = await startTestStack({ temporal: true });

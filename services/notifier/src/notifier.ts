@@ -26,6 +26,8 @@ import {
 import type { Logger, SecretBox } from '@stagecoach/platform';
 import {
   dynamicRecipientKeys,
+  isTerminal,
+  stageStatusFromJobs,
   withDynamicRecipients,
   type NotifyCtl,
   type RunNotifyCtls,
@@ -81,6 +83,21 @@ const PROJECTION_POLL_INTERVAL_MS = 2;
 
 const behind = (run: RunRow, event: RunEvent) =>
   run.lastEventRetry < event.retryNum || (run.lastEventRetry === event.retryNum && run.lastEventSeq < event.seq);
+
+/**
+ * A run's final event, when every job already shows a final status, needs nothing more from the
+ * projector: the stages' own statuses follow from their jobs' (Zadig's table), and the event gives
+ * the run's. Otherwise (jobs that never ran, a cancellation the projector spreads over the jobs)
+ * undefined: the notifier waits for the projection.
+ */
+function settledAtEnd(run: RunRow, event: RunEvent): RunRow | undefined {
+  if (event.kind !== 'run' || !isTerminal(event.status)) return undefined;
+  if (!run.stages.every((s) => s.jobs.every((j) => isTerminal(j.status)))) return undefined;
+  const stages = run.stages.map((s) =>
+    isTerminal(s.status) ? s : { ...s, status: stageStatusFromJobs(s.jobs.map((j) => j.status)) },
+  );
+  return { ...run, stages, endTime: new Date(event.time) };
+}
 
 /** The stages document with this job event's status laid over it (the projector may not have applied it yet). */
 function stagesWith(stages: StageResult[], event: RunEvent): StageResult[] {
@@ -157,14 +174,16 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
   }
 
   /**
-   * Messages list every stage and job, so a run event waits until the projector has applied it.
-   * The projector is usually milliseconds behind: poll briefly before handing the event back to
+   * Messages list every stage and job, so a run event waits until the projector has applied it,
+   * or, for the run's end, until every job shows its final status (settledAtEnd). The projector is usually milliseconds behind: poll briefly before handing the event back to
    * JetStream for a later redelivery (which would cost at least the redelivery delay).
    */
   async function projected(run: RunRow, event: RunEvent): Promise<RunRow> {
     const deadline = Date.now() + PROJECTION_POLL_MS;
     let current = run;
     while (behind(current, event)) {
+      const settled = settledAtEnd(current, event);
+      if (settled) return settled;
       if (Date.now() > deadline) throw new RetryLater('run not projected yet', opts.projectionWaitMs ?? 200);
       await new Promise((r) => setTimeout(r, PROJECTION_POLL_INTERVAL_MS));
       current = (await getRun(opts.db, event.runId)) ?? current;
