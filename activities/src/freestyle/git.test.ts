@@ -24,15 +24,16 @@ const c: Record<string, string> = {};
 
 /**
  * origin.git: main = one → two → four, feature = one → three, tag v1.0.0 = one,
- * refs/pull/1/head = pr-one (GitHub style), refs/merge-requests/2/head = mr-two (GitLab style).
+ * refs/pull/1/head = pr-one (GitHub style, adds pr.txt), refs/merge-requests/2/head = mr-two
+ * (GitLab style, adds mr.txt), refs/pull/3/head = clash (changes state.txt as main did: a conflict).
  */
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'sc-git-'));
   const work = join(tmp, 'work');
   bare = join(tmp, 'origin.git');
   git(tmp, 'init', '--quiet', '-b', 'main', work);
-  const commit = (name: string): string => {
-    execFileSync('bash', ['-c', `echo ${name} > state.txt`], { cwd: work });
+  const commit = (name: string, file = 'state.txt'): string => {
+    execFileSync('bash', ['-c', `echo ${name} > ${file}`], { cwd: work });
     git(work, 'add', '-A');
     git(work, 'commit', '--quiet', '-m', name);
     return git(work, 'rev-parse', 'HEAD');
@@ -43,14 +44,24 @@ beforeAll(async () => {
   git(work, 'checkout', '--quiet', '-b', 'feature', c.one);
   c.three = commit('three');
   git(work, 'checkout', '--quiet', '-b', 'pr', c.one);
-  c.prOne = commit('pr-one');
+  c.prOne = commit('pr-one', 'pr.txt');
   git(work, 'checkout', '--quiet', '-b', 'mr', c.one);
-  c.mrTwo = commit('mr-two');
+  c.mrTwo = commit('mr-two', 'mr.txt');
+  git(work, 'checkout', '--quiet', '-b', 'clash', c.one);
+  c.clash = commit('clash');
   git(work, 'checkout', '--quiet', 'main');
   c.four = commit('four');
   git(tmp, 'init', '--quiet', '--bare', '-b', 'main', bare);
   git(work, 'push', '--quiet', bare, 'main', 'feature', 'v1.0.0');
-  git(work, 'push', '--quiet', bare, `${c.prOne}:refs/pull/1/head`, `${c.mrTwo}:refs/merge-requests/2/head`);
+  git(
+    work,
+    'push',
+    '--quiet',
+    bare,
+    `${c.prOne}:refs/pull/1/head`,
+    `${c.mrTwo}:refs/merge-requests/2/head`,
+    `${c.clash}:refs/pull/3/head`,
+  );
 });
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
@@ -140,9 +151,36 @@ describe.concurrent('repo checkout', () => {
     expect(r.head('app')).toBe(c.two);
   });
 
-  it('checks out a GitHub PR head (refs/pull/N/head)', async () => {
-    const r = await checkout([{ repo_name: 'app', address: `file://${bare}`, branch: 'main', pr: 1 }]);
+  it('checks out a GitHub PR head (refs/pull/N/head) when no target branch is named', async () => {
+    const r = await checkout([{ repo_name: 'app', address: `file://${bare}`, pr: 1 }]);
     expect(r.head('app')).toBe(c.prOne);
+  });
+
+  it('builds a PR merged into its target branch, as Zadig does', async () => {
+    const r = await checkout([{ repo_name: 'app', address: `file://${bare}`, branch: 'main', pr: 1 }]);
+    expect(r.git('app', 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    expect(r.git('app', 'rev-parse', 'HEAD^1', 'HEAD^2').split('\n')).toEqual([c.four, c.prOne]);
+    expect(r.git('app', 'show', 'HEAD:state.txt')).toBe('four');
+    expect(r.git('app', 'show', 'HEAD:pr.txt')).toBe('pr-one');
+  });
+
+  it('merges several PRs into the branch in order, and pins a PR to the commit the trigger saw', async () => {
+    const both = await checkout([{ repo_name: 'app', address: `file://${bare}`, branch: 'main', prs: [1, 2] }]);
+    expect(both.git('app', 'show', 'HEAD:pr.txt')).toBe('pr-one');
+    expect(both.git('app', 'show', 'HEAD:mr.txt')).toBe('mr-two');
+    expect(both.git('app', 'rev-list', '--merges', '--count', 'HEAD')).toBe('2');
+    const pinned = await checkout([
+      { repo_name: 'app', address: `file://${bare}`, branch: 'feature', pr: 1, commit_id: c.prOne },
+    ]);
+    expect(pinned.git('app', 'rev-parse', 'HEAD^1', 'HEAD^2').split('\n')).toEqual([c.three, c.prOne]);
+  });
+
+  it('fails naming the PR and the files when it does not merge cleanly', async () => {
+    const { err } = await failure([{ repo_name: 'app', address: `file://${bare}`, branch: 'main', pr: 3 }]);
+    expect(err).toBeInstanceOf(GitCheckoutError);
+    expect((err as Error).message).toMatch(/PR #3 does not merge cleanly into main \(conflicts: state\.txt\)/);
+    const several = await failure([{ repo_name: 'app', address: `file://${bare}`, prs: [1, 2] }]);
+    expect((several.err as Error).message).toMatch(/several PRs \(prs\) need the branch/);
   });
 
   it('checks out a GitLab merge request head (refs/merge-requests/N/head)', async () => {

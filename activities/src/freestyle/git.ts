@@ -112,12 +112,15 @@ class RepoCheckout {
     if (!REMOTE_NAME.test(remote)) this.fail(`invalid remote name "${remote}"`);
     const commit = repo.commit_id || undefined;
     if (commit !== undefined && !COMMIT.test(commit)) this.fail(`invalid commit_id "${commit}"`);
-    if (repo.pr === undefined && (repo.prs?.length ?? 0) > 1) this.fail('several PRs (prs) are not supported');
-    const pr = repo.pr ?? repo.prs?.[0];
-    if (pr !== undefined && (!Number.isInteger(pr) || pr <= 0)) this.fail(`invalid PR number "${String(pr)}"`);
+    const prs = repo.pr !== undefined ? [repo.pr] : (repo.prs ?? []);
+    for (const n of prs) if (!Number.isInteger(n) || n <= 0) this.fail(`invalid PR number "${String(n)}"`);
+    const pr = prs[0];
     const ref = repo.tag || repo.branch || undefined;
+    if (prs.length > 1 && !repo.branch) this.fail('several PRs (prs) need the branch they are merged into');
 
-    if (pr === undefined && commit === undefined) {
+    if (prs.length > 0 && repo.branch && !repo.tag) {
+      await this.mergeBuild(remote, url, repo.branch, prs, commit, dest, workspace);
+    } else if (pr === undefined && commit === undefined) {
       // Tag wins over branch, as in Zadig; `--branch` takes either. Shallow: CI needs the tree, not history.
       const args = ['clone', '--quiet', '--depth', '1', '--origin', remote];
       if (ref) args.push('--branch', ref);
@@ -144,12 +147,73 @@ class RepoCheckout {
     this.deps.logLine(`checked out ${this.name} at ${head.stdout} into ${relative(workspace, dest)}`);
   }
 
+  /**
+   * A PR build as Zadig makes it: the target branch with each PR head merged into it, in order (a
+   * PR trigger pins the head to the event's commit). A PR that does not merge cleanly fails the job,
+   * naming the PR and the conflicting files. Merging needs history, so these fetches are not shallow.
+   */
+  private async mergeBuild(
+    remote: string,
+    url: string,
+    branch: string,
+    prs: number[],
+    commit: string | undefined,
+    dest: string,
+    workspace: string,
+  ): Promise<void> {
+    await this.mustGit(['init', '--quiet', '--', dest], workspace);
+    await this.mustGit(['remote', 'add', '--', remote, url], dest);
+    const fetched = await this.git(
+      ['fetch', '--quiet', remote, `+refs/heads/${branch}:refs/remotes/${remote}/${branch}`],
+      dest,
+    );
+    if (!fetched.ok) this.fail(`branch ${branch} not found: ${fetched.stderr}`);
+    const heads: { pr: number; ref: string }[] = [];
+    for (const pr of prs) heads.push({ pr, ref: await this.fetchPr(remote, pr, dest, { shallow: false }) });
+    if (commit !== undefined && prs.length === 1) {
+      // Usually the PR head just fetched; otherwise fetch it, with history (a shallow fetch would cut
+      // the merge base off).
+      const known = await this.git(['rev-parse', '--verify', '--quiet', `${commit}^{commit}`], dest);
+      if (!known.ok && !(await this.git(['fetch', '--quiet', remote, commit], dest)).ok) {
+        this.fail(`commit ${commit} of PR #${prs[0]} not found`);
+      }
+      heads[0] = { pr: prs[0]!, ref: commit };
+    }
+    await this.mustGit(['checkout', '--quiet', '-B', branch, `refs/remotes/${remote}/${branch}`, '--'], dest);
+    for (const { pr, ref } of heads) {
+      const merged = await this.git(
+        [
+          '-c',
+          'user.name=Stagecoach',
+          '-c',
+          'user.email=stagecoach@localhost',
+          'merge',
+          '--quiet',
+          '--no-edit',
+          '--no-ff',
+          '-m',
+          `Merge PR #${pr} into ${branch}`,
+          ref,
+        ],
+        dest,
+      );
+      if (merged.ok) continue;
+      const conflicts = await this.git(['diff', '--name-only', '--diff-filter=U'], dest);
+      await this.git(['merge', '--abort'], dest);
+      const files = conflicts.stdout.split('\n').filter(Boolean).join(', ');
+      this.fail(
+        `PR #${pr} does not merge cleanly into ${branch}${files ? ` (conflicts: ${files})` : `: ${merged.stderr}`}`,
+      );
+    }
+  }
+
   /** GitHub keeps PR heads at refs/pull/N/head, GitLab merge requests at refs/merge-requests/N/head. */
-  private async fetchPr(remote: string, pr: number, dest: string): Promise<string> {
+  private async fetchPr(remote: string, pr: number, dest: string, opts = { shallow: true }): Promise<string> {
     const local = `refs/remotes/${remote}/pr/${pr}`;
     let last = '';
     for (const ref of [`refs/pull/${pr}/head`, `refs/merge-requests/${pr}/head`]) {
-      const run = await this.git(['fetch', '--quiet', '--depth', '1', remote, `+${ref}:${local}`], dest);
+      const depth = opts.shallow ? ['--depth', '1'] : [];
+      const run = await this.git(['fetch', '--quiet', ...depth, remote, `+${ref}:${local}`], dest);
       if (run.ok) return local;
       last = run.stderr;
     }
