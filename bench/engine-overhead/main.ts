@@ -52,7 +52,11 @@ await engine.defineWorkflow({
 });
 const address = await engine.app.listen({ host: '127.0.0.1', port: 0 });
 
+/** When each Stagecoach run was asked for (wall clock, to compare with history timestamps). */
+const requestedAt = new Map<string, number>();
+
 async function stagecoachRun(): Promise<{ ms: number; runId: string }> {
+  const wallStart = Date.now();
   const started = performance.now();
   const res = await fetch(`${address}/api/v1/projects/bench/workflows/shape/runs`, {
     method: 'POST',
@@ -61,6 +65,7 @@ async function stagecoachRun(): Promise<{ ms: number; runId: string }> {
   });
   if (res.status !== 201) throw new Error(`start failed: ${res.status} ${await res.text()}`);
   const { run_id: runId } = (await res.json()) as { run_id: string };
+  requestedAt.set(runId, wallStart);
   const result = (await engine.temporal.workflow.getHandle(runId).result()) as { status: string };
   if (result.status !== 'passed') throw new Error(`run ${runId} ended ${result.status}`);
   return { ms: performance.now() - started, runId };
@@ -113,7 +118,15 @@ async function bareRunOnce(): Promise<number> {
  * of stage k+1 started (`started`), and -> scheduled (`scheduled`: the engine's decision alone, without
  * the dispatch to a polling worker).
  */
-async function handoffs(runId: string): Promise<{ started: number[]; scheduled: number[] }> {
+interface RunTimings {
+  started: number[];
+  scheduled: number[];
+  admission: number | undefined;
+  startUp: number;
+  windDown: number;
+}
+
+async function handoffs(runId: string): Promise<RunTimings> {
   const history = await engine.temporal.workflow.getHandle(runId).fetchHistory();
   const stageOf = new Map<number, number>();
   const completed: number[][] = Array.from({ length: STAGES }, () => []);
@@ -138,10 +151,18 @@ async function handoffs(runId: string): Promise<{ started: number[]; scheduled: 
     if (done && stageOf.has(Number(done.scheduledEventId)))
       completed[stageOf.get(Number(done.scheduledEventId))!]!.push(ms(event.eventTime));
   }
+  const events = history.events ?? [];
+  const first = ms(events[0]!.eventTime);
+  const last = ms(events.at(-1)!.eventTime);
   const boundaries = Array.from({ length: STAGES - 1 }, (_, k) => k);
   return {
     started: boundaries.map((k) => Math.min(...started[k + 1]!) - Math.max(...completed[k]!)),
     scheduled: boundaries.map((k) => Math.min(...scheduledAt[k + 1]!) - Math.max(...completed[k]!)),
+    // Where a run's time goes besides its hand-offs: before the workflow exists (the request),
+    // from its start to the first job, and from the last job to its end.
+    admission: requestedAt.has(runId) ? first - requestedAt.get(runId)! : undefined,
+    startUp: Math.min(...scheduledAt[0]!) - first,
+    windDown: last - Math.max(...completed[STAGES - 1]!),
   };
 }
 
@@ -188,6 +209,25 @@ console.log(`handoff to scheduled p50: ${fmt(percentile(decision, 50))} ms`);
 console.log(`handoff to scheduled p99: ${fmt(percentile(decision, 99))} ms`);
 console.log(`bare handoff to scheduled p50: ${fmt(percentile(bareDecision, 50))} ms`);
 console.log(`bare handoff to scheduled p99: ${fmt(percentile(bareDecision, 99))} ms`);
+const p50Of = (hs: RunTimings[], key: 'startUp' | 'windDown') =>
+  fmt(
+    percentile(
+      hs.map((h) => h[key]),
+      50,
+    ),
+  );
+console.log(
+  `request to workflow start p50: ${fmt(
+    percentile(
+      ourHandoffs.flatMap((h) => h.admission ?? []),
+      50,
+    ),
+  )} ms`,
+);
+console.log(`workflow start to first job p50: ${p50Of(ourHandoffs, 'startUp')} ms`);
+console.log(`bare workflow start to first job p50: ${p50Of(bareHandoffs, 'startUp')} ms`);
+console.log(`last job to workflow end p50: ${p50Of(ourHandoffs, 'windDown')} ms`);
+console.log(`bare last job to workflow end p50: ${p50Of(bareHandoffs, 'windDown')} ms`);
 
 bareWorker.shutdown();
 await bareRun;

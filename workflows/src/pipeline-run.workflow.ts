@@ -145,6 +145,11 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   };
   /** Jobs whose `passed` event the job activity published itself. */
   const publishedPassed = new Set<string>();
+  /**
+   * Jobs whose activity may have left something behind: started, and not ended by its own code
+   * (which cleans up in a `finally`), so timed out, cancelled or lost with a worker.
+   */
+  const mayHaveLeftovers = new Set<string>();
   // Always delivered, also while the run is being cancelled.
   const flush = async () => {
     if (pending.length === 0) return;
@@ -322,6 +327,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       status: 'passed',
       retryCount: result.retryCount,
     });
+    mayHaveLeftovers.add(job.name);
     try {
       const { outputs } = await jobActivities(timeout).runJob({
         runId,
@@ -339,12 +345,15 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         passedEvent,
       });
       publishedPassed.add(job.name);
+      mayHaveLeftovers.delete(job.name);
       result.outputs = outputs;
       result.error = undefined;
       return 'passed';
     } catch (err) {
       if (isCancellation(err)) throw err;
       const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      // The activity's own failure: its code ran to the end, cleanup included.
+      if (cause) mayHaveLeftovers.delete(job.name);
       result.error = cause?.message ?? (err as Error).message;
       return cause?.type === ErrorType.JobTimeout ? 'timeout' : 'failed';
     }
@@ -481,7 +490,13 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         runError = `cleanup failed: ${err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message}`;
       }
     }
-    await cleanupJobs({ runId, jobs: cleanupOrder(definition) });
+    if (patched('cleanup-leftovers-only')) {
+      // Most runs have none, and skip the round trip.
+      const leftovers = cleanupOrder(definition).filter((job) => mayHaveLeftovers.has(job.name));
+      if (leftovers.length > 0) await cleanupJobs({ runId, jobs: leftovers });
+    } else {
+      await cleanupJobs({ runId, jobs: cleanupOrder(definition) });
+    }
     if (gated) await releaseSlot(concurrencyGateWorkflowId(input.project, input.workflow), runId);
     setRunStatus(status);
     await flush();
