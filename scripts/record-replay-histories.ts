@@ -18,7 +18,10 @@ try {
   await engine.defineWorkflow({
     name: 'replay',
     project: 'replay',
-    params: [{ name: 'greeting', type: 'string', value: 'hi' }],
+    params: [
+      { name: 'greeting', type: 'string', value: 'hi' },
+      { name: 'owner_email', type: 'string', value: 'owner@example.com' },
+    ],
     stages: [
       {
         name: 'build',
@@ -29,6 +32,18 @@ try {
             spec: { script: 'V="{{.workflow.params.greeting}}-1"', advanced_setting: { outputs: [{ name: 'V' }] } },
           },
           { name: 'flaky', type: 'freestyle', spec: { script: 'exit 1' }, error_policy: { policy: 'ignore_error' } },
+          {
+            // Resolves dynamic_recipients in the workflow; no SMTP here, so the delivery fails and is ignored.
+            name: 'tell',
+            type: 'notification',
+            spec: {
+              webhook_type: 'mail',
+              mail_notification_config: { dynamic_recipients: ['workflow.params.owner_email'] },
+              title: 'built {{.workflow.params.greeting}}',
+              content: 'done',
+            },
+            error_policy: { policy: 'ignore_error' },
+          },
         ],
       },
       {
