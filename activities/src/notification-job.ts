@@ -1,13 +1,10 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '@stagecoach/contracts';
 import { emailsOf, openImApp } from '@stagecoach/db';
-import { customMessage, deliverMessage, LarkTokens } from '@stagecoach/notify';
+import { customMessage, deliverMessage } from '@stagecoach/notify';
 import { maskSecrets } from '@stagecoach/platform';
 import type { NotificationSpec, NotifyCtl } from '@stagecoach/spec';
 import type { JobContext } from './run-job.js';
-
-/** Feishu app tokens, shared by every notification job of this worker. */
-const larkTokens = new LarkTokens();
 
 /**
  * Zadig's `notification` job: sends its title and content (variables already rendered) on its
@@ -33,7 +30,6 @@ export async function runNotificationJob(
     ...(deps.mailer ? { mailer: deps.mailer } : {}),
     mailDirectory: { creator: input.env['TASK_CREATOR'], emailsOf: (names) => emailsOf(deps.db, names) },
     larkApps: (key) => openImApp(deps.db, deps.box, key),
-    larkTokens,
   });
   if (!result.ok) {
     const reason = maskSecrets(result.error ?? 'unknown error', secretValues);

@@ -1,10 +1,10 @@
-import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import type { JetStreamClient, JetStreamManager } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureStreams, jobLogSubject, type StreamNames } from './jetstream.js';
+import { jobLogSubject, type StreamNames } from './jetstream.js';
 import { createLogWriter, LOG_HEADER, readJobLog, type LogTarget } from './logs.js';
-import { connectNats, uniqueStreamNames, waitFor } from './test-helpers.js';
+import { isolatedStreams, waitFor, type IsolatedStreams } from './test-helpers.js';
 
-let nc: NatsConnection;
+let streams: IsolatedStreams | undefined;
 let js: JetStreamClient;
 let jsm: JetStreamManager;
 let names: StreamNames;
@@ -24,19 +24,12 @@ async function collect(iterable: AsyncIterable<string>): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  nc = await connectNats();
-  js = nc.jetstream();
-  jsm = await nc.jetstreamManager();
-  names = uniqueStreamNames('logs');
-  await ensureStreams(jsm, { names });
+  streams = await isolatedStreams('logs');
+  ({ js, jsm, names } = streams);
 });
 
 afterAll(async () => {
-  if (jsm) {
-    await jsm.streams.delete(names.eventsStream).catch(() => undefined);
-    await jsm.streams.delete(names.logsStream).catch(() => undefined);
-  }
-  await nc?.drain();
+  await streams?.dispose();
 });
 
 describe('job logs', () => {

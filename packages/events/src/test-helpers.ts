@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { connect, type NatsConnection } from 'nats';
-import { prefixedStreamNames, type StreamNames } from './jetstream.js';
+import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
+import { ensureStreams, prefixedStreamNames, type StreamNames } from './jetstream.js';
 
 /** Test-only helpers (not exported from the package index). */
 export const natsUrl = (): string => process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -12,6 +12,33 @@ export function connectNats(): Promise<NatsConnection> {
 /** Stream names and subjects no other test file (or a running local stack) uses. */
 export function uniqueStreamNames(label: string): StreamNames {
   return prefixedStreamNames(`t${label}${randomBytes(4).toString('hex')}`);
+}
+
+/** A connection and streams of this test file's own, and how to remove them again. */
+export interface IsolatedStreams {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: StreamNames;
+  dispose(): Promise<void>;
+}
+
+export async function isolatedStreams(label: string): Promise<IsolatedStreams> {
+  const nc = await connectNats();
+  const jsm = await nc.jetstreamManager();
+  const names = uniqueStreamNames(label);
+  await ensureStreams(jsm, { names });
+  return {
+    nc,
+    js: nc.jetstream(),
+    jsm,
+    names,
+    async dispose() {
+      await jsm.streams.delete(names.eventsStream).catch(() => undefined);
+      await jsm.streams.delete(names.logsStream).catch(() => undefined);
+      await nc.drain();
+    },
+  };
 }
 
 export async function waitFor<T>(

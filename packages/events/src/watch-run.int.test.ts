@@ -1,32 +1,24 @@
 import type { RunEvent } from '@stagecoach/contracts';
 import type { Status } from '@stagecoach/spec';
-import type { JetStreamClient, JetStreamManager, NatsConnection } from 'nats';
+import type { JetStreamClient } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureStreams, type StreamNames } from './jetstream.js';
+import type { StreamNames } from './jetstream.js';
 import { createLogWriter } from './logs.js';
 import { publishRunEvents } from './publisher.js';
-import { connectNats, uniqueStreamNames } from './test-helpers.js';
+import { isolatedStreams, type IsolatedStreams } from './test-helpers.js';
 import { watchRun, type RunWatchItem } from './watch-run.js';
 
-let nc: NatsConnection;
+let streams: IsolatedStreams | undefined;
 let js: JetStreamClient;
-let jsm: JetStreamManager;
 let names: StreamNames;
 
 beforeAll(async () => {
-  nc = await connectNats();
-  js = nc.jetstream();
-  jsm = await nc.jetstreamManager();
-  names = uniqueStreamNames('watch');
-  await ensureStreams(jsm, { names });
+  streams = await isolatedStreams('watch');
+  ({ js, names } = streams);
 });
 
 afterAll(async () => {
-  if (jsm) {
-    await jsm.streams.delete(names.eventsStream).catch(() => undefined);
-    await jsm.streams.delete(names.logsStream).catch(() => undefined);
-  }
-  await nc?.drain();
+  await streams?.dispose();
 });
 
 /** Publishes the events of one run attempt, numbering them as the workflow does. */

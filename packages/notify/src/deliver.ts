@@ -1,10 +1,10 @@
 import type { NotifyCtl } from '@stagecoach/spec';
 import type { Message } from './content.js';
 import { deliverLarkApp } from './lark-delivery.js';
-import type { LarkAppDirectory, LarkTokens } from './lark-app.js';
+import { LarkTokens, type LarkAppDirectory } from './lark-app.js';
 import { mailRecipients, prepareMail, sendMailWithRetry, type MailDirectory, type Mailer } from './mail.js';
 import { prepareRequest } from './request.js';
-import { sendWithRetry, type DeliveryResult, type SendDeps } from './send.js';
+import { refusedDelivery, sendWithRetry, type DeliveryResult, type SendDeps } from './send.js';
 
 export interface DeliverDeps extends SendDeps {
   /** absent: mail ctls fail with a reason saying SMTP is not configured */
@@ -13,11 +13,11 @@ export interface DeliverDeps extends SendDeps {
   mailDirectory?: MailDirectory;
   /** registered Feishu apps (`feishu_app`, `feishu_person`); absent: those ctls fail saying so */
   larkApps?: LarkAppDirectory;
-  larkTokens?: LarkTokens;
   now?: () => number;
 }
 
-const refused = (error: string): DeliveryResult => ({ ok: false, attempts: 0, error });
+/** Feishu app tokens, one cache for every sender in this process. */
+const larkTokens = new LarkTokens();
 
 /**
  * Sends one message on one ctl's channel, with the channel's retry rules; never throws. Run
@@ -25,21 +25,21 @@ const refused = (error: string): DeliveryResult => ({ ok: false, attempts: 0, er
  */
 export async function deliverMessage(ctl: NotifyCtl, msg: Message, deps: DeliverDeps = {}): Promise<DeliveryResult> {
   if (ctl.webhook_type === 'mail') {
-    if (!deps.mailer) return refused('mail is not configured (STAGECOACH_SMTP_URL)');
+    if (!deps.mailer) return refusedDelivery('mail is not configured (STAGECOACH_SMTP_URL)');
     const to = await mailRecipients(ctl, deps.mailDirectory);
-    if (to.length === 0) return refused('no recipient address: no target user has an email');
+    if (to.length === 0) return refusedDelivery('no recipient address: no target user has an email');
     return sendMailWithRetry(deps.mailer, prepareMail(msg, to), deps);
   }
   if (ctl.webhook_type === 'feishu_app' || ctl.webhook_type === 'feishu_person') {
-    if (!deps.larkApps || !deps.larkTokens) return refused('Feishu apps are not configured here');
+    if (!deps.larkApps) return refusedDelivery('Feishu apps are not configured here');
     return deliverLarkApp(ctl, msg, {
       ...deps,
       apps: deps.larkApps,
-      tokens: deps.larkTokens,
+      tokens: larkTokens,
       ...(deps.mailDirectory ? { directory: deps.mailDirectory } : {}),
     });
   }
   const req = prepareRequest(ctl, msg, (deps.now ?? Date.now)());
-  if (!req) return refused(`webhook_type ${JSON.stringify(ctl.webhook_type)} is not delivered yet`);
+  if (!req) return refusedDelivery(`webhook_type ${JSON.stringify(ctl.webhook_type)} is not delivered yet`);
   return sendWithRetry(req, deps);
 }

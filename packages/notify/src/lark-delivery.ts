@@ -2,7 +2,7 @@ import type { NotifyCtl } from '@stagecoach/spec';
 import { feishuCard, type Message } from './content.js';
 import { larkMessageUuid, sendLarkCard, type LarkReceiver, type LarkSendDeps, type LarkApp } from './lark-app.js';
 import type { MailDirectory } from './mail.js';
-import type { DeliveryResult } from './send.js';
+import { refusedDelivery, type DeliveryResult } from './send.js';
 
 /** Zadig's lark.UserInfo `{id, id_type, name}`; a bare string is an open_id. */
 type LarkUser = string | { id?: unknown; id_type?: unknown };
@@ -34,8 +34,6 @@ export interface LarkDeliverDeps extends LarkSendDeps {
   directory?: MailDirectory;
 }
 
-const refused = (error: string): DeliveryResult => ({ ok: false, attempts: 0, error });
-
 /** Every message's outcome as one: delivered when all were, else each failure named. */
 function combined(results: { to: LarkReceiver; result: DeliveryResult }[]): DeliveryResult {
   const failed = results.filter((r) => !r.result.ok);
@@ -54,14 +52,14 @@ export async function deliverLarkApp(ctl: NotifyCtl, msg: Message, deps: LarkDel
   const group = ctl.webhook_type === 'feishu_app';
   const cfg = (group ? ctl['lark_group_notification_config'] : ctl['lark_person_notification_config']) as
     (LarkGroupConfig & LarkPersonConfig) | undefined;
-  if (!cfg?.app_id) return refused('no app_id');
+  if (!cfg?.app_id) return refusedDelivery('no app_id');
   const app = await deps.apps(cfg.app_id);
-  if (!app) return refused(`IM app "${cfg.app_id}" is not registered (/api/v1/im-apps)`);
+  if (!app) return refusedDelivery(`IM app "${cfg.app_id}" is not registered (/api/v1/im-apps)`);
 
   const sends: { to: LarkReceiver; message: Message; mentions?: string[] }[] = [];
   if (group) {
     const chatId = cfg.chat?.chat_id;
-    if (!chatId) return refused('no chat.chat_id');
+    if (!chatId) return refusedDelivery('no chat.chat_id');
     const mentions = (cfg.at_users ?? []).map(receiverOf).flatMap((r) => (r ? [r.id] : []));
     sends.push({ to: { id: chatId, idType: 'chat_id' }, message: msg, mentions });
   } else {
@@ -81,7 +79,7 @@ export async function deliverLarkApp(ctl: NotifyCtl, msg: Message, deps: LarkDel
       sends.push({ to, message: msg.withoutLinks ?? msg });
     }
   }
-  if (sends.length === 0) return refused('no recipient: no target user, and no approver with an email');
+  if (sends.length === 0) return refusedDelivery('no recipient: no target user, and no approver with an email');
 
   const results: { to: LarkReceiver; result: DeliveryResult }[] = [];
   // One after another: Feishu allows 5 messages a second per person or group.

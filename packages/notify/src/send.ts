@@ -38,6 +38,9 @@ export interface DeliveryResult {
   error?: string;
 }
 
+/** A delivery that was never tried: nothing to send, or nothing to send it with. */
+export const refusedDelivery = (error: string): DeliveryResult => ({ ok: false, attempts: 0, error });
+
 export interface SendDeps {
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;

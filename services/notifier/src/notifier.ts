@@ -14,7 +14,6 @@ import {
 import { RetryLater, startRunEventConsumer, type StreamNames } from '@stagecoach/events';
 import {
   deliverMessage,
-  LarkTokens,
   notifyTypeOf,
   runMessage,
   shouldNotify,
@@ -125,7 +124,6 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
     ...(opts.retryPolicy ? { policy: opts.retryPolicy } : {}),
     ...(opts.mailer ? { mailer: opts.mailer } : {}),
     larkApps: (key: string) => openImApp(opts.db, opts.box, key),
-    larkTokens: new LarkTokens(),
   };
 
   async function deliver(run: RunRow, c: Candidate, ctx: NotificationContext): Promise<void> {

@@ -34,6 +34,9 @@ declare module 'fastify' {
   }
 }
 
+/** Where the API lives: every route under these declares an access rule. */
+export const API_PREFIXES = ['/api/', '/openapi/'];
+
 export const PUBLIC: AccessRule = { kind: 'public' };
 export const SIGNED_IN: AccessRule = { kind: 'signed-in' };
 export const SYSTEM_ADMIN: AccessRule = { kind: 'system-admin' };

@@ -4,7 +4,8 @@ import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { WorkflowRow } from '@stagecoach/db';
 import type { WorkflowSchema, WorkflowService } from '@stagecoach/proto';
 import type { GatewayDeps } from '../deps.js';
-import { findWorkflow, listVisibleWorkflows, parseDefinition, saveWorkflow } from '../routes/workflows.routes.js';
+import { findWorkflow } from '../lookups.js';
+import { listVisibleWorkflows, parseDefinition, saveWorkflow } from '../routes/workflows.routes.js';
 import { callerOf } from './access.js';
 import { atMost, checkRequest, key, required } from './validate.js';
 

@@ -4,6 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '@stagecoach/platf
 import { approveJob, cancelRun, resumeStage, retryRun, runDefinition, startRun } from '@stagecoach/runs';
 import { isListedUser } from '@stagecoach/spec';
 import type { GatewayDeps } from '../deps.js';
+import { findWorkflow } from '../lookups.js';
 import { existingRun, runDetail, runServiceDeps } from '../routes/runs.routes.js';
 import { Key } from '../schemas.js';
 import { Success, SUCCESS, zadigErrorResponses } from './errors.js';
@@ -41,8 +42,7 @@ export const zadigTaskRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> =
     },
     async (request) => {
       const { project_key: project, workflow_key: workflow } = request.body;
-      const row = await getWorkflow(deps.db, project, workflow);
-      if (!row) throw new NotFoundError(`workflow "${project}/${workflow}" not found`);
+      const row = await findWorkflow(deps.db, project, workflow);
       const choice = runChoice(row.definition, request.body);
       try {
         const started = await startRun(runs, { project, workflow, creator: request.caller!, ...choice });

@@ -2,17 +2,17 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import {
   createView,
   deleteView,
-  getProject,
   listViews,
   listViewWorkflows,
   renameView,
   setViewWorkflows,
   withTransaction,
 } from '@stagecoach/db';
-import { NotFoundError, ValidationError } from '@stagecoach/platform';
+import { ValidationError } from '@stagecoach/platform';
 import type { SpecIssue } from '@stagecoach/spec';
 import { canSee } from '../access/policy.js';
 import type { GatewayDeps } from '../deps.js';
+import { findProject } from '../lookups.js';
 import { changeableView, refuseReservedName, viewWorkflowIds } from '../routes/views.routes.js';
 import { Key } from '../schemas.js';
 import { Success, SUCCESS, zadigErrorResponses } from './errors.js';
@@ -75,7 +75,7 @@ export const zadigViewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> =
     },
     async (request) => {
       const { projectKey } = request.query;
-      if (!(await getProject(deps.db, projectKey))) throw new NotFoundError(`project "${projectKey}" not found`);
+      await findProject(deps.db, projectKey);
       const views = await listViews(deps.db, projectKey);
       return Promise.all(
         views.map(async (view) =>
@@ -103,7 +103,7 @@ export const zadigViewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> =
     },
     async (request) => {
       const { project_key: project, name, workflow_list: list } = request.body;
-      if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
+      await findProject(deps.db, project);
       refuseReservedName(name);
       checkTypes(list);
       const names = list.map((w) => w.workflow_key);

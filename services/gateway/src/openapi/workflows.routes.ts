@@ -1,10 +1,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { getProject, getWorkflow, listWorkflows } from '@stagecoach/db';
-import { NotFoundError } from '@stagecoach/platform';
-import { canSee } from '../access/policy.js';
 import type { GatewayDeps } from '../deps.js';
-import { workflowsOfView } from '../routes/views.routes.js';
-import { parseDefinition, removeWorkflow, saveWorkflow } from '../routes/workflows.routes.js';
+import { findWorkflow } from '../lookups.js';
+import { listVisibleWorkflows, parseDefinition, removeWorkflow, saveWorkflow } from '../routes/workflows.routes.js';
 import { Key } from '../schemas.js';
 import { Success, SUCCESS, zadigErrorResponses } from './errors.js';
 import { WorkflowBrief, workflowBrief, WorkflowDetail, workflowDetail } from './shapes.js';
@@ -34,11 +31,8 @@ export const zadigWorkflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps 
     },
     async (request) => {
       const { projectKey, viewName } = request.query;
-      if (!(await getProject(deps.db, projectKey))) throw new NotFoundError(`project "${projectKey}" not found`);
-      const rows = viewName
-        ? await workflowsOfView(deps.db, projectKey, viewName)
-        : await listWorkflows(deps.db, projectKey);
-      return { workflows: rows.filter((row) => canSee(request.visibility!, row.name)).map(workflowBrief) };
+      const rows = await listVisibleWorkflows(deps.db, projectKey, viewName, request.visibility!);
+      return { workflows: rows.map(workflowBrief) };
     },
   );
 
@@ -54,9 +48,7 @@ export const zadigWorkflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps 
       },
     },
     async (request) => {
-      const row = await getWorkflow(deps.db, request.query.projectKey, request.params.name);
-      if (!row) throw new NotFoundError(`workflow "${request.query.projectKey}/${request.params.name}" not found`);
-      return workflowDetail(row);
+      return workflowDetail(await findWorkflow(deps.db, request.query.projectKey, request.params.name));
     },
   );
 

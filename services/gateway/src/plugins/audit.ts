@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { recordAudit, type Db } from '@stagecoach/db';
+import { API_PREFIXES } from '../access/rules.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The API and the approval pages, whose links decide approvals. */
+const AUDITED_PREFIXES = [...API_PREFIXES, '/approvals/'];
 
 /**
  * Appends every mutating call (the API, the Zadig OpenAPI and approval-link decisions) to the audit log as it is
@@ -14,7 +17,7 @@ export function registerAuditLog(app: FastifyInstance, db: Db): void {
   app.addHook('onSend', async (request, reply, payload) => {
     if (READS.has(request.method)) return payload;
     const route = request.routeOptions.url;
-    if (!route || !['/api/', '/openapi/', '/approvals/'].some((prefix) => route.startsWith(prefix))) return payload;
+    if (!route || !AUDITED_PREFIXES.some((prefix) => route.startsWith(prefix))) return payload;
     const params = Object.fromEntries(
       Object.entries((request.params ?? {}) as Record<string, unknown>)
         // An approval link's token is its credential: never written down.

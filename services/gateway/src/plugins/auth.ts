@@ -4,7 +4,7 @@ import { UnauthorizedError } from '@stagecoach/platform';
 import { authenticate, type Principal } from '../access/authenticate.js';
 import { authorize } from '../access/authorize.js';
 import type { Visibility } from '../access/policy.js';
-import { pathTarget, type AccessRule } from '../access/rules.js';
+import { API_PREFIXES, pathTarget, type AccessRule } from '../access/rules.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,9 +26,6 @@ export interface GuardedRoute {
   rule: AccessRule;
 }
 
-/** Route prefixes whose every route must declare an access rule. */
-const GUARDED_PREFIXES = ['/api/', '/openapi/'];
-
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 async function check(db: Db, request: FastifyRequest, rule: AccessRule): Promise<void> {
@@ -46,7 +43,7 @@ export function registerAuth(app: FastifyInstance, options: { db: Db; adminToken
   const table: GuardedRoute[] = [];
   app.decorate('accessTable', table);
   app.addHook('onRoute', (route) => {
-    if (!GUARDED_PREFIXES.some((prefix) => route.url.startsWith(prefix))) return;
+    if (!API_PREFIXES.some((prefix) => route.url.startsWith(prefix))) return;
     const rule = route.config?.access;
     if (!rule) throw new Error(`${String(route.method)} ${route.url} declares no access rule`);
     for (const method of [route.method].flat()) {

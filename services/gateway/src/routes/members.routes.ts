@@ -1,8 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import {
-  getProject,
   getUserByName,
-  getWorkflow,
   listProjectMembers,
   listWorkflowGrants,
   removeProjectRole,
@@ -18,6 +16,7 @@ import {
 import { NotFoundError } from '@stagecoach/platform';
 import { access, inProject } from '../access/rules.js';
 import type { GatewayDeps } from '../deps.js';
+import { findProject, findWorkflow } from '../lookups.js';
 import { errorResponses, Key, ProjectParams, WorkflowParams } from '../schemas.js';
 
 const Username = Type.String({ minLength: 1, maxLength: 64 });
@@ -50,13 +49,6 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     if (!user) throw new NotFoundError(`no user "${username}"`);
     return user;
   };
-  const projectOf = async (project: string) => {
-    if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
-  };
-  const workflowOf = async (project: string, name: string) => {
-    if (!(await getWorkflow(deps.db, project, name)))
-      throw new NotFoundError(`workflow "${project}/${name}" not found`);
-  };
 
   app.get(
     '/projects/:project/members',
@@ -69,7 +61,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
       },
     },
     async (request) => {
-      await projectOf(request.params.project);
+      await findProject(deps.db, request.params.project);
       const rows = await listProjectMembers(deps.db, request.params.project);
       return {
         members: rows.map((m) => ({
@@ -96,7 +88,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     },
     async (request, reply) => {
       const { project, username } = request.params;
-      await projectOf(project);
+      await findProject(deps.db, project);
       const user = await userNamed(username);
       await setProjectRole(deps.db, { project, userId: user.id, role: request.body.role, grantedBy: request.caller! });
       return reply.code(204).send(null);
@@ -131,7 +123,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     },
     async (request) => {
       const { project, name } = request.params;
-      await workflowOf(project, name);
+      await findWorkflow(deps.db, project, name);
       const rows = await listWorkflowGrants(deps.db, project, name);
       return {
         grants: rows.map((g) => ({
@@ -161,7 +153,7 @@ export const memberRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = as
     },
     async (request, reply) => {
       const { project, name, username } = request.params;
-      await workflowOf(project, name);
+      await findWorkflow(deps.db, project, name);
       const user = await userNamed(username);
       await setWorkflowGrant(deps.db, {
         project,

@@ -1,14 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { runWorkflowId } from '@stagecoach/contracts';
-import {
-  getRun,
-  getWorkflow,
-  listNotifications,
-  listWorkflowNotifications,
-  type NotificationRow,
-} from '@stagecoach/db';
+import { getRun, listNotifications, listWorkflowNotifications, type NotificationRow } from '@stagecoach/db';
 import { NotFoundError } from '@stagecoach/platform';
 import type { GatewayDeps } from '../deps.js';
+import { findWorkflow } from '../lookups.js';
 import { errorResponses, RunParams, WorkflowParams } from '../schemas.js';
 import { access, inProject } from '../access/rules.js';
 
@@ -79,8 +74,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
     },
     async (request) => {
       const { project, name } = request.params;
-      if (!(await getWorkflow(deps.db, project, name)))
-        throw new NotFoundError(`workflow "${project}/${name}" not found`);
+      await findWorkflow(deps.db, project, name);
       const { rows, total } = await listWorkflowNotifications(deps.db, { project, workflow: name, ...request.query });
       return { total, notifications: rows.map((r) => ({ run_number: r.runNumber, ...view(r.notification) })) };
     },

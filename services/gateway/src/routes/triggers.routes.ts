@@ -2,7 +2,6 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import {
   deleteTrigger,
   getTriggerByName,
-  getWorkflow,
   insertTrigger,
   listDeliveries,
   listTriggers,
@@ -24,6 +23,7 @@ import {
   type TriggerBody,
 } from '@stagecoach/triggers';
 import type { GatewayDeps } from '../deps.js';
+import { findWorkflow } from '../lookups.js';
 import { errorResponses, WorkflowParams } from '../schemas.js';
 import { DeliveryView, TRIGGER_BODIES, TriggerView } from './triggers.schemas.js';
 import { access, inProject } from '../access/rules.js';
@@ -57,11 +57,7 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
   const sealedParamNames = (row: TriggerRow) =>
     row.sealedParams ? Object.keys(JSON.parse(deps.box.open(row.sealedParams)) as Record<string, string>) : [];
 
-  const workflowOf = async (p: { project: string; name: string }): Promise<WorkflowRow> => {
-    const row = await getWorkflow(deps.db, p.project, p.name);
-    if (!row) throw new NotFoundError(`workflow "${p.project}/${p.name}" not found`);
-    return row;
-  };
+  const workflowOf = (p: { project: string; name: string }) => findWorkflow(deps.db, p.project, p.name);
   const existing = async (workflow: WorkflowRow, kind: TriggerKind, name: string) => {
     const row = await getTriggerByName(deps.db, workflow.id, kind, name);
     if (!row) throw new NotFoundError(`${kind} trigger "${name}" of "${workflow.project}/${workflow.name}" not found`);

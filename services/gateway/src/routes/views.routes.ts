@@ -2,7 +2,6 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import {
   createView,
   deleteView,
-  getProject,
   getView,
   listViews,
   listViewWorkflows,
@@ -19,6 +18,7 @@ import { ConflictError, NotFoundError, ValidationError } from '@stagecoach/platf
 import type { SpecIssue } from '@stagecoach/spec';
 import { canSee, SEES_ALL, type Visibility } from '../access/policy.js';
 import type { GatewayDeps } from '../deps.js';
+import { findProject } from '../lookups.js';
 import { errorResponses, ProjectParams } from '../schemas.js';
 import { access, inProject } from '../access/rules.js';
 
@@ -91,9 +91,6 @@ export async function workflowsOfView(db: DbOrTx, project: string, view: string)
  */
 export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   const tags = ['views'];
-  const projectOf = async (project: string) => {
-    if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
-  };
   const viewOf = (project: string, name: string) => changeableView(deps.db, project, name);
   const workflowIds = (db: DbOrTx, project: string, names: string[]) => viewWorkflowIds(db, project, names);
   // Someone who sees only the workflows granted to them sees only those in any view.
@@ -121,7 +118,7 @@ export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
       schema: { tags, params: ProjectParams, response: { 200: Type.Array(ViewView), ...errorResponses } },
     },
     async (request) => {
-      await projectOf(request.params.project);
+      await findProject(deps.db, request.params.project);
       const rows = await listViews(deps.db, request.params.project);
       const visibility = request.visibility!;
       return [
@@ -139,7 +136,7 @@ export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
     },
     async (request) => {
       const { project, view } = request.params;
-      await projectOf(project);
+      await findProject(deps.db, project);
       if (isAllView(view)) return allBody(project, request.visibility!);
       const row = await getView(deps.db, project, view);
       if (!row) throw new NotFoundError(`view "${view}" of project "${project}" not found`);
@@ -155,7 +152,7 @@ export const viewRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asyn
     },
     async (request, reply) => {
       const { project } = request.params;
-      await projectOf(project);
+      await findProject(deps.db, project);
       refuseReservedName(request.body.name);
       const row = await withTransaction(deps.db, async (tx) => {
         const ids = await workflowIds(tx, project, request.body.workflows);

@@ -2,7 +2,6 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import {
   deleteWorkflow,
   getWorkflowVersion,
-  getProject,
   getWorkflow,
   listWorkflows,
   listTriggers,
@@ -21,6 +20,7 @@ import { loadDefinition } from '@stagecoach/spec/load';
 import { deleteTimerSchedule } from '@stagecoach/triggers';
 import { canSee, type Visibility } from '../access/policy.js';
 import type { GatewayDeps } from '../deps.js';
+import { findProject, findWorkflow } from '../lookups.js';
 import { isAllView, workflowsOfView } from './views.routes.js';
 import { errorResponses, WorkflowParams, ProjectParams } from '../schemas.js';
 import { SIGNED_IN, access, inProject } from '../access/rules.js';
@@ -88,7 +88,7 @@ export async function saveWorkflow(
   if (definition.project !== project)
     issues.push({ path: 'project', message: `must equal the project in the URL ("${project}")` });
   if (issues.length > 0) throw new ValidationError('invalid workflow definition', issues);
-  if (!(await getProject(deps.db, project))) throw new NotFoundError(`project "${project}" not found`);
+  await findProject(deps.db, project);
   const view = input.view && !isAllView(input.view) ? input.view : undefined;
   const viewRow = view ? await getView(deps.db, project, view) : undefined;
   if (view && !viewRow) throw new NotFoundError(`view "${view}" of project "${project}" not found`);
@@ -110,17 +110,10 @@ export async function saveWorkflow(
 
 /** Deletes a workflow: its timer schedules first (the trigger rows go with it by cascade), then the row. */
 export async function removeWorkflow(deps: Pick<GatewayDeps, 'db' | 'temporal'>, project: string, name: string) {
-  const workflow = await getWorkflow(deps.db, project, name);
-  if (!workflow) throw new NotFoundError(`workflow "${project}/${name}" not found`);
+  const workflow = await findWorkflow(deps.db, project, name);
   for (const timer of await listTriggers(deps.db, workflow.id, 'timer'))
     await deleteTimerSchedule(deps.temporal, timer.id);
   await deleteWorkflow(deps.db, project, name);
-}
-
-export async function findWorkflow(db: Db, project: string, name: string): Promise<WorkflowRow> {
-  const row = await getWorkflow(db, project, name);
-  if (!row) throw new NotFoundError(`workflow "${project}/${name}" not found`);
-  return row;
 }
 
 /** The project's workflows (or one view's, `All`: every one) that the caller may see. */
@@ -130,7 +123,7 @@ export async function listVisibleWorkflows(
   view: string | undefined,
   visibility: Visibility,
 ): Promise<WorkflowRow[]> {
-  if (!(await getProject(db, project))) throw new NotFoundError(`project "${project}" not found`);
+  await findProject(db, project);
   const rows = view ? await workflowsOfView(db, project, view) : await listWorkflows(db, project);
   return rows.filter((row) => canSee(visibility, row.name));
 }
