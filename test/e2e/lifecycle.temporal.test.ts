@@ -211,6 +211,38 @@ describe('concurrency_limit', () => {
       new Date(job(first, 'work').end_time).getTime(),
     );
   });
+
+  it('a run paused at a manual stage gives its permit to the next run and queues again when resumed', async () => {
+    await engine.defineWorkflow({
+      name: 'staged-serial',
+      project: 'life',
+      concurrency_limit: 1,
+      stages: [
+        { name: 'build', jobs: [{ name: 'build', type: 'freestyle', spec: { script: 'echo build' } }] },
+        {
+          name: 'prod',
+          manual_exec: { enabled: true, manual_exec_users: [{ type: 'task_creator' }] },
+          jobs: [{ name: 'prod', type: 'freestyle', spec: { script: 'sleep 1.5' } }],
+        },
+      ],
+    });
+    const resume = (n: number) => engine.api('POST', `${runUrl('staged-serial', n)}/resume`, { stage: 'prod' });
+    const a = await engine.startRun('life', 'staged-serial');
+    await engine.waitForStatus('life', 'staged-serial', a, 'pause');
+    // The paused run holds no permit, so the next one gets through its first stage.
+    const b = await engine.startRun('life', 'staged-serial');
+    await engine.waitForStatus('life', 'staged-serial', b, 'pause');
+
+    expect((await resume(b)).status).toBe(200);
+    await engine.waitForStatus('life', 'staged-serial', b, 'running');
+    // b holds the permit now: a, resumed, waits in the queue until b ends.
+    expect((await resume(a)).status).toBe(200);
+    await engine.waitForStatus('life', 'staged-serial', a, 'queued');
+    const [ra, rb] = await Promise.all([a, b].map((n) => engine.waitForStatus('life', 'staged-serial', n, 'passed')));
+    expect(new Date(job(ra, 'prod').start_time).getTime()).toBeGreaterThanOrEqual(
+      new Date(job(rb, 'prod').end_time).getTime(),
+    );
+  });
 });
 
 describe('job timeout', () => {

@@ -408,6 +408,28 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     finishJob(stage, result, status);
   };
 
+  const limit = definition.concurrency_limit ?? -1;
+  const gated = limit > 0;
+  let granted = false;
+  setHandler(gateGrantedSignal, () => {
+    granted = true;
+  });
+
+  /** Waits, `queued`, until the workflow's concurrency gate hands this run a permit. */
+  const acquirePermit = async () => {
+    granted = false;
+    setRunStatus('queued');
+    await flush();
+    await acquireConcurrencySlot({
+      project: input.project,
+      workflow: input.workflow,
+      limit,
+      runWorkflowId: runId,
+      runNumber: input.runNumber,
+    });
+    await condition(() => granted);
+  };
+
   const runStages = async () => {
     for (const [si, stageDef] of definition.stages.entries()) {
       const stage = stages[si]!;
@@ -418,8 +440,12 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         emit({ kind: 'stage', stage: stage.name, status: 'pause' });
         setRunStatus('pause');
         await flush();
+        // Zadig frees the queue slot while a run waits for a person, and queues it again on resume.
+        const yieldsPermit = gated && patched('pause-frees-permit');
+        if (yieldsPermit) await releaseSlot(concurrencyGateWorkflowId(input.project, input.workflow), runId);
         await condition(() => resumedStages.has(stageDef.name));
         pausedStage = undefined;
+        if (yieldsPermit) await acquirePermit();
         setRunStatus('running');
       }
       stage.status = 'running';
@@ -442,27 +468,9 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     }
   };
 
-  const limit = definition.concurrency_limit ?? -1;
-  const gated = limit > 0;
-  let granted = false;
-  setHandler(gateGrantedSignal, () => {
-    granted = true;
-  });
-
   let cancelled = false;
   try {
-    if (gated) {
-      setRunStatus('queued');
-      await flush();
-      await acquireConcurrencySlot({
-        project: input.project,
-        workflow: input.workflow,
-        limit,
-        runWorkflowId: runId,
-        runNumber: input.runNumber,
-      });
-      await condition(() => granted);
-    }
+    if (gated) await acquirePermit();
     setRunStatus('running');
     await runStages();
   } catch (err) {
