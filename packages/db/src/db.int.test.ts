@@ -61,6 +61,8 @@ describe('migrations', () => {
       'runs',
       'trigger_deliveries',
       'triggers',
+      'user_group_members',
+      'user_groups',
       'users',
       'view_workflows',
       'views',
@@ -74,7 +76,7 @@ describe('migrations', () => {
       sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`,
     );
     // One row per migration in the journal.
-    expect(applied.rows[0]?.n).toBe(10);
+    expect(applied.rows[0]?.n).toBe(11);
   });
 });
 

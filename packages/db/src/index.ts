@@ -16,3 +16,4 @@ export * from './repos/clusters.repo.js';
 export * from './repos/identity.repo.js';
 export * from './repos/access.repo.js';
 export * from './repos/im-apps.repo.js';
+export * from './repos/user-groups.repo.js';

@@ -32,6 +32,7 @@ import {
   type WorkflowDefinition,
 } from '@stagecoach/spec';
 import { expandStageApprovals, selectJobs, type JobSelection } from './prepare-definition.js';
+import { resolveUserGroups } from './resolve-user-groups.js';
 
 export interface RunServiceDeps {
   db: Db;
@@ -96,7 +97,9 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
   }
   const params = resolveRunParams(definition.params ?? [], req.params);
   if (!params.ok) throw new ValidationError('invalid run params', params.issues);
-  const selected = selectJobs(expandStageApprovals(definition), req);
+  // Groups become their members here, in this transaction: an unknown group refuses the run before anything is written.
+  const withUsers = await resolveUserGroups(tx, definition, req.creator);
+  const selected = selectJobs(expandStageApprovals(withUsers), req);
 
   const createdAt = Date.now();
   const runNumber = await allocateRunNumber(tx, req.project, req.workflow);

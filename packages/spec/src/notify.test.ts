@@ -71,7 +71,7 @@ describe('checkNotifyCtls', () => {
     ).toEqual([]);
   });
 
-  it('needs mail recipients with an address or a user name to look up', () => {
+  it('needs mail recipients with an address, a user name to look up, or a user group', () => {
     expect(
       checkNotifyCtls(
         [
@@ -80,7 +80,14 @@ describe('checkNotifyCtls', () => {
             webhook_type: 'mail',
             notify_type: ['failed'],
             mail_notification_config: {
-              target_users: [{ type: 'user' }, { type: 'group' }, { type: 'user', user_name: 'bob' }],
+              target_users: [
+                { type: 'user' },
+                { type: 'group' },
+                { type: 'user', user_name: 'bob' },
+                { type: 'robot' },
+                { type: 'group', group_name: 'ops' },
+                { type: 'group', group_id: 'g-1' },
+              ],
             },
           },
         ],
@@ -97,8 +104,12 @@ describe('checkNotifyCtls', () => {
         message: 'must be an email address (or leave it out and name a user_name)',
       },
       {
-        path: 'notify_ctls[1].mail_notification_config.target_users[1].type',
-        message: 'must be "user" or "task_creator"',
+        path: 'notify_ctls[1].mail_notification_config.target_users[1]',
+        message: 'needs group_name or group_id',
+      },
+      {
+        path: 'notify_ctls[1].mail_notification_config.target_users[3].type',
+        message: 'must be "user", "group" or "task_creator"',
       },
     ]);
   });

@@ -225,7 +225,10 @@ function checkLarkAppConfig(
 
 const LARK_ID_TYPES = ['open_id', 'user_id', 'union_id', 'email'];
 
-/** Zadig's `mail_notification_config {target_users}`; a `user` entry carries its `email` (no user directory yet). */
+/**
+ * Zadig's `mail_notification_config {target_users}`: a `user` entry carries its `email` or a `user_name` to
+ * look up; a `group` entry names a user group, replaced by its members when a run is built.
+ */
 function checkMailConfig(cfg: unknown, cfgPath: string, add: (path: string, message: string) => void): void {
   if (!isObj(cfg)) return add(cfgPath, absent(cfg) ? 'is required' : 'must be an object');
   const dynamic = cfg['dynamic_recipients'];
@@ -240,7 +243,11 @@ function checkMailConfig(cfg: unknown, cfgPath: string, add: (path: string, mess
     if (!isObj(u)) return add(p, 'must be an object');
     const kind = u['type'] ?? 'user';
     if (kind === 'task_creator') return;
-    if (kind !== 'user') return add(`${p}.type`, 'must be "user" or "task_creator"');
+    if (kind === 'group') {
+      const named = ['group_name', 'group_id'].some((key) => typeof u[key] === 'string' && u[key] !== '');
+      return named ? undefined : add(p, 'needs group_name or group_id');
+    }
+    if (kind !== 'user') return add(`${p}.type`, 'must be "user", "group" or "task_creator"');
     const email = u['email'];
     // Without an address the user's name is looked up in the user directory when the mail goes out.
     if (absent(email) && typeof u['user_name'] === 'string' && u['user_name'] !== '') return;

@@ -146,7 +146,7 @@ export interface NotificationSpec {
   msteams_notification_config?: NotifyCtl['msteams_notification_config'];
   webhook_notification_config?: NotifyCtl['webhook_notification_config'];
   mail_notification_config?: {
-    target_users?: { type?: string; user_name?: string; email?: string }[];
+    target_users?: (UserRef & { email?: string })[];
     dynamic_recipients?: string[];
   };
 }

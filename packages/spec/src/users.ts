@@ -1,7 +1,8 @@
 import type { UserRef } from './types.js';
 
-// Group entries (`type: 'group'`) never match and contribute no names: Stagecoach has no user directory to expand
-// groups from yet. Zadig expands them when the job task is built (`flat_approve_users`).
+// A run never holds group entries (`type: 'group'`): as Zadig does when it builds the job tasks
+// (`flat_approve_users`), the run build replaces each group by its members (packages/runs/src/user-groups.ts),
+// so this sandbox code only compares names. A group entry that reaches here anyway matches nobody.
 
 /** Whether `user` (a user name or a user id) is allowed by `users`; `task_creator` entries stand for `taskCreator`. */
 export function isListedUser(users: readonly UserRef[], user: string, taskCreator: string): boolean {

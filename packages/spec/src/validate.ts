@@ -35,7 +35,7 @@ export const DEFAULT_APPROVAL_TIMEOUT_MINUTES = 60;
 
 /**
  * Checks a user list. Returns how many approvers it stands for, or undefined when a group makes that unknowable
- * (groups cannot be expanded yet; see users.ts).
+ * until a run is built: the run build expands groups and checks the count again (packages/runs/src/user-groups.ts).
  */
 function checkUsers(c: Checker, list: unknown[], path: string): number | undefined {
   let countable = true;

@@ -17,6 +17,7 @@ import { notificationRoutes } from './routes/notifications.routes.js';
 import { projectRoutes } from './routes/projects.routes.js';
 import { runRoutes } from './routes/runs.routes.js';
 import { triggerRoutes } from './routes/triggers.routes.js';
+import { userGroupRoutes } from './routes/user-groups.routes.js';
 import { viewRoutes } from './routes/views.routes.js';
 import { workflowRoutes } from './routes/workflows.routes.js';
 import { openapiRoutes } from './openapi/index.js';
@@ -71,6 +72,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
       await api.register(clusterRoutes, { deps });
       await api.register(imAppRoutes, { deps });
       await api.register(identityRoutes, { deps });
+      await api.register(userGroupRoutes, { deps });
       await api.register(memberRoutes, { deps });
     },
     { prefix: '/api/v1' },

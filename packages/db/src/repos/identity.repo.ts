@@ -22,6 +22,16 @@ export async function getUserByName(db: DbOrTx, username: string): Promise<UserR
   return row;
 }
 
+/** The named users that exist, by username (absent names are simply not in the map). */
+export async function getUsersByName(db: DbOrTx, usernames: readonly string[]): Promise<Map<string, UserRow>> {
+  if (usernames.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(users)
+    .where(inArray(users.username, [...usernames]));
+  return new Map(rows.map((r) => [r.username, r]));
+}
+
 export function listUsers(db: DbOrTx): Promise<UserRow[]> {
   return db.select().from(users).orderBy(users.username);
 }

@@ -10,3 +10,4 @@ export * from './clusters.js';
 export * from './identity.js';
 export * from './access.js';
 export * from './im-apps.js';
+export * from './user-groups.js';
