@@ -1,5 +1,5 @@
 import type { JobResult, RunInput, StageResult } from '@stagecoach/contracts';
-import { isDone, type Job, type Stage, type WorkflowDefinition } from '@stagecoach/spec';
+import { isDone, type Job, type Stage, type WorkflowDefinition } from '@stagecoach/spec/sandbox';
 
 /**
  * The stage/job result table a run starts from: fresh for a new run; on retry, jobs that passed

@@ -6,15 +6,19 @@ import * as spec from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Every module reachable from index.ts, following relative imports. */
-function reachable(entry: string): Map<string, string> {
+/**
+ * Every module reachable from `entry`, following relative imports; with `runtimeOnly`, not through
+ * `import type` / `export type` (erased at compile time, so never evaluated).
+ */
+function reachable(entry: string, runtimeOnly = false): Map<string, string> {
   const seen = new Map<string, string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
     const text = readFileSync(join(here, file), 'utf8');
     seen.set(file, text);
-    for (const m of text.matchAll(/(?:import|export)[^'";]*?from\s+'([^']+)'/g)) {
-      const target = m[1]!;
+    for (const m of text.matchAll(/(?:import|export)([^'";]*?)from\s+'([^']+)'/g)) {
+      if (runtimeOnly && /^\s*type\b/.test(m[1]!)) continue;
+      const target = m[2]!;
       if (target.startsWith('./')) visit(target.slice(2).replace(/\.js$/, '.ts'));
     }
   };
@@ -28,6 +32,7 @@ describe('package root entry (imported by Temporal workflow code)', () => {
   it('reaches the expected modules and not the loader', () => {
     expect([...modules.keys()].sort()).toEqual([
       'checker.ts',
+      'compensation.ts',
       'execute-policy.ts',
       'index.ts',
       'json-schema.ts',
@@ -86,5 +91,33 @@ describe('package root entry (imported by Temporal workflow code)', () => {
       expect(spec, name).toHaveProperty(name);
     }
     expect(spec).not.toHaveProperty('loadDefinition');
+  });
+});
+
+describe('sandbox entry (what Temporal workflow code evaluates)', () => {
+  it('evaluates only the renderer, status tables, user lists and recipients', () => {
+    expect([...reachable('sandbox.ts', true).keys()].sort()).toEqual([
+      'compensation.ts',
+      'execute-policy.ts',
+      'recipients.ts',
+      'render.ts',
+      'sandbox.ts',
+      'status.ts',
+      'users.ts',
+    ]);
+  });
+
+  it('offers what the run workflow uses', async () => {
+    const sandbox = await import('./sandbox.js');
+    for (const name of [
+      'COMPENSATING_JOB_TYPES',
+      'renderJob',
+      'builtinValues',
+      'stageStatusFromJobs',
+      'isListedUser',
+    ]) {
+      expect(sandbox, name).toHaveProperty(name);
+    }
+    expect(sandbox).not.toHaveProperty('validateDefinition');
   });
 });

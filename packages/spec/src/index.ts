@@ -1,7 +1,8 @@
-// Sandbox-safe entry point (imported by Temporal workflow code): pure functions only, no I/O, no Node builtins.
-// The YAML/JSON loader lives in '@stagecoach/spec/load'.
+// Pure functions only, no I/O, no Node builtins. The YAML/JSON loader lives in '@stagecoach/spec/load';
+// Temporal workflow code imports the smaller '@stagecoach/spec/sandbox'.
 export * from './types.js';
 export * from './kube-specs.js';
+export * from './compensation.js';
 export * from './validate.js';
 export * from './notify.js';
 export * from './recipients.js';

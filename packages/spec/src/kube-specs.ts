@@ -21,9 +21,6 @@ export const KUBE_JOB_TYPES = [
 ] as const;
 export type KubeJobType = (typeof KUBE_JOB_TYPES)[number];
 
-/** Release jobs whose cleanup, at the end of every run, removes what their deploy job left (Zadig's Clean()). */
-export const COMPENSATING_JOB_TYPES: readonly string[] = ['k8s-canary-release', 'k8s-blue-green-release'];
-
 export const PATCH_STRATEGIES = ['strategic-merge', 'merge', 'json'] as const;
 
 export interface ClusterRef {
