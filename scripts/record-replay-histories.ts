@@ -18,6 +18,8 @@ try {
   await engine.defineWorkflow({
     name: 'replay',
     project: 'replay',
+    // Gated, so the histories hold the permit handling around the manual-exec pause too.
+    concurrency_limit: 1,
     params: [
       { name: 'greeting', type: 'string', value: 'hi' },
       { name: 'owner_email', type: 'string', value: 'owner@example.com' },

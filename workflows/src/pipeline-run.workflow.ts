@@ -9,6 +9,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  proxySinks,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -31,6 +32,7 @@ import {
   type RunEvent,
   type RunInput,
   type RunResult,
+  type RunSinks,
   type StageResult,
 } from '@stagecoach/contracts';
 import {
@@ -55,7 +57,7 @@ import {
   type Stage,
   type Status,
   type WorkflowDefinition,
-} from '@stagecoach/spec';
+} from '@stagecoach/spec/sandbox';
 import { cleanupOrder, initialStages, jobEnvironment } from './run-state.js';
 
 /** Zadig waits a fixed 10 s between attempts of a job whose error policy is `retry`. */
@@ -68,12 +70,16 @@ const { acquireConcurrencySlot } = proxyActivities<RunActivities>({
   retry: { initialInterval: '1 second', maximumAttempts: 20 },
 });
 
-// Events and the cleanup of freestyle workspaces are short: local activities spare them a server
-// round trip. JetStream drops repeated events by Nats-Msg-Id; cleanups are idempotent.
+// The cleanup of freestyle workspaces is short: a local activity spares it a server round trip; cleanups
+// are idempotent. Events went the same way before patch `events-by-sink`.
 const { emitEvents, cleanupJobs } = proxyLocalActivities<RunActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '200 milliseconds', maximumInterval: '10 seconds' },
 });
+
+// Events leave through the worker's sink, stored in JetStream before the workflow task is reported
+// (see RunSinks); JetStream drops repeats by Nats-Msg-Id.
+const { runEvents } = proxySinks<RunSinks>();
 
 // Compensation talks to clusters and waits for objects to go: a regular activity that heartbeats.
 const { compensateJobs } = proxyActivities<RunActivities>({
@@ -154,7 +160,9 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   const flush = async () => {
     if (pending.length === 0) return;
     const batch = pending.splice(0, pending.length);
-    await CancellationScope.nonCancellable(() => emitEvents(batch));
+    // The sink saves the run's last workflow task a second activation and the local activity's dispatch.
+    if (patched('events-by-sink')) runEvents.publish(batch);
+    else await CancellationScope.nonCancellable(() => emitEvents(batch));
   };
   const setRunStatus = (status: Status) => {
     if (runStatus === status) return;

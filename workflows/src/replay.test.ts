@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type InjectedSinks } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunSinks } from '@stagecoach/contracts';
 
 // The determinism guard: every recorded history must replay against today's workflow code. A change
 // to released workflow logic that is not behind patched() fails here. New fixtures come from
@@ -11,6 +12,8 @@ const fixtures = resolve(import.meta.dirname, '../test-fixtures');
 const files = readdirSync(fixtures).filter((f) => f.endsWith('.json'));
 
 let workflowBundle: { code: string };
+/** The run workflow's sink as the worker registers it; a replay publishes nothing (callDuringReplay is off). */
+const sinks: InjectedSinks<RunSinks> = { runEvents: { publish: { fn: () => undefined } } };
 beforeAll(async () => {
   try {
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -32,7 +35,7 @@ describe('replaying recorded histories', () => {
     '%s replays without nondeterminism',
     async (file) => {
       const history = JSON.parse(readFileSync(join(fixtures, file), 'utf8'));
-      await expect(Worker.runReplayHistory({ workflowBundle }, history, file)).resolves.toBeUndefined();
+      await expect(Worker.runReplayHistory({ workflowBundle, sinks }, history, file)).resolves.toBeUndefined();
     },
     60_000,
   );

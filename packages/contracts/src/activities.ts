@@ -59,6 +59,7 @@ export interface RunActivities {
   /** Zadig's Clean() of release jobs: a canary or blue-green left behind by a failed or cancelled run goes. */
   compensateJobs(input: CompensateJobsInput): Promise<void>;
   acquireConcurrencySlot(input: ConcurrencySlotInput): Promise<void>;
+  /** How runs recorded before patch `events-by-sink` publish their transitions; replaying them needs it. */
   emitEvents(events: RunEvent[]): Promise<void>;
 }
 

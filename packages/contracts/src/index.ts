@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './errors.js';
 export * from './activities.js';
 export * from './search-attributes.js';
+export * from './sinks.js';

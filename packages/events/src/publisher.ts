@@ -38,3 +38,24 @@ export async function publishRunEvents(
     ),
   );
 }
+
+/**
+ * publishRunEvents, again and again until JetStream has stored every event: for callers that have no
+ * retry of their own to fall back on (the worker's event sink). Waits grow from 100 ms to 5 s;
+ * `onRetry` hears each failure.
+ */
+export async function publishRunEventsUntilStored(
+  js: JetStreamClient,
+  events: readonly RunEvent[],
+  opts: PublishOptions & { onRetry?: (err: unknown, attempt: number) => void } = {},
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await publishRunEvents(js, events, opts);
+      return;
+    } catch (err) {
+      opts.onRetry?.(err, attempt);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** (attempt - 1), 5_000)));
+    }
+  }
+}

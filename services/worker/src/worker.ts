@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, Worker, type InjectedSinks, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import type { JetStreamClient } from 'nats';
-import type { StreamNames } from '@stagecoach/events';
+import { publishRunEventsUntilStored, type StreamNames } from '@stagecoach/events';
 import { createActivities } from '@stagecoach/activities';
-import { TASK_QUEUE } from '@stagecoach/contracts';
+import { TASK_QUEUE, type RunSinks } from '@stagecoach/contracts';
 import type { Db } from '@stagecoach/db';
 import type { Mailer } from '@stagecoach/notify';
 import type { SecretBox } from '@stagecoach/platform';
@@ -49,10 +49,37 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue ?? TASK_QUEUE,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
+    sinks: runSinks(deps),
     // Let a job's cancellation reach the process group and the cleanup run before the worker exits.
     shutdownGraceTime: '10 seconds',
     // A cancel reaches a running activity only with the answer to a heartbeat; the SDK's default
     // throttle (80% of the heartbeat timeout) would let a cancelled job run on for 8 s.
     maxHeartbeatThrottleInterval: '1 second',
   });
+}
+
+/**
+ * The run workflow's event sink. The SDK awaits sink calls before it reports the activation's workflow
+ * task, so publishing until stored keeps events ahead of the commands that follow them; a worker lost
+ * before that reports nothing, and the task's next attempt publishes again (JetStream drops the copies).
+ * Replayed activations published theirs already.
+ */
+function runSinks(deps: WorkerDeps): InjectedSinks<RunSinks> {
+  return {
+    runEvents: {
+      publish: {
+        fn: (info, events) =>
+          publishRunEventsUntilStored(deps.js, events, {
+            names: deps.names,
+            onRetry: (err, attempt) =>
+              Runtime.instance().logger.warn('publishing run events failed; retrying', {
+                workflowId: info.workflowId,
+                attempt,
+                error: err instanceof Error ? err.message : String(err),
+              }),
+          }),
+        callDuringReplay: false,
+      },
+    },
+  };
 }

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PIPELINE_RUN_WORKFLOW, type RunEvent, type RunInput, type RunResult } from '@stagecoach/contracts';
+import { ensureStreams, prefixedStreamNames } from '@stagecoach/events';
+import { SecretBox } from '@stagecoach/platform';
+import { Engine, SECRET_KEY } from '@stagecoach/testkit';
+import { createWorker } from './worker.js';
+
+// The run workflow hands its events to the worker's sink, which must have them stored in JetStream
+// before the workflow task that follows them is reported. These tests hold the events stream away
+// and watch the run wait for it.
+
+let engine: Engine;
+let connection: NativeConnection;
+let worker: Worker;
+let workerRun: Promise<void>;
+const names = prefixedStreamNames(`tsink${randomBytes(4).toString('hex')}`);
+const taskQueue = `sink-${randomBytes(4).toString('hex')}`;
+
+beforeAll(async () => {
+  engine = await Engine.start({ inProcessWorker: false });
+  connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const bundlePath = process.env.STAGECOACH_TEST_WORKFLOW_BUNDLE;
+  worker = await createWorker({
+    connection,
+    namespace: 'default',
+    temporal: engine.temporal,
+    db: engine.dbHandle.db,
+    js: engine.nc.jetstream(),
+    box: new SecretBox(SECRET_KEY),
+    workspaceRoot: engine.workspaceRoot,
+    taskQueue,
+    // Streams that do not exist yet: every publish fails until the test creates them.
+    names,
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+  });
+  workerRun = worker.run();
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await workerRun;
+  await connection?.close();
+  const jsm = await engine.nc.jetstreamManager();
+  for (const stream of [names.eventsStream, names.logsStream]) await jsm.streams.delete(stream).catch(() => undefined);
+  await engine?.stop();
+});
+
+function runInput(runNumber: number): RunInput {
+  return {
+    version: 1,
+    project: 'sink',
+    projectDisplayName: 'sink',
+    workflow: 'held',
+    runNumber,
+    creator: 'alice',
+    createdAt: Date.now(),
+    // No job activity: every event of this run leaves through the sink.
+    definition: {
+      name: 'held',
+      project: 'sink',
+      stages: [{ name: 'only', jobs: [{ name: 'noop', type: 'freestyle', run_policy: 'skip', spec: { script: '' } }] }],
+    },
+    params: {},
+    secretParams: [],
+  };
+}
+
+async function storedEvents(): Promise<RunEvent[]> {
+  const jsm = await engine.nc.jetstreamManager();
+  const { state } = await jsm.streams.info(names.eventsStream);
+  const events: RunEvent[] = [];
+  for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+    events.push((await jsm.streams.getMessage(names.eventsStream, { seq })).json<RunEvent>());
+  }
+  return events;
+}
+
+describe('run events through the worker sink', () => {
+  it('the run does not complete until JetStream has stored its events, and then every one is there once', async () => {
+    const handle = await engine.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {
+      workflowId: `sink/held/${randomBytes(4).toString('hex')}`,
+      taskQueue,
+      args: [runInput(1)],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+
+    await ensureStreams(await engine.nc.jetstreamManager(), { names });
+    const result = (await handle.result()) as RunResult;
+    expect(result.status).toBe('skipped');
+
+    const events = await storedEvents();
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.map((e) => `${e.kind}:${e.job ?? e.stage ?? ''}:${e.status}`)).toEqual([
+      'run::running',
+      'stage:only:running',
+      'job:noop:skipped',
+      'stage:only:skipped',
+      'run::skipped',
+    ]);
+  });
+});
