@@ -326,4 +326,35 @@ describe('bad input', () => {
     expect(ok.status).toBe(201);
     expect(ok.body.run_number).toBe(1);
   });
+
+  it('refuses unknown and disabled workflows without taking a number, and removes a run Temporal refused', async () => {
+    const stages = [{ name: 's', jobs: [{ name: 'j', type: 'freestyle', spec: { script: 'true' } }] }];
+    const url = '/api/v1/projects/life/workflows/gated/runs';
+    const noProject = await engine.api('POST', '/api/v1/projects/ghost/workflows/gated/runs', {});
+    expect(noProject).toMatchObject({ status: 404, body: { message: 'project "ghost" not found' } });
+    const noWorkflow = await engine.api('POST', url, {});
+    expect(noWorkflow).toMatchObject({ status: 404, body: { message: 'workflow "life/gated" not found' } });
+
+    await engine.defineWorkflow({ name: 'gated', project: 'life', disabled: true, stages });
+    const disabled = await engine.api('POST', url, {});
+    expect(disabled).toMatchObject({ status: 409, body: { message: 'workflow "gated" is disabled' } });
+    await engine.defineWorkflow({ name: 'gated', project: 'life', stages });
+    expect((await engine.api('POST', url, {})).body.run_number).toBe(1);
+
+    // An execution already holds run 2's id: Temporal refuses the start after the commit, and the row goes again.
+    const squatter = await engine.temporal.workflow.start('squatter', {
+      workflowId: 'life/gated/2',
+      taskQueue: `nobody-${engine.id}`,
+    });
+    try {
+      const refused = await engine.api('POST', url, {});
+      expect(refused.status).toBe(409);
+      expect((await engine.api('GET', `${url}/2`)).status).toBe(404);
+      expect((await engine.api('GET', url)).body.total).toBe(1);
+    } finally {
+      await squatter.terminate();
+    }
+    // The number was taken by the committed start, so the next run is 3.
+    expect((await engine.api('POST', url, {})).body.run_number).toBe(3);
+  });
 });

@@ -2,17 +2,18 @@ import type { WorkflowDefinition } from '@stagecoach/spec';
 import { ConflictError, NotFoundError, SecretBox } from '@stagecoach/platform';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, withTransaction, type DbHandle } from './client.js';
+import { createDb, withTransaction, type DbHandle, type Tx } from './client.js';
 import { migrateDatabase } from './migrate.js';
 import { createProject, getProject, listProjects } from './repos/projects.repo.js';
 import { loadRunSecrets, storeRunSecrets } from './repos/run-secrets.repo.js';
-import { allocateRunNumber, getRun, insertRun, listJobRuns, listRuns } from './repos/runs.repo.js';
+import { getRun, insertRun, insertRunTakingNumber, listJobRuns, listRuns } from './repos/runs.repo.js';
 import {
   deleteWorkflow,
   getWorkflow,
   getWorkflowVersion,
   listWorkflows,
   listWorkflowVersions,
+  lockWorkflowToRun,
   upsertWorkflow,
 } from './repos/workflows.repo.js';
 import { createTestDatabase, type TestDatabase } from './testing.js';
@@ -177,34 +178,117 @@ describe('workflows', () => {
 });
 
 describe('runs', () => {
-  it('50 concurrent allocations yield 50 distinct consecutive numbers', async () => {
-    await upsertWorkflow(handle.db, { project: 'demo', name: 'busy', definition: definition('busy'), user: 'a' });
-    const numbers = await Promise.all(Array.from({ length: 50 }, () => allocateRunNumber(handle.db, 'demo', 'busy')));
-    expect([...numbers].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
-    await expect(allocateRunNumber(handle.db, 'demo', 'missing')).rejects.toBeInstanceOf(NotFoundError);
+  /** What prepareRun does with the database: read under the lock, then take the number with the insert. */
+  async function start(tx: Tx, workflow: string): Promise<number> {
+    const locked = await lockWorkflowToRun(tx, 'demo', workflow);
+    if (!locked) throw new Error(`no workflow ${workflow}`);
+    await insertRunTakingNumber(tx, { project: 'demo', workflow, runNumber: locked.nextRunNumber, creator: 'alice' });
+    return locked.nextRunNumber;
+  }
+  const nextRunNumber = async (workflow: string) => (await getWorkflow(handle.db, 'demo', workflow))?.nextRunNumber;
+
+  it('reads the workflow with its project display name, and nothing for an unknown one', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'read', definition: definition('read'), user: 'a' });
+    const locked = await withTransaction(handle.db, (tx) => lockWorkflowToRun(tx, 'demo', 'read'));
+    expect(locked).toEqual({ definition: definition('read'), nextRunNumber: 1, projectDisplayName: 'Demo' });
+    expect(await withTransaction(handle.db, (tx) => lockWorkflowToRun(tx, 'demo', 'missing'))).toBeUndefined();
+    expect(await withTransaction(handle.db, (tx) => lockWorkflowToRun(tx, 'nowhere', 'read'))).toBeUndefined();
   });
 
-  it('allocate + insert in one transaction: a failed insert gives the number back', async () => {
-    await upsertWorkflow(handle.db, { project: 'demo', name: 'tx', definition: definition('tx'), user: 'a' });
-    const run = await withTransaction(handle.db, async (tx) => {
-      const runNumber = await allocateRunNumber(tx, 'demo', 'tx');
-      return insertRun(tx, { project: 'demo', workflow: 'tx', runNumber, creator: 'alice', params: { a: '1' } });
+  it('30 concurrent starts of one workflow take 30 distinct consecutive numbers, each row its own', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'busy', definition: definition('busy'), user: 'a' });
+    const numbers = await Promise.all(
+      Array.from({ length: 30 }, () => withTransaction(handle.db, (tx) => start(tx, 'busy'))),
+    );
+    const oneToThirty = Array.from({ length: 30 }, (_, i) => i + 1);
+    expect([...numbers].sort((a, b) => a - b)).toEqual(oneToThirty);
+    const { runs: rows } = await listRuns(handle.db, { project: 'demo', workflow: 'busy', limit: 50, offset: 0 });
+    expect(rows.map((r) => [r.id, r.runNumber, r.status]).reverse()).toEqual(
+      oneToThirty.map((n) => [`demo/busy/${n}`, n, 'created']),
+    );
+    expect(await nextRunNumber('busy')).toBe(31);
+  });
+
+  it('a second start waits for the first to end and then reads the number after it', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'queue', definition: definition('queue'), user: 'a' });
+    let locked!: () => void;
+    const firstLocked = new Promise<void>((resolve) => (locked = resolve));
+    let proceed!: () => void;
+    const firstMayProceed = new Promise<void>((resolve) => (proceed = resolve));
+    const first = withTransaction(handle.db, async (tx) => {
+      const read = await lockWorkflowToRun(tx, 'demo', 'queue');
+      locked();
+      await firstMayProceed;
+      await insertRunTakingNumber(tx, {
+        project: 'demo',
+        workflow: 'queue',
+        runNumber: read!.nextRunNumber,
+        creator: 'a',
+      });
+      return read!.nextRunNumber;
     });
-    expect(run).toMatchObject({ id: 'demo/tx/1', status: 'created', runNumber: 1, params: { a: '1' }, stages: [] });
+    await firstLocked;
+    let secondRead: number | undefined;
+    const second = withTransaction(handle.db, async (tx) => {
+      secondRead = (await lockWorkflowToRun(tx, 'demo', 'queue'))?.nextRunNumber;
+      await insertRunTakingNumber(tx, { project: 'demo', workflow: 'queue', runNumber: secondRead!, creator: 'b' });
+      return secondRead;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(secondRead).toBeUndefined();
+    proceed();
+    expect(await first).toBe(1);
+    expect(await second).toBe(2);
+  });
+
+  it('a start refused after the read leaves no row and no gap, even in a transaction that goes on', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'tx', definition: definition('tx'), user: 'a' });
     await expect(
       withTransaction(handle.db, async (tx) => {
-        await allocateRunNumber(tx, 'demo', 'tx');
+        await start(tx, 'tx');
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
-    expect(await allocateRunNumber(handle.db, 'demo', 'tx')).toBe(2);
+    // Refused after the read, the caller records something else and commits (as a trigger records the reason).
+    await withTransaction(handle.db, async (tx) => {
+      expect((await lockWorkflowToRun(tx, 'demo', 'tx'))?.nextRunNumber).toBe(1);
+      await createProject(tx, { name: 'after-refusal' });
+    });
+    expect(await getProject(handle.db, 'after-refusal')).toBeDefined();
+    expect(await getRun(handle.db, 'demo/tx/1')).toBeUndefined();
+    expect(await nextRunNumber('tx')).toBe(1);
+    expect(await withTransaction(handle.db, (tx) => start(tx, 'tx'))).toBe(1);
+  });
+
+  it('a number that is not the next one takes nothing and inserts nothing', async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'stale', definition: definition('stale'), user: 'a' });
+    await withTransaction(handle.db, (tx) => start(tx, 'stale'));
+    for (const runNumber of [1, 3]) {
+      await expect(
+        withTransaction(handle.db, (tx) =>
+          insertRunTakingNumber(tx, { project: 'demo', workflow: 'stale', runNumber, creator: 'a' }),
+        ),
+      ).rejects.toThrow(`run number ${runNumber} is not the next of workflow "demo/stale"`);
+    }
+    await expect(
+      withTransaction(handle.db, (tx) =>
+        insertRunTakingNumber(tx, { project: 'demo', workflow: 'gone', runNumber: 1, creator: 'a' }),
+      ),
+    ).rejects.toThrow('is not the next');
+    expect((await listRuns(handle.db, { project: 'demo', workflow: 'stale', limit: 10, offset: 0 })).total).toBe(1);
+    expect(await getRun(handle.db, 'demo/gone/1')).toBeUndefined();
+    expect(await nextRunNumber('stale')).toBe(2);
   });
 
   it('lists runs newest first with filters and a total', async () => {
     await upsertWorkflow(handle.db, { project: 'demo', name: 'list', definition: definition('list'), user: 'a' });
     for (let i = 0; i < 5; i++) {
-      const runNumber = await allocateRunNumber(handle.db, 'demo', 'list');
-      await insertRun(handle.db, { project: 'demo', workflow: 'list', runNumber, creator: i % 2 ? 'bob' : 'alice' });
+      await insertRun(handle.db, {
+        project: 'demo',
+        workflow: 'list',
+        runNumber: i + 1,
+        creator: i % 2 ? 'bob' : 'alice',
+      });
     }
     await handle.db.execute(sql`UPDATE runs SET status = 'passed' WHERE id = 'demo/list/2'`);
     const page = await listRuns(handle.db, { project: 'demo', workflow: 'list', limit: 2, offset: 1 });

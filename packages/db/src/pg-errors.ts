@@ -9,6 +9,7 @@ export function pgErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+export const PG_NOT_NULL_VIOLATION = '23502';
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 export const PG_DUPLICATE_DATABASE = '42P04';

@@ -13,11 +13,10 @@ import {
   type StageResult,
 } from '@stagecoach/contracts';
 import {
-  allocateRunNumber,
   deleteRun,
   getProject,
-  getWorkflow,
-  insertRun,
+  insertRunTakingNumber,
+  lockWorkflowToRun,
   storeRunSecrets,
   withTransaction,
   type Db,
@@ -81,15 +80,16 @@ export async function startRun(deps: RunServiceDeps, req: StartRunRequest): Prom
 /**
  * Checks the workflow accepts runs, resolves params, freezes the first-pass-rendered definition,
  * allocates the number and inserts the row, all within `tx`: a caller that records more in the same
- * transaction (the trigger service records the delivery) gets all of it or none of it.
+ * transaction (the trigger service records the delivery) gets all of it or none of it. A refused start
+ * has written nothing (no row, no number taken); the workflow row stays locked until `tx` ends.
  */
 export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequest): Promise<PreparedRun> {
-  const [project, workflow] = await Promise.all([
-    getProject(tx, req.project),
-    getWorkflow(tx, req.project, req.workflow),
-  ]);
-  if (!project) throw new NotFoundError(`project "${req.project}" not found`);
-  if (!workflow) throw new NotFoundError(`workflow "${req.project}/${req.workflow}" not found`);
+  // From here until `tx` ends, this start holds the workflow row: the number read is the one it takes.
+  const workflow = await lockWorkflowToRun(tx, req.project, req.workflow);
+  if (!workflow) {
+    if (!(await getProject(tx, req.project))) throw new NotFoundError(`project "${req.project}" not found`);
+    throw new NotFoundError(`workflow "${req.project}/${req.workflow}" not found`);
+  }
   const definition = workflow.definition;
   if (definition.disabled) throw new ConflictError(`workflow "${req.workflow}" is disabled`);
   if (definition.remark_required && !req.remark?.trim()) {
@@ -102,13 +102,13 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
   const selected = selectJobs(expandStageApprovals(withUsers), req);
 
   const createdAt = Date.now();
-  const runNumber = await allocateRunNumber(tx, req.project, req.workflow);
+  const runNumber = workflow.nextRunNumber;
   const runId = runWorkflowId(req.project, req.workflow, runNumber);
   const url = deps.publicUrl ? runUrl(deps.publicUrl, req.project, req.workflow, runNumber) : undefined;
   const builtins = {
     ...builtinValues({
       project: req.project,
-      projectDisplayName: project.displayName,
+      projectDisplayName: workflow.projectDisplayName,
       workflow: req.workflow,
       workflowDisplayName: definition.display_name ?? req.workflow,
       runNumber,
@@ -119,7 +119,7 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     }),
     ...req.variables,
   };
-  await insertRun(tx, {
+  await insertRunTakingNumber(tx, {
     project: req.project,
     workflow: req.workflow,
     runNumber,
@@ -145,7 +145,7 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
   const input: RunInput = {
     version: 1,
     project: req.project,
-    projectDisplayName: project.displayName,
+    projectDisplayName: workflow.projectDisplayName,
     workflow: req.workflow,
     runNumber,
     creator: req.creator,

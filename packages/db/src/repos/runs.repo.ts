@@ -1,26 +1,10 @@
 import type { StageResult } from '@stagecoach/contracts';
 import { runWorkflowId } from '@stagecoach/contracts';
-import { NotFoundError } from '@stagecoach/platform';
 import type { RunNotifyCtls, Status } from '@stagecoach/spec';
 import { and, asc, count, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../client.js';
+import type { DbOrTx, Tx } from '../client.js';
+import { PG_NOT_NULL_VIOLATION, pgErrorCode } from '../pg-errors.js';
 import { jobRuns, runs, workflows, type JobRunRow, type RunRow } from '../schema/index.js';
-
-/**
- * Takes the next run number of a workflow. One UPDATE ... RETURNING: the row lock serialises
- * concurrent callers, so no two get the same number. Call it in the same transaction as insertRun
- * (see withTransaction) so a failed insert gives the number back instead of leaving a gap.
- */
-export async function allocateRunNumber(db: DbOrTx, project: string, workflow: string): Promise<number> {
-  const [row] = await db
-    .update(workflows)
-    .set({ nextRunNumber: sql`${workflows.nextRunNumber} + 1` })
-    .where(and(eq(workflows.project, project), eq(workflows.name, workflow)))
-    // RETURNING sees the updated row, so the number handed out is the new value minus one.
-    .returning({ runNumber: sql<number>`${workflows.nextRunNumber} - 1` });
-  if (!row) throw new NotFoundError(`workflow "${project}/${workflow}" not found`);
-  return Number(row.runNumber);
-}
 
 export interface NewRun {
   project: string;
@@ -42,23 +26,60 @@ export interface NewRun {
 
 /** Inserts the run row with status 'created'; its id is the Temporal workflow id. */
 export async function insertRun(db: DbOrTx, input: NewRun): Promise<RunRow> {
-  const [row] = await db
-    .insert(runs)
-    .values({
-      id: runWorkflowId(input.project, input.workflow, input.runNumber),
-      project: input.project,
-      workflow: input.workflow,
-      runNumber: input.runNumber,
-      status: 'created',
-      creator: input.creator,
-      remark: input.remark ?? null,
-      params: input.params ?? {},
-      stages: input.stages ?? [],
-      notifyCtls: input.notifyCtls ?? null,
-      ...(input.createdAt ? { createdAt: input.createdAt } : {}),
-    })
-    .returning();
+  const [row] = await db.insert(runs).values(newRunValues(input)).returning();
   return row!;
+}
+
+/**
+ * Starts a run's row: takes run number `input.runNumber` of its workflow and inserts the run with
+ * status 'created', in one statement (`WITH taken AS (UPDATE workflows ...) INSERT INTO runs ...`),
+ * the row carrying the number the UPDATE took. The number must be the workflow's next one, read with
+ * lockWorkflowToRun in this transaction; any other number takes nothing and the statement fails
+ * without writing.
+ */
+export async function insertRunTakingNumber(tx: Tx, input: NewRun): Promise<void> {
+  const taken = tx.$with('taken').as(
+    tx
+      .update(workflows)
+      .set({ nextRunNumber: sql`${workflows.nextRunNumber} + 1` })
+      .where(
+        and(
+          eq(workflows.project, input.project),
+          eq(workflows.name, input.workflow),
+          eq(workflows.nextRunNumber, input.runNumber),
+        ),
+      )
+      // RETURNING sees the updated row, so the number taken is the new value minus one.
+      .returning({ runNumber: sql<number>`${workflows.nextRunNumber} - 1`.as('run_number') }),
+  );
+  try {
+    await tx
+      .with(taken)
+      .insert(runs)
+      .values({ ...newRunValues(input), runNumber: sql`(select ${taken.runNumber} from ${taken})` });
+  } catch (err) {
+    // Nothing taken: the subquery gave the NOT NULL run_number a null.
+    if (pgErrorCode(err) !== PG_NOT_NULL_VIOLATION) throw err;
+    throw new Error(`run number ${input.runNumber} is not the next of workflow "${input.project}/${input.workflow}"`, {
+      cause: err,
+    });
+  }
+}
+
+function newRunValues(input: NewRun): typeof runs.$inferInsert {
+  return {
+    id: runWorkflowId(input.project, input.workflow, input.runNumber),
+    project: input.project,
+    workflow: input.workflow,
+    runNumber: input.runNumber,
+    status: 'created',
+    creator: input.creator,
+    remark: input.remark ?? null,
+    params: input.params ?? {},
+    stages: input.stages ?? [],
+    notifyCtls: input.notifyCtls ?? null,
+    ...(input.createdAt ? { createdAt: input.createdAt } : {}),
+  };
 }
 
 export async function getRun(db: DbOrTx, id: string): Promise<RunRow | undefined> {
@@ -96,7 +117,7 @@ export function listJobRuns(db: DbOrTx, runId: string): Promise<JobRunRow[]> {
   return db.select().from(jobRuns).where(eq(jobRuns.runId, runId)).orderBy(asc(jobRuns.stage), asc(jobRuns.job));
 }
 
-/** Removes a run row (and by cascade its jobs and secrets): undoes insertRun when the start failed. */
+/** Removes a run row (and by cascade its jobs and secrets): undoes the insert when Temporal refused the start. */
 export async function deleteRun(db: DbOrTx, id: string): Promise<void> {
   await db.delete(runs).where(eq(runs.id, id));
 }

@@ -1,9 +1,9 @@
 import { ConflictError, NotFoundError } from '@stagecoach/platform';
 import type { WorkflowDefinition } from '@stagecoach/spec';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../client.js';
+import type { DbOrTx, Tx } from '../client.js';
 import { PG_FOREIGN_KEY_VIOLATION, pgErrorCode } from '../pg-errors.js';
-import { workflows, workflowVersions, type WorkflowRow, type WorkflowVersionRow } from '../schema/index.js';
+import { projects, workflows, workflowVersions, type WorkflowRow, type WorkflowVersionRow } from '../schema/index.js';
 
 export interface UpsertWorkflowInput {
   project: string;
@@ -81,6 +81,34 @@ export async function getWorkflow(db: DbOrTx, project: string, name: string): Pr
     .select()
     .from(workflows)
     .where(and(eq(workflows.project, project), eq(workflows.name, name)));
+  return row;
+}
+
+/** What starting a run reads of its workflow and project. */
+export interface WorkflowToRun {
+  definition: WorkflowDefinition;
+  /** the number the run gets: the lock keeps it the next one until the transaction ends */
+  nextRunNumber: number;
+  projectDisplayName: string;
+}
+
+/**
+ * Reads a workflow with its project's display name in one query and locks the workflow row until
+ * `tx` ends, as strongly as the UPDATE that takes the number (insertRunTakingNumber) would: concurrent
+ * starts of one workflow queue here, so `nextRunNumber` is this run's, and a start refused after this
+ * read has written nothing. Undefined when the workflow (or its project) does not exist.
+ */
+export async function lockWorkflowToRun(tx: Tx, project: string, name: string): Promise<WorkflowToRun | undefined> {
+  const [row] = await tx
+    .select({
+      definition: workflows.definition,
+      nextRunNumber: workflows.nextRunNumber,
+      projectDisplayName: projects.displayName,
+    })
+    .from(workflows)
+    .innerJoin(projects, eq(projects.name, workflows.project))
+    .where(and(eq(workflows.project, project), eq(workflows.name, name)))
+    .for('no key update', { of: workflows });
   return row;
 }
 

@@ -18,8 +18,8 @@ export const workflows = pgTable(
     /** -1 = unlimited (Zadig's convention). */
     concurrencyLimit: integer().notNull().default(-1),
     /**
-     * The run number the next run gets. Lives on the workflow row so allocation is one row-locking
-     * UPDATE ... RETURNING: concurrent callers serialise on the row lock and never share a number.
+     * The run number the next run gets. Lives on the workflow row so starts serialise on its row lock
+     * (lockWorkflowToRun, then insertRunTakingNumber in the same transaction) and never share a number.
      */
     nextRunNumber: integer().notNull().default(1),
     createdBy: text().notNull(),
