@@ -280,6 +280,14 @@ describe('runs', () => {
     expect(await nextRunNumber('stale')).toBe(2);
   });
 
+  it("a workflow created again under a deleted one's key numbers its runs on from the last one", async () => {
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'again', definition: definition('again'), user: 'a' });
+    for (let i = 0; i < 2; i++) await withTransaction(handle.db, (tx) => start(tx, 'again'));
+    expect(await deleteWorkflow(handle.db, 'demo', 'again')).toBe(true);
+    await upsertWorkflow(handle.db, { project: 'demo', name: 'again', definition: definition('again'), user: 'a' });
+    expect(await withTransaction(handle.db, (tx) => start(tx, 'again'))).toBe(3);
+  });
+
   it('lists runs newest first with filters and a total', async () => {
     await upsertWorkflow(handle.db, { project: 'demo', name: 'list', definition: definition('list'), user: 'a' });
     for (let i = 0; i < 5; i++) {

@@ -3,7 +3,14 @@ import type { WorkflowDefinition } from '@stagecoach/spec';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../client.js';
 import { PG_FOREIGN_KEY_VIOLATION, pgErrorCode } from '../pg-errors.js';
-import { projects, workflows, workflowVersions, type WorkflowRow, type WorkflowVersionRow } from '../schema/index.js';
+import {
+  projects,
+  runs,
+  workflows,
+  workflowVersions,
+  type WorkflowRow,
+  type WorkflowVersionRow,
+} from '../schema/index.js';
 
 export interface UpsertWorkflowInput {
   project: string;
@@ -33,19 +40,27 @@ export function upsertWorkflow(db: DbOrTx, input: UpsertWorkflowInput): Promise<
     concurrencyLimit:
       definition.concurrency_limit && definition.concurrency_limit > 0 ? definition.concurrency_limit : -1,
   };
+  // Runs outlive a deleted workflow (they stay listed under its key), so a workflow created again under
+  // that key numbers its runs on from the last one instead of colliding with run 1.
+  const created = {
+    ...mirrored,
+    createdBy: user,
+    updatedBy: user,
+    nextRunNumber: sql`(select coalesce(max(${runs.runNumber}), 0) + 1 from ${runs} where ${runs.project} = ${project} and ${runs.workflow} = ${name})`,
+  };
   return db.transaction(async (tx) => {
     let row: WorkflowRow | undefined;
     try {
       if (expectedVersion === 0) {
         [row] = await tx
           .insert(workflows)
-          .values({ project, name, ...mirrored, createdBy: user, updatedBy: user })
+          .values({ project, name, ...created })
           .onConflictDoNothing({ target: [workflows.project, workflows.name] })
           .returning();
       } else {
         [row] = await tx
           .insert(workflows)
-          .values({ project, name, ...mirrored, createdBy: user, updatedBy: user })
+          .values({ project, name, ...created })
           .onConflictDoUpdate({
             target: [workflows.project, workflows.name],
             set: {
