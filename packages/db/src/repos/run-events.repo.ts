@@ -30,35 +30,66 @@ export interface ApplyResult {
  */
 export function applyRunEvent(db: DbOrTx, event: RunEvent): Promise<ApplyResult> {
   return db.transaction(async (tx) => {
-    // The gateway inserts the row before starting the workflow; this only covers a lost insert
-    // (or events replayed into an empty database) so no event is dropped for lack of a row.
-    const inserted = await tx
-      .insert(runs)
-      .values({
-        id: event.runId,
-        project: event.project,
-        workflow: event.workflow,
-        runNumber: event.runNumber,
-        status: 'created',
-        creator: event.creator ?? '',
-        retryNum: event.retryNum,
-        createdAt: new Date(event.time),
-      })
-      .onConflictDoNothing()
-      .returning({ id: runs.id });
-    const [run] = await tx.select().from(runs).where(eq(runs.id, event.runId)).for('update');
-    if (!run) throw new Error(`run ${event.runId} vanished while projecting`);
+    let run = await lockRun(tx, event.runId);
+    let inserted = false;
+    if (!run) {
+      // The gateway inserts the row before starting the workflow; this only covers a lost insert
+      // (or events replayed into an empty database) so no event is dropped for lack of a row.
+      const rows = await tx
+        .insert(runs)
+        .values({
+          id: event.runId,
+          project: event.project,
+          workflow: event.workflow,
+          runNumber: event.runNumber,
+          status: 'created',
+          creator: event.creator ?? '',
+          retryNum: event.retryNum,
+          createdAt: new Date(event.time),
+        })
+        .onConflictDoNothing()
+        .returning({ id: runs.id });
+      inserted = rows.length > 0;
+      run = await lockRun(tx, event.runId);
+      if (!run) throw new Error(`run ${event.runId} vanished while projecting`);
+    }
     const applied =
       event.kind === 'run'
         ? await applyRunLevel(tx, run, event)
         : event.kind === 'stage'
           ? await applyStageLevel(tx, run, event)
           : await applyJobLevel(tx, run, event);
-    return { runExisted: inserted.length === 0, applied };
+    return { runExisted: !inserted, applied };
   });
 }
 
-async function applyRunLevel(tx: Tx, run: RunRow, event: RunEvent): Promise<boolean> {
+/** What projecting an event reads of its run: not the params or notification settings it carries. */
+type ProjectedRun = Pick<
+  RunRow,
+  'id' | 'status' | 'retryNum' | 'startTime' | 'creator' | 'lastEventRetry' | 'lastEventSeq' | 'stages' | 'stageMarks'
+>;
+
+/** The run's projected state, its row locked until `tx` ends so concurrent projectors serialise per run. */
+async function lockRun(tx: Tx, id: string): Promise<ProjectedRun | undefined> {
+  const [run] = await tx
+    .select({
+      id: runs.id,
+      status: runs.status,
+      retryNum: runs.retryNum,
+      startTime: runs.startTime,
+      creator: runs.creator,
+      lastEventRetry: runs.lastEventRetry,
+      lastEventSeq: runs.lastEventSeq,
+      stages: runs.stages,
+      stageMarks: runs.stageMarks,
+    })
+    .from(runs)
+    .where(eq(runs.id, id))
+    .for('update');
+  return run;
+}
+
+async function applyRunLevel(tx: Tx, run: ProjectedRun, event: RunEvent): Promise<boolean> {
   if (!isNewer(event, [run.lastEventRetry, run.lastEventSeq])) return false;
   if (run.status === 'cancelled' && event.status !== 'cancelled' && event.retryNum <= run.retryNum) return false;
   const time = new Date(event.time);
@@ -81,7 +112,7 @@ async function applyRunLevel(tx: Tx, run: RunRow, event: RunEvent): Promise<bool
   return true;
 }
 
-async function applyStageLevel(tx: Tx, run: RunRow, event: RunEvent): Promise<boolean> {
+async function applyStageLevel(tx: Tx, run: ProjectedRun, event: RunEvent): Promise<boolean> {
   const stageName = event.stage;
   if (stageName === undefined) throw new Error(`stage event ${event.runId}:${event.seq} has no stage`);
   if (!isNewer(event, run.stageMarks[stageName])) return false;
@@ -100,7 +131,7 @@ async function applyStageLevel(tx: Tx, run: RunRow, event: RunEvent): Promise<bo
   return true;
 }
 
-async function applyJobLevel(tx: Tx, run: RunRow, event: RunEvent): Promise<boolean> {
+async function applyJobLevel(tx: Tx, run: ProjectedRun, event: RunEvent): Promise<boolean> {
   const { stage: stageName, job: jobName } = event;
   if (stageName === undefined || jobName === undefined) {
     throw new Error(`job event ${event.runId}:${event.seq} has no stage or job`);
@@ -137,11 +168,6 @@ async function applyJobLevel(tx: Tx, run: RunRow, event: RunEvent): Promise<bool
     lastEventRetry: event.retryNum,
     lastEventSeq: event.seq,
   };
-  await tx
-    .insert(jobRuns)
-    .values(row)
-    .onConflictDoUpdate({ target: [jobRuns.runId, jobRuns.job], set: row });
-
   // Mirror the job into the run's stages document so a run page needs one row.
   const stages = structuredClone(run.stages);
   const stage = findOrAddStage(stages, stageName);
@@ -162,7 +188,15 @@ async function applyJobLevel(tx: Tx, run: RunRow, event: RunEvent): Promise<bool
     ...(row.approval ? { approval: row.approval } : {}),
   };
   stage.jobs[stage.jobs.indexOf(job)] = next;
-  await tx.update(runs).set({ stages }).where(eq(runs.id, run.id));
+  // Both writes in one statement: a data-modifying WITH runs whether or not the UPDATE reads it.
+  const upsertJob = tx.$with('upsert_job').as(
+    tx
+      .insert(jobRuns)
+      .values(row)
+      .onConflictDoUpdate({ target: [jobRuns.runId, jobRuns.job], set: row })
+      .returning({ runId: jobRuns.runId }),
+  );
+  await tx.with(upsertJob).update(runs).set({ stages }).where(eq(runs.id, run.id));
   return true;
 }
 
