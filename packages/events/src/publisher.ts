@@ -41,8 +41,8 @@ export async function publishRunEvents(
 
 /**
  * publishRunEvents, again and again until JetStream has stored every event: for callers that have no
- * retry of their own to fall back on (the worker's event sink). Waits grow from 100 ms to 5 s;
- * `onRetry` hears each failure.
+ * retry of their own to fall back on (the worker's event sink). Waits grow from 100 ms to 1 s: a run
+ * waits on this, so it should notice a returning server soon. `onRetry` hears each failure.
  */
 export async function publishRunEventsUntilStored(
   js: JetStreamClient,
@@ -55,7 +55,7 @@ export async function publishRunEventsUntilStored(
       return;
     } catch (err) {
       opts.onRetry?.(err, attempt);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** (attempt - 1), 5_000)));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** (attempt - 1), 1_000)));
     }
   }
 }
