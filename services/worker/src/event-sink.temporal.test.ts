@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PIPELINE_RUN_WORKFLOW, type RunEvent, type RunInput, type RunResult } from '@stagecoach/contracts';
 import { ensureStreams, prefixedStreamNames } from '@stagecoach/events';
 import { SecretBox } from '@stagecoach/platform';
@@ -76,28 +76,43 @@ async function storedEvents(): Promise<RunEvent[]> {
   return events;
 }
 
+/** Starts a run, holds the events stream away for `awayMs`, and returns the run's result once it is back. */
+async function runWithStreamAway(awayMs: number): Promise<{ result: RunResult; runningWhileAway: boolean }> {
+  const handle = await engine.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {
+    workflowId: `sink/held/${randomBytes(4).toString('hex')}`,
+    taskQueue,
+    args: [runInput(1)],
+  });
+  await new Promise((resolve) => setTimeout(resolve, awayMs));
+  const runningWhileAway = (await handle.describe()).status.name === 'RUNNING';
+  await ensureStreams(await engine.nc.jetstreamManager(), { names });
+  return { result: (await handle.result()) as RunResult, runningWhileAway };
+}
+
+const eventLabels = (events: RunEvent[]) => events.map((e) => `${e.kind}:${e.job ?? e.stage ?? ''}:${e.status}`);
+const RUN_EVENTS = ['run::running', 'stage:only:running', 'job:noop:skipped', 'stage:only:skipped', 'run::skipped'];
+
 describe('run events through the worker sink', () => {
+  afterEach(async () => {
+    const jsm = await engine.nc.jetstreamManager();
+    for (const stream of [names.eventsStream, names.logsStream])
+      await jsm.streams.delete(stream).catch(() => undefined);
+  });
+
   it('the run does not complete until JetStream has stored its events, and then every one is there once', async () => {
-    const handle = await engine.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {
-      workflowId: `sink/held/${randomBytes(4).toString('hex')}`,
-      taskQueue,
-      args: [runInput(1)],
-    });
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    expect((await handle.describe()).status.name).toBe('RUNNING');
-
-    await ensureStreams(await engine.nc.jetstreamManager(), { names });
-    const result = (await handle.result()) as RunResult;
+    const { result, runningWhileAway } = await runWithStreamAway(2_000);
+    expect(runningWhileAway).toBe(true);
     expect(result.status).toBe('skipped');
-
     const events = await storedEvents();
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
-    expect(events.map((e) => `${e.kind}:${e.job ?? e.stage ?? ''}:${e.status}`)).toEqual([
-      'run::running',
-      'stage:only:running',
-      'job:noop:skipped',
-      'stage:only:skipped',
-      'run::skipped',
-    ]);
+    expect(eventLabels(events)).toEqual(RUN_EVENTS);
+  });
+
+  it('an outage longer than the workflow task timeout (10 s) times the task out; its next attempt publishes again', async () => {
+    const { result, runningWhileAway } = await runWithStreamAway(12_000);
+    expect(runningWhileAway).toBe(true);
+    expect(result.status).toBe('skipped');
+    // The timed-out attempt and the next one may both have published: JetStream kept each event once.
+    expect(eventLabels(await storedEvents())).toEqual(RUN_EVENTS);
   });
 });
