@@ -418,6 +418,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
 
   const limit = definition.concurrency_limit ?? -1;
   const gated = limit > 0;
+  const gateId = concurrencyGateWorkflowId(input.project, input.workflow);
   let granted = false;
   setHandler(gateGrantedSignal, () => {
     granted = true;
@@ -450,7 +451,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         await flush();
         // Zadig frees the queue slot while a run waits for a person, and queues it again on resume.
         const yieldsPermit = gated && patched('pause-frees-permit');
-        if (yieldsPermit) await releaseSlot(concurrencyGateWorkflowId(input.project, input.workflow), runId);
+        if (yieldsPermit) await releaseSlot(gateId, runId);
         await condition(() => resumedStages.has(stageDef.name));
         pausedStage = undefined;
         if (yieldsPermit) await acquirePermit();
@@ -513,7 +514,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     } else {
       await cleanupJobs({ runId, jobs: cleanupOrder(definition) });
     }
-    if (gated) await releaseSlot(concurrencyGateWorkflowId(input.project, input.workflow), runId);
+    if (gated) await releaseSlot(gateId, runId);
     setRunStatus(status);
     await flush();
     return snapshot();

@@ -11,6 +11,9 @@ export async function resolveUserGroups(
   definition: WorkflowDefinition,
   creator: string,
 ): Promise<WorkflowDefinition> {
-  const groups = await findUserGroups(db, referencedGroups(definition));
-  return checkGateUsers(expandUserGroups(definition, groups), creator);
+  const refs = referencedGroups(definition);
+  // Most definitions name no group: nothing to look up or rebuild.
+  const named = refs.ids.length + refs.names.length > 0;
+  const withUsers = named ? expandUserGroups(definition, await findUserGroups(db, refs)) : definition;
+  return checkGateUsers(withUsers, creator);
 }

@@ -41,8 +41,6 @@ afterAll(async () => {
   worker?.shutdown();
   await workerRun;
   await connection?.close();
-  const jsm = await engine.nc.jetstreamManager();
-  for (const stream of [names.eventsStream, names.logsStream]) await jsm.streams.delete(stream).catch(() => undefined);
   await engine?.stop();
 });
 

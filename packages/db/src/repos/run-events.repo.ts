@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import type { DbOrTx, Tx } from '../client.js';
 import { jobRuns, runs, type RunRow } from '../schema/index.js';
 import { hasStarted, isTerminal } from '../status.js';
+import { newRunValues } from './runs.repo.js';
 
 /** (retryNum, seq) of an event; ordered lexicographically because every retry restarts seq. */
 type Mark = readonly [retry: number, seq: number];
@@ -38,14 +39,16 @@ export function applyRunEvent(db: DbOrTx, event: RunEvent): Promise<ApplyResult>
       const rows = await tx
         .insert(runs)
         .values({
+          ...newRunValues({
+            project: event.project,
+            workflow: event.workflow,
+            runNumber: event.runNumber,
+            creator: event.creator ?? '',
+            createdAt: new Date(event.time),
+          }),
+          // The event names its run; the projection keys by that, whatever its number says.
           id: event.runId,
-          project: event.project,
-          workflow: event.workflow,
-          runNumber: event.runNumber,
-          status: 'created',
-          creator: event.creator ?? '',
           retryNum: event.retryNum,
-          createdAt: new Date(event.time),
         })
         .onConflictDoNothing()
         .returning({ id: runs.id });

@@ -24,7 +24,7 @@ export interface NewRun {
   notifyCtls?: RunNotifyCtls;
 }
 
-/** Inserts the run row with status 'created'; its id is the Temporal workflow id. */
+/** Inserts a run row without taking its number (fixtures); starting a run uses insertRunTakingNumber. */
 export async function insertRun(db: DbOrTx, input: NewRun): Promise<RunRow> {
   const [row] = await db.insert(runs).values(newRunValues(input)).returning();
   return row!;
@@ -66,7 +66,8 @@ export async function insertRunTakingNumber(tx: Tx, input: NewRun): Promise<void
   }
 }
 
-function newRunValues(input: NewRun): typeof runs.$inferInsert {
+/** The row a new run starts as: status 'created', its id the Temporal workflow id. */
+export function newRunValues(input: NewRun): typeof runs.$inferInsert {
   return {
     id: runWorkflowId(input.project, input.workflow, input.runNumber),
     project: input.project,
