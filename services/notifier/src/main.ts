@@ -1,6 +1,6 @@
 import { connect } from 'nats';
 import { createDb } from '@stagecoach/db';
-import { ensureStreams, streamNamesFor } from '@stagecoach/events';
+import { ensureStreams, startProjector, streamNamesFor } from '@stagecoach/events';
 import { mailerFromSettings } from '@stagecoach/notify';
 import { commonSettings, createLogger, loadConfig, mailSettings, SecretBox, str } from '@stagecoach/platform';
 import { startNotifier } from './notifier.js';
@@ -18,6 +18,9 @@ const nc = await connect({ servers: config.natsUrl, name: 'stagecoach-notifier',
 const names = streamNamesFor(config.streamPrefix);
 await ensureStreams(await nc.jetstreamManager(), { names });
 const { db, close: closeDb } = createDb(config.databaseUrl, { applicationName: 'stagecoach-notifier' });
+// The projector keeps the PostgreSQL run index current from the event stream. It lives here, beside the
+// other event consumer, not in the worker: sharing the worker's event loop delayed workflow tasks.
+const projector = await startProjector({ js: nc.jetstream(), db, durableName: 'projector', logger, names });
 const notifier = await startNotifier({
   js: nc.jetstream(),
   db,
@@ -27,7 +30,7 @@ const notifier = await startNotifier({
   box: new SecretBox(config.secretKey),
   mailer: mailerFromSettings(config),
 });
-logger.info('notifier started');
+logger.info('notifier and projector started');
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
@@ -36,9 +39,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     stopping = true;
     void (async () => {
       await notifier.stop();
+      await projector.stop();
       await nc.drain();
       await closeDb();
-      logger.info('notifier stopped');
+      logger.info('notifier and projector stopped');
       process.exit(0);
     })();
   });

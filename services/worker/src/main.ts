@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { connect } from 'nats';
 import { createDb } from '@stagecoach/db';
-import { ensureStreams, streamNamesFor, startProjector } from '@stagecoach/events';
+import { ensureStreams, streamNamesFor } from '@stagecoach/events';
 import { mailerFromSettings } from '@stagecoach/notify';
 import { commonSettings, createLogger, loadConfig, mailSettings, SecretBox, str } from '@stagecoach/platform';
 import { createWorker } from './worker.js';
@@ -30,9 +30,6 @@ const names = streamNamesFor(config.streamPrefix);
 await ensureStreams(await nc.jetstreamManager(), { names });
 const js = nc.jetstream();
 const { db, close: closeDb } = createDb(config.databaseUrl);
-// The projector keeps the PostgreSQL run index current from the event stream; it runs beside the worker.
-const projector = await startProjector({ js, db, durableName: 'projector', logger, names });
-
 const worker = await createWorker({
   connection,
   namespace: config.temporalNamespace,
@@ -48,7 +45,6 @@ const worker = await createWorker({
 });
 logger.info({ taskQueue: worker.options.taskQueue }, 'worker started');
 await worker.run();
-await projector.stop();
 await nc.drain();
 await clientConnection.close();
 await connection.close();
