@@ -1,16 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { SEARCH_ATTRIBUTES } from '@stagecoach/contracts';
 import { temporalBinary } from './binaries.js';
 import { freePort, isPortOpen, startManaged, waitFor, type Managed } from './processes.js';
 
-/** Custom search attributes runs carry, so they can be found in the Temporal Web UI. */
-export const TEMPORAL_SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'Int'> = {
-  StagecoachProject: 'Keyword',
-  StagecoachWorkflow: 'Keyword',
-  StagecoachRunNumber: 'Int',
-  StagecoachCreator: 'Keyword',
-  StagecoachStatus: 'Keyword',
-};
+/** `KEYWORD_LIST` -> `KeywordList`: the type names `temporal server start-dev --search-attribute` takes. */
+const cliTypeName = (type: string) =>
+  type
+    .split('_')
+    .map((word) => word[0] + word.slice(1).toLowerCase())
+    .join('');
 
 /**
  * Server settings for low hand-off latency. The transfer queue that dispatches workflow and activity
@@ -56,8 +55,9 @@ export async function startTemporal(
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  for (const [name, type] of Object.entries(TEMPORAL_SEARCH_ATTRIBUTES))
-    args.push('--search-attribute', `${name}=${type}`);
+  // Runs' custom search attributes (@stagecoach/contracts); production namespaces get them from
+  // `register-search-attributes` (@stagecoach/runs) instead.
+  for (const { name, type } of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=${cliTypeName(type)}`);
   for (const setting of TEMPORAL_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);
   const proc = startManaged('temporal', binary, args);
   await waitFor('Temporal dev server', () => isPortOpen(port), 60_000, proc.child);
