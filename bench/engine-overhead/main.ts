@@ -1,12 +1,12 @@
 // npm run bench:engine-overhead — Stagecoach's overhead over a bare Temporal workflow of the same
 // shape. Both run 4 stages x 3 parallel no-op freestyle jobs through the same job activity on the
 // same servers, interleaved; a Stagecoach run is timed from the gateway's POST to the run's result.
-import { createRequire } from 'node:module';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+// Each side's worker is a process of its own, as deployed; the gateway and the projector run here.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { JobActivityInput } from '@stagecoach/contracts';
-import { createActivities } from '@stagecoach/activities';
-import { SecretBox } from '@stagecoach/platform';
-import { ADMIN_TOKEN, Engine, SECRET_KEY, startTestStack } from '@stagecoach/testkit';
+import { ADMIN_TOKEN, Engine, startTestStack } from '@stagecoach/testkit';
 import { percentile } from '../lib/stats.js';
 import type { bareShapeWorkflow } from './bare.workflow.js';
 
@@ -22,24 +22,18 @@ Object.assign(process.env, stack.env);
 // The servers run in process groups of their own: an interrupted benchmark must still stop them.
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => void stack.stop().then(() => process.exit(130)));
-const engine = await Engine.start();
+const engine = await Engine.start({ inProcessWorker: false });
+const worker = engine.spawnService('worker');
 
 const bareQueue = `${engine.taskQueue}-bare`;
-const bareConnection = await NativeConnection.connect({ address: stack.env.TEMPORAL_ADDRESS! });
-const bareWorker = await Worker.create({
-  connection: bareConnection,
-  taskQueue: bareQueue,
-  workflowsPath: createRequire(import.meta.url).resolve('./bare.workflow.ts'),
-  activities: createActivities({
-    db: engine.dbHandle.db,
-    js: engine.nc.jetstream(),
-    box: new SecretBox(SECRET_KEY),
-    temporal: engine.temporal,
-    workspaceRoot: engine.workspaceRoot,
-    names: engine.names,
-  }),
-});
-const bareRun = bareWorker.run();
+const bareWorker = spawn(
+  process.execPath,
+  ['--import', 'tsx', fileURLToPath(new URL('./bare-worker.ts', import.meta.url))],
+  {
+    env: { ...process.env, ...engine.workerProcessEnv(), STAGECOACH_TASK_QUEUE: bareQueue },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  },
+);
 
 await engine.defineWorkflow({
   name: 'shape',
@@ -121,6 +115,10 @@ async function bareRunOnce(): Promise<number> {
 interface RunTimings {
   started: number[];
   scheduled: number[];
+  /** per stage: its first job started -> its last job completed */
+  stageWork: number[];
+  /** the workflow's first history event -> its last */
+  span: number;
   admission: number | undefined;
   startUp: number;
   windDown: number;
@@ -158,6 +156,8 @@ async function handoffs(runId: string): Promise<RunTimings> {
   return {
     started: boundaries.map((k) => Math.min(...started[k + 1]!) - Math.max(...completed[k]!)),
     scheduled: boundaries.map((k) => Math.min(...scheduledAt[k + 1]!) - Math.max(...completed[k]!)),
+    stageWork: completed.map((times, k) => Math.max(...times) - Math.min(...started[k]!)),
+    span: last - first,
     // Where a run's time goes besides its hand-offs: before the workflow exists (the request),
     // from its start to the first job, and from the last job to its end.
     admission: requestedAt.has(runId) ? first - requestedAt.get(runId)! : undefined,
@@ -209,7 +209,7 @@ console.log(`handoff to scheduled p50: ${fmt(percentile(decision, 50))} ms`);
 console.log(`handoff to scheduled p99: ${fmt(percentile(decision, 99))} ms`);
 console.log(`bare handoff to scheduled p50: ${fmt(percentile(bareDecision, 50))} ms`);
 console.log(`bare handoff to scheduled p99: ${fmt(percentile(bareDecision, 99))} ms`);
-const p50Of = (hs: RunTimings[], key: 'startUp' | 'windDown') =>
+const p50Of = (hs: RunTimings[], key: 'startUp' | 'windDown' | 'span') =>
   fmt(
     percentile(
       hs.map((h) => h[key]),
@@ -228,9 +228,21 @@ console.log(`workflow start to first job p50: ${p50Of(ourHandoffs, 'startUp')} m
 console.log(`bare workflow start to first job p50: ${p50Of(bareHandoffs, 'startUp')} ms`);
 console.log(`last job to workflow end p50: ${p50Of(ourHandoffs, 'windDown')} ms`);
 console.log(`bare last job to workflow end p50: ${p50Of(bareHandoffs, 'windDown')} ms`);
+const stageWorkP50 = (hs: RunTimings[]) =>
+  fmt(
+    percentile(
+      hs.flatMap((h) => h.stageWork),
+      50,
+    ),
+  );
+console.log(`stage work p50: ${stageWorkP50(ourHandoffs)} ms`);
+console.log(`bare stage work p50: ${stageWorkP50(bareHandoffs)} ms`);
+console.log(`workflow start to end p50: ${p50Of(ourHandoffs, 'span')} ms`);
+console.log(`bare workflow start to end p50: ${p50Of(bareHandoffs, 'span')} ms`);
 
-bareWorker.shutdown();
-await bareRun;
-await bareConnection.close();
+const exited = (child: ChildProcess) => new Promise((resolve) => child.once('exit', resolve));
+worker.kill('SIGTERM');
+bareWorker.kill('SIGTERM');
+await Promise.all([exited(worker), exited(bareWorker)]);
 await engine.stop();
 await stack.stop();
