@@ -44,9 +44,50 @@ const decoder = new TextDecoder();
  * long `consume` so that after stop() no pull request is left open on the server to swallow
  * messages meant for the next instance.
  */
-export async function startRunEventConsumer(
+export function startRunEventConsumer(
   opts: RunEventConsumerOptions,
   handle: (event: RunEvent) => Promise<void>,
+): Promise<RunEventConsumer> {
+  return consume(opts, async (messages, { onMessage }) => {
+    for (const msg of messages) await onMessage(msg, handle);
+  });
+}
+
+/**
+ * startRunEventConsumer for handlers that take several events at once: each call gets every event
+ * that arrived while the previous call ran (in stream order), and its messages are acked together.
+ * When a call fails, its events are handled one at a time, so one bad event holds back only itself.
+ */
+export function startRunEventBatchConsumer(
+  opts: RunEventConsumerOptions,
+  handleBatch: (events: RunEvent[]) => Promise<void>,
+): Promise<RunEventConsumer> {
+  return consume(opts, async (messages, { decode, onMessage }) => {
+    const decoded = messages.flatMap((msg) => {
+      const event = decode(msg);
+      return event ? [{ msg, event }] : [];
+    });
+    if (decoded.length === 0) return;
+    try {
+      await handleBatch(decoded.map((d) => d.event));
+    } catch {
+      for (const { msg } of decoded) await onMessage(msg, (event) => handleBatch([event]));
+      return;
+    }
+    for (const { msg } of decoded) msg.ack();
+  });
+}
+
+interface MessageTools {
+  /** the message's event; a malformed message is terminated and gives undefined */
+  decode(msg: JsMsg): RunEvent | undefined;
+  /** decodes, handles and acks one message (or hands it back to be redelivered) */
+  onMessage(msg: JsMsg, handle: (event: RunEvent) => Promise<void>): Promise<void>;
+}
+
+async function consume(
+  opts: RunEventConsumerOptions,
+  handleChunk: (messages: JsMsg[], tools: MessageTools) => Promise<void>,
 ): Promise<RunEventConsumer> {
   const names = opts.names ?? DEFAULT_STREAM_NAMES;
   const log = opts.logger;
@@ -80,19 +121,24 @@ export async function startRunEventConsumer(
       };
     });
 
-  async function onMessage(msg: JsMsg): Promise<void> {
-    let event: RunEvent;
+  /** Redelivering a malformed message can never succeed: it is terminated (and said so loudly). */
+  function decode(msg: JsMsg): RunEvent | undefined {
     try {
-      event = JSON.parse(decoder.decode(msg.data)) as RunEvent;
+      const event = JSON.parse(decoder.decode(msg.data)) as RunEvent;
       if (typeof event.runId !== 'string' || typeof event.seq !== 'number' || typeof event.retryNum !== 'number') {
         throw new Error('not a RunEvent');
       }
+      return event;
     } catch (err) {
-      // Redelivering a malformed message can never succeed: terminate it and say so loudly.
       log.error({ err, subject: msg.subject, streamSeq: msg.seq }, 'dropping malformed run event');
       msg.term();
-      return;
+      return undefined;
     }
+  }
+
+  async function onMessage(msg: JsMsg, handle: (event: RunEvent) => Promise<void>): Promise<void> {
+    const event = decode(msg);
+    if (!event) return;
     try {
       await handle(event);
       msg.ack();
@@ -112,7 +158,7 @@ export async function startRunEventConsumer(
       try {
         const batch = await consumer.fetch({ max_messages: batchSize, expires });
         // Process the whole batch even when stopping, so nothing is left waiting for ack_wait.
-        for await (const msg of batch) await onMessage(msg);
+        await inChunks(batch, (messages) => handleChunk(messages, { decode, onMessage }));
       } catch (err) {
         if (stopping) break;
         log.warn({ err }, 'fetching run events failed; retrying');
@@ -128,4 +174,36 @@ export async function startRunEventConsumer(
       await loop;
     },
   };
+}
+
+/**
+ * Hands `process` everything that arrived while its previous call ran: a burst becomes one call, and
+ * a lone message is handled as soon as it comes.
+ */
+async function inChunks(messages: AsyncIterable<JsMsg>, process: (chunk: JsMsg[]) => Promise<void>): Promise<void> {
+  const queue: JsMsg[] = [];
+  let done = false;
+  let arrived: (() => void) | undefined;
+  const pump = (async () => {
+    try {
+      for await (const msg of messages) {
+        queue.push(msg);
+        arrived?.();
+      }
+    } finally {
+      done = true;
+      arrived?.();
+    }
+  })();
+  for (;;) {
+    if (queue.length > 0) {
+      await process(queue.splice(0));
+    } else if (done) {
+      break;
+    } else {
+      await new Promise<void>((resolve) => (arrived = resolve));
+      arrived = undefined;
+    }
+  }
+  await pump;
 }

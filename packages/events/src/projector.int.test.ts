@@ -1,5 +1,5 @@
 import type { RunEvent } from '@stagecoach/contracts';
-import { applyRunEvent, createDb, getRun, insertRun, listJobRuns, type DbHandle } from '@stagecoach/db';
+import { applyRunEvent, applyRunEvents, createDb, getRun, insertRun, listJobRuns, type DbHandle } from '@stagecoach/db';
 import { createTestDatabase, type TestDatabase } from '@stagecoach/db/testing';
 import { createLogger } from '@stagecoach/platform';
 import { nanos, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
@@ -249,5 +249,60 @@ describe('projector', () => {
     await publishRunEvents(js, [event(7, 0)], { names });
     await drained();
     expect(await getRun(handle.db, 'demo/wf/7')).toMatchObject({ status: 'running' });
+  });
+
+  it('applies the events of a batch in order, one run at a time, each with its own result', async () => {
+    const results = await applyRunEvents(handle.db, [
+      event(8, 0),
+      job(8, 1, 'running'),
+      event(9, 0, { creator: 'carol' }),
+      job(8, 2, 'passed', { outputs: { IMAGE: 'app:8' } }),
+      // A redelivered copy of an event already folded into this batch.
+      job(8, 1, 'running'),
+      event(8, 3, { status: 'passed' }),
+    ]);
+    expect(results).toEqual([
+      { runExisted: false, applied: true },
+      { runExisted: true, applied: true },
+      { runExisted: false, applied: true },
+      { runExisted: true, applied: true },
+      { runExisted: true, applied: false },
+      { runExisted: true, applied: true },
+    ]);
+    const run = await getRun(handle.db, 'demo/wf/8');
+    expect(run).toMatchObject({ status: 'passed', lastEventSeq: 3, endTime: new Date(1_700_000_003_000) });
+    expect(run?.stages).toEqual([
+      {
+        name: 'build',
+        status: 'created',
+        jobs: [
+          {
+            name: 'compile',
+            type: 'freestyle',
+            status: 'passed',
+            startTime: 1_700_000_001_000,
+            endTime: 1_700_000_002_000,
+            outputs: { IMAGE: 'app:8' },
+          },
+        ],
+      },
+    ]);
+    expect(await listJobRuns(handle.db, 'demo/wf/8')).toMatchObject([
+      { job: 'compile', status: 'passed', startTime: new Date(1_700_000_001_000), outputs: { IMAGE: 'app:8' } },
+    ]);
+    expect(await getRun(handle.db, 'demo/wf/9')).toMatchObject({ status: 'running', creator: 'carol' });
+  });
+
+  // Last: the bad event it leaves stays unacknowledged for as long as the stream lives.
+  it('a bad event arriving with good ones holds back only itself', async () => {
+    await projector!.stop();
+    const bad = job(10, 1, 'running', { stage: undefined });
+    await publishRunEvents(js, [event(10, 0), bad, event(10, 2, { status: 'passed' })], { names });
+    // A redelivery would take a minute: the good events must get through at once, not after one.
+    projector = await startProjector({ js, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 60_000 });
+    await waitFor(async () => (await getRun(handle.db, 'demo/wf/10'))?.status === 'passed', 'the good events');
+    expect(await listJobRuns(handle.db, 'demo/wf/10')).toEqual([]);
+    const info = await jsm.consumers.info(names.eventsStream, DURABLE);
+    expect(info.num_ack_pending).toBe(1);
   });
 });

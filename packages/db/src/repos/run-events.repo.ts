@@ -1,7 +1,8 @@
 import type { JobResult, RunEvent, StageResult } from '@stagecoach/contracts';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { toSnakeCase } from 'drizzle-orm/casing';
 import type { DbOrTx, Tx } from '../client.js';
-import { jobRuns, runs, type RunRow } from '../schema/index.js';
+import { jobRuns, runs, type JobRunRow, type RunRow } from '../schema/index.js';
 import { hasStarted, isTerminal } from '../status.js';
 import { newRunValues } from './runs.repo.js';
 
@@ -22,54 +23,112 @@ export interface ApplyResult {
 }
 
 /**
- * Applies one run event to the projection in one transaction. Idempotent and order-safe:
+ * Applies run events to the projection, one transaction per run. Idempotent and order-safe:
  * - run, each stage and each job keep the (retry, seq) of the newest event applied to them, and an
  *   event not newer than that is ignored, so redelivery or a late older event never moves anything back;
  * - a cancelled run stays cancelled for events of the same (or an older) retry: after a cancel the
  *   workflow may still report its last transitions, but only a retry (a higher retryNum) revives it.
- * The run row is locked (SELECT ... FOR UPDATE) so concurrent projectors serialise per run.
+ * The run row is locked (SELECT ... FOR UPDATE) so concurrent projectors serialise per run. A run's
+ * events are folded in memory in the order given and written once: a burst of a stage's events costs
+ * the statements of one event.
  */
-export function applyRunEvent(db: DbOrTx, event: RunEvent): Promise<ApplyResult> {
-  return db.transaction(async (tx) => {
-    let run = await lockRun(tx, event.runId);
-    let inserted = false;
-    if (!run) {
-      // The gateway inserts the row before starting the workflow; this only covers a lost insert
-      // (or events replayed into an empty database) so no event is dropped for lack of a row.
-      const rows = await tx
-        .insert(runs)
-        .values({
-          ...newRunValues({
-            project: event.project,
-            workflow: event.workflow,
-            runNumber: event.runNumber,
-            creator: event.creator ?? '',
-            createdAt: new Date(event.time),
-          }),
-          // The event names its run; the projection keys by that, whatever its number says.
-          id: event.runId,
-          retryNum: event.retryNum,
-        })
-        .onConflictDoNothing()
-        .returning({ id: runs.id });
-      inserted = rows.length > 0;
-      run = await lockRun(tx, event.runId);
-      if (!run) throw new Error(`run ${event.runId} vanished while projecting`);
-    }
-    const applied =
-      event.kind === 'run'
-        ? await applyRunLevel(tx, run, event)
-        : event.kind === 'stage'
-          ? await applyStageLevel(tx, run, event)
-          : await applyJobLevel(tx, run, event);
-    return { runExisted: !inserted, applied };
-  });
+export async function applyRunEvents(db: DbOrTx, events: readonly RunEvent[]): Promise<ApplyResult[]> {
+  const byRun = new Map<string, number[]>();
+  events.forEach((event, i) => byRun.set(event.runId, [...(byRun.get(event.runId) ?? []), i]));
+  const results: ApplyResult[] = [];
+  for (const [runId, indexes] of byRun) {
+    const applied = await db.transaction((tx) =>
+      applyToRun(
+        tx,
+        runId,
+        indexes.map((i) => events[i]!),
+      ),
+    );
+    indexes.forEach((i, k) => (results[i] = applied[k]!));
+  }
+  return results;
 }
 
-/** What projecting an event reads of its run: not the params or notification settings it carries. */
+export async function applyRunEvent(db: DbOrTx, event: RunEvent): Promise<ApplyResult> {
+  const [result] = await applyRunEvents(db, [event]);
+  return result!;
+}
+
+async function applyToRun(tx: Tx, runId: string, events: readonly RunEvent[]): Promise<ApplyResult[]> {
+  for (const event of events) checkNames(event);
+  let run = await lockRun(tx, runId);
+  let inserted = false;
+  if (!run) {
+    // The gateway inserts the row before starting the workflow; this only covers a lost insert
+    // (or events replayed into an empty database) so no event is dropped for lack of a row.
+    const first = events[0]!;
+    const rows = await tx
+      .insert(runs)
+      .values({
+        ...newRunValues({
+          project: first.project,
+          workflow: first.workflow,
+          runNumber: first.runNumber,
+          creator: first.creator ?? '',
+          createdAt: new Date(first.time),
+        }),
+        // The event names its run; the projection keys by that, whatever its number says.
+        id: runId,
+        retryNum: first.retryNum,
+      })
+      .onConflictDoNothing()
+      .returning({ id: runs.id });
+    inserted = rows.length > 0;
+    run = await lockRun(tx, runId);
+    if (!run) throw new Error(`run ${runId} vanished while projecting`);
+  }
+  const state: ProjectedRun = { ...run, stages: structuredClone(run.stages), stageMarks: { ...run.stageMarks } };
+  const jobs = await lockJobs(tx, runId, events);
+  const changedJobs = new Set<string>();
+  let changed = false;
+  const results = events.map((event, k): ApplyResult => {
+    const applied =
+      event.kind === 'run'
+        ? foldRunLevel(state, event)
+        : event.kind === 'stage'
+          ? foldStageLevel(state, event)
+          : foldJobLevel(state, jobs, event);
+    if (applied && event.kind === 'job') changedJobs.add(event.job!);
+    changed ||= applied;
+    return { runExisted: !(inserted && k === 0), applied };
+  });
+  if (changed)
+    await writeRun(
+      tx,
+      state,
+      [...changedJobs].map((name) => jobs.get(name)!),
+    );
+  return results;
+}
+
+function checkNames(event: RunEvent): void {
+  if (event.kind === 'stage' && event.stage === undefined) {
+    throw new Error(`stage event ${event.runId}:${event.seq} has no stage`);
+  }
+  if (event.kind === 'job' && (event.stage === undefined || event.job === undefined)) {
+    throw new Error(`job event ${event.runId}:${event.seq} has no stage or job`);
+  }
+}
+
+/** What projecting an event reads and writes of its run: not the params or notification settings it carries. */
 type ProjectedRun = Pick<
   RunRow,
-  'id' | 'status' | 'retryNum' | 'startTime' | 'creator' | 'lastEventRetry' | 'lastEventSeq' | 'stages' | 'stageMarks'
+  | 'id'
+  | 'status'
+  | 'retryNum'
+  | 'startTime'
+  | 'endTime'
+  | 'error'
+  | 'creator'
+  | 'lastEventRetry'
+  | 'lastEventSeq'
+  | 'stages'
+  | 'stageMarks'
 >;
 
 /** The run's projected state, its row locked until `tx` ends so concurrent projectors serialise per run. */
@@ -80,6 +139,8 @@ async function lockRun(tx: Tx, id: string): Promise<ProjectedRun | undefined> {
       status: runs.status,
       retryNum: runs.retryNum,
       startTime: runs.startTime,
+      endTime: runs.endTime,
+      error: runs.error,
       creator: runs.creator,
       lastEventRetry: runs.lastEventRetry,
       lastEventSeq: runs.lastEventSeq,
@@ -92,58 +153,77 @@ async function lockRun(tx: Tx, id: string): Promise<ProjectedRun | undefined> {
   return run;
 }
 
-async function applyRunLevel(tx: Tx, run: ProjectedRun, event: RunEvent): Promise<boolean> {
+/** The job rows the events name, by job name, locked; none is read when no event is about a job. */
+async function lockJobs(tx: Tx, runId: string, events: readonly RunEvent[]): Promise<Map<string, JobRunRow>> {
+  const names = [...new Set(events.flatMap((e) => (e.kind === 'job' ? [e.job!] : [])))];
+  if (names.length === 0) return new Map();
+  const rows = await tx
+    .select()
+    .from(jobRuns)
+    .where(and(eq(jobRuns.runId, runId), inArray(jobRuns.job, names)))
+    .for('update');
+  return new Map(rows.map((row) => [row.job, row]));
+}
+
+/** The run row and the changed job rows in one statement: a data-modifying WITH runs whether or not the UPDATE reads it. */
+async function writeRun(tx: Tx, run: ProjectedRun, jobRows: JobRunRow[]): Promise<void> {
+  const { id, ...fields } = run;
+  if (jobRows.length === 0) {
+    await tx.update(runs).set(fields).where(eq(runs.id, id));
+    return;
+  }
+  const upsertJobs = tx.$with('upsert_jobs').as(
+    tx
+      .insert(jobRuns)
+      .values(jobRows)
+      .onConflictDoUpdate({ target: [jobRuns.runId, jobRuns.job], set: EXCLUDED_JOB_COLUMNS })
+      .returning({ runId: jobRuns.runId }),
+  );
+  await tx.with(upsertJobs).update(runs).set(fields).where(eq(runs.id, id));
+}
+
+/** Every job_runs column set from the row being inserted (several rows per statement). */
+const EXCLUDED_JOB_COLUMNS = Object.fromEntries(
+  // The schema names columns in camelCase; the database (drizzle's `casing: 'snake_case'`) in snake_case.
+  Object.keys(getTableColumns(jobRuns)).map((key) => [key, sql.raw(`excluded."${toSnakeCase(key)}"`)]),
+);
+
+function foldRunLevel(run: ProjectedRun, event: RunEvent): boolean {
   if (!isNewer(event, [run.lastEventRetry, run.lastEventSeq])) return false;
   if (run.status === 'cancelled' && event.status !== 'cancelled' && event.retryNum <= run.retryNum) return false;
   const time = new Date(event.time);
   const newAttempt = event.retryNum > run.retryNum;
-  await tx
-    .update(runs)
-    .set({
-      status: event.status,
-      retryNum: Math.max(run.retryNum, event.retryNum),
-      // A retry restarts the clock; otherwise the first started status sets it.
-      startTime: hasStarted(event.status) ? (newAttempt || !run.startTime ? time : run.startTime) : run.startTime,
-      endTime: isTerminal(event.status) ? time : null,
-      // The latest run-level event describes the run: a retry's 'running' clears the old error.
-      error: event.error ?? null,
-      creator: run.creator || event.creator || '',
-      lastEventRetry: event.retryNum,
-      lastEventSeq: event.seq,
-    })
-    .where(eq(runs.id, run.id));
+  run.status = event.status;
+  run.retryNum = Math.max(run.retryNum, event.retryNum);
+  // A retry restarts the clock; otherwise the first started status sets it.
+  if (hasStarted(event.status) && (newAttempt || !run.startTime)) run.startTime = time;
+  run.endTime = isTerminal(event.status) ? time : null;
+  // The latest run-level event describes the run: a retry's 'running' clears the old error.
+  run.error = event.error ?? null;
+  run.creator = run.creator || event.creator || '';
+  run.lastEventRetry = event.retryNum;
+  run.lastEventSeq = event.seq;
   return true;
 }
 
-async function applyStageLevel(tx: Tx, run: ProjectedRun, event: RunEvent): Promise<boolean> {
-  const stageName = event.stage;
-  if (stageName === undefined) throw new Error(`stage event ${event.runId}:${event.seq} has no stage`);
-  if (!isNewer(event, run.stageMarks[stageName])) return false;
-  const stages = structuredClone(run.stages);
-  const stage = findOrAddStage(stages, stageName);
+function foldStageLevel(run: ProjectedRun, event: RunEvent): boolean {
+  const stageName = event.stage!;
   const previous = run.stageMarks[stageName];
+  if (!isNewer(event, previous)) return false;
+  const stage = findOrAddStage(run.stages, stageName);
   const newAttempt = previous !== undefined && event.retryNum > previous[0];
   stage.status = event.status;
   if (hasStarted(event.status) && (newAttempt || stage.startTime === undefined)) stage.startTime = event.time;
   if (isTerminal(event.status)) stage.endTime = event.time;
   else delete stage.endTime;
-  await tx
-    .update(runs)
-    .set({ stages, stageMarks: { ...run.stageMarks, [stageName]: [event.retryNum, event.seq] } })
-    .where(eq(runs.id, run.id));
+  run.stageMarks[stageName] = [event.retryNum, event.seq];
   return true;
 }
 
-async function applyJobLevel(tx: Tx, run: ProjectedRun, event: RunEvent): Promise<boolean> {
-  const { stage: stageName, job: jobName } = event;
-  if (stageName === undefined || jobName === undefined) {
-    throw new Error(`job event ${event.runId}:${event.seq} has no stage or job`);
-  }
-  const [existing] = await tx
-    .select()
-    .from(jobRuns)
-    .where(and(eq(jobRuns.runId, run.id), eq(jobRuns.job, jobName)))
-    .for('update');
+function foldJobLevel(run: ProjectedRun, jobs: Map<string, JobRunRow>, event: RunEvent): boolean {
+  const stageName = event.stage!;
+  const jobName = event.job!;
+  const existing = jobs.get(jobName);
   if (existing && !isNewer(event, [existing.lastEventRetry, existing.lastEventSeq])) return false;
 
   const time = new Date(event.time);
@@ -154,7 +234,7 @@ async function applyJobLevel(tx: Tx, run: ProjectedRun, event: RunEvent): Promis
       : existing.startTime
     : (existing?.startTime ?? null);
   const endTime = isTerminal(event.status) ? time : null;
-  const row = {
+  const row: JobRunRow = {
     runId: run.id,
     stage: stageName,
     job: jobName,
@@ -171,9 +251,9 @@ async function applyJobLevel(tx: Tx, run: ProjectedRun, event: RunEvent): Promis
     lastEventRetry: event.retryNum,
     lastEventSeq: event.seq,
   };
+  jobs.set(jobName, row);
   // Mirror the job into the run's stages document so a run page needs one row.
-  const stages = structuredClone(run.stages);
-  const stage = findOrAddStage(stages, stageName);
+  const stage = findOrAddStage(run.stages, stageName);
   let job = stage.jobs.find((j) => j.name === jobName);
   if (!job) {
     job = { name: jobName, type: row.jobType, status: event.status };
@@ -191,15 +271,6 @@ async function applyJobLevel(tx: Tx, run: ProjectedRun, event: RunEvent): Promis
     ...(row.approval ? { approval: row.approval } : {}),
   };
   stage.jobs[stage.jobs.indexOf(job)] = next;
-  // Both writes in one statement: a data-modifying WITH runs whether or not the UPDATE reads it.
-  const upsertJob = tx.$with('upsert_job').as(
-    tx
-      .insert(jobRuns)
-      .values(row)
-      .onConflictDoUpdate({ target: [jobRuns.runId, jobRuns.job], set: row })
-      .returning({ runId: jobRuns.runId }),
-  );
-  await tx.with(upsertJob).update(runs).set({ stages }).where(eq(runs.id, run.id));
   return true;
 }
 
