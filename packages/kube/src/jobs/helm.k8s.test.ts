@@ -104,7 +104,11 @@ describe('zadig-helm-chart-deploy', () => {
     const d = (await release(ns, 'shop'))!;
     expect(d.spec!.replicas).toBe(3);
     expect(d.spec!.template.spec!.containers[0]!.image).toBe('registry.local/web:v2');
-    expect(d.status!.readyReplicas).toBe(3);
+    // What `helm --wait` promises: the new ReplicaSet's pods are ready. The old one may still be scaling
+    // down (the Deployment's surge pod can count as ready a moment longer).
+    const sets = await clients.apps.listNamespacedReplicaSet({ namespace: ns });
+    const current = sets.items.find((rs) => rs.spec?.template?.spec?.containers[0]?.image === 'registry.local/web:v2');
+    expect(current?.status?.readyReplicas).toBe(3);
   });
 
   it('rolls a failed upgrade back to the revision it had, and uninstalls a failed first install', async () => {
