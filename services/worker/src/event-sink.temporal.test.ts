@@ -18,11 +18,10 @@ let workerRun: Promise<void>;
 const names = prefixedStreamNames(`tsink${randomBytes(4).toString('hex')}`);
 const taskQueue = `sink-${randomBytes(4).toString('hex')}`;
 
-beforeAll(async () => {
-  engine = await Engine.start({ inProcessWorker: false });
-  connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+/** A worker on `queue` whose events go to `names`, streams that do not exist until a test creates them. */
+function sinkWorker(queue: string): Promise<Worker> {
   const bundlePath = process.env.STAGECOACH_TEST_WORKFLOW_BUNDLE;
-  worker = await createWorker({
+  return createWorker({
     connection,
     namespace: 'default',
     temporal: engine.temporal,
@@ -30,11 +29,16 @@ beforeAll(async () => {
     js: engine.nc.jetstream(),
     box: new SecretBox(SECRET_KEY),
     workspaceRoot: engine.workspaceRoot,
-    taskQueue,
-    // Streams that do not exist yet: every publish fails until the test creates them.
+    taskQueue: queue,
     names,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
   });
+}
+
+beforeAll(async () => {
+  engine = await Engine.start({ inProcessWorker: false });
+  connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  worker = await sinkWorker(taskQueue);
   workerRun = worker.run();
 });
 afterAll(async () => {
@@ -76,15 +80,19 @@ async function storedEvents(): Promise<RunEvent[]> {
 
 /** Starts a run, holds the events stream away for `awayMs`, and returns the run's result once it is back. */
 async function runWithStreamAway(awayMs: number): Promise<{ result: RunResult; runningWhileAway: boolean }> {
-  const handle = await engine.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {
-    workflowId: `sink/held/${randomBytes(4).toString('hex')}`,
-    taskQueue,
-    args: [runInput(1)],
-  });
+  const handle = await startHeldRun(taskQueue);
   await new Promise((resolve) => setTimeout(resolve, awayMs));
   const runningWhileAway = (await handle.describe()).status.name === 'RUNNING';
   await ensureStreams(await engine.nc.jetstreamManager(), { names });
   return { result: (await handle.result()) as RunResult, runningWhileAway };
+}
+
+function startHeldRun(queue: string) {
+  return engine.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {
+    workflowId: `sink/held/${randomBytes(4).toString('hex')}`,
+    taskQueue: queue,
+    args: [runInput(1)],
+  });
 }
 
 const eventLabels = (events: RunEvent[]) => events.map((e) => `${e.kind}:${e.job ?? e.stage ?? ''}:${e.status}`);
@@ -111,6 +119,29 @@ describe('run events through the worker sink', () => {
     expect(runningWhileAway).toBe(true);
     expect(result.status).toBe('skipped');
     // The timed-out attempt and the next one may both have published: JetStream kept each event once.
+    expect(eventLabels(await storedEvents())).toEqual(RUN_EVENTS);
+  });
+
+  it('a worker shut down while the stream is away loses no event, and a later worker finishes the run', async () => {
+    const queue = `${taskQueue}-stop`;
+    const stopping = await sinkWorker(queue);
+    const stoppingRun = stopping.run();
+    const handle = await startHeldRun(queue);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    stopping.shutdown();
+    // Shutting down neither drops the held events nor completes the run without them.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    await ensureStreams(await engine.nc.jetstreamManager(), { names });
+    await stoppingRun;
+    const next = await sinkWorker(queue);
+    const nextRun = next.run();
+    try {
+      expect(((await handle.result()) as RunResult).status).toBe('skipped');
+    } finally {
+      next.shutdown();
+      await nextRun;
+    }
     expect(eventLabels(await storedEvents())).toEqual(RUN_EVENTS);
   });
 });
