@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheDir, goBinary } from '../binaries.js';
+import { publishStaging, stagingFolder } from '../build-folder.js';
 
 /** One Kubernetes release for the whole test control plane; the wrapper module pins the same one. */
 export const KUBERNETES_VERSION = 'v1.33.13';
@@ -73,9 +74,7 @@ export function k8sBinaries(log: (line: string) => void = console.error): K8sBin
   const cached = cachedK8sBinaries();
   if (cached) return cached;
   const dir = k8sBinDir();
-  const staging = `${dir}.partial`;
-  rmSync(staging, { recursive: true, force: true });
-  mkdirSync(staging, { recursive: true });
+  const staging = stagingFolder(dir);
   const go = goBinary();
   const env = {
     ...process.env,
@@ -147,8 +146,7 @@ export function k8sBinaries(log: (line: string) => void = console.error): K8sBin
     join(staging, 'istio-crds.yaml'),
   );
   writeFileSync(join(staging, 'COMPLETE'), `${new Date().toISOString()}\n`);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(staging, dir);
+  publishStaging(staging, dir, (folder) => existsSync(join(folder, 'COMPLETE')));
   return paths(dir);
 }
 
