@@ -195,6 +195,8 @@ async function inChunks(messages: AsyncIterable<JsMsg>, process: (chunk: JsMsg[]
       arrived?.();
     }
   })();
+  // A failing pull surfaces at `await pump` below; until then it must not count as unhandled.
+  pump.catch(() => undefined);
   for (;;) {
     if (queue.length > 0) {
       await process(queue.splice(0));
