@@ -2,7 +2,7 @@
 // shape. Both run 4 stages x 3 parallel no-op freestyle jobs through the same job activity on the
 // same servers, interleaved; a Stagecoach run is timed from the gateway's POST to the run's result.
 // Each side's worker is a process of its own, as deployed; the gateway and the projector run here.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { JobActivityInput } from '@stagecoach/contracts';
@@ -26,14 +26,9 @@ const engine = await Engine.start({ inProcessWorker: false });
 const worker = engine.spawnService('worker');
 
 const bareQueue = `${engine.taskQueue}-bare`;
-const bareWorker = spawn(
-  process.execPath,
-  ['--import', 'tsx', fileURLToPath(new URL('./bare-worker.ts', import.meta.url))],
-  {
-    env: { ...process.env, ...engine.workerProcessEnv(), STAGECOACH_TASK_QUEUE: bareQueue },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-);
+const bareWorker = engine.spawnScript(fileURLToPath(new URL('./bare-worker.ts', import.meta.url)), {
+  STAGECOACH_TASK_QUEUE: bareQueue,
+});
 
 await engine.defineWorkflow({
   name: 'shape',
@@ -209,36 +204,16 @@ console.log(`handoff to scheduled p50: ${fmt(percentile(decision, 50))} ms`);
 console.log(`handoff to scheduled p99: ${fmt(percentile(decision, 99))} ms`);
 console.log(`bare handoff to scheduled p50: ${fmt(percentile(bareDecision, 50))} ms`);
 console.log(`bare handoff to scheduled p99: ${fmt(percentile(bareDecision, 99))} ms`);
-const p50Of = (hs: RunTimings[], key: 'startUp' | 'windDown' | 'span') =>
-  fmt(
-    percentile(
-      hs.map((h) => h[key]),
-      50,
-    ),
-  );
-console.log(
-  `request to workflow start p50: ${fmt(
-    percentile(
-      ourHandoffs.flatMap((h) => h.admission ?? []),
-      50,
-    ),
-  )} ms`,
-);
-console.log(`workflow start to first job p50: ${p50Of(ourHandoffs, 'startUp')} ms`);
-console.log(`bare workflow start to first job p50: ${p50Of(bareHandoffs, 'startUp')} ms`);
-console.log(`last job to workflow end p50: ${p50Of(ourHandoffs, 'windDown')} ms`);
-console.log(`bare last job to workflow end p50: ${p50Of(bareHandoffs, 'windDown')} ms`);
-const stageWorkP50 = (hs: RunTimings[]) =>
-  fmt(
-    percentile(
-      hs.flatMap((h) => h.stageWork),
-      50,
-    ),
-  );
-console.log(`stage work p50: ${stageWorkP50(ourHandoffs)} ms`);
-console.log(`bare stage work p50: ${stageWorkP50(bareHandoffs)} ms`);
-console.log(`workflow start to end p50: ${p50Of(ourHandoffs, 'span')} ms`);
-console.log(`bare workflow start to end p50: ${p50Of(bareHandoffs, 'span')} ms`);
+const p50 = (values: number[]) => fmt(percentile(values, 50));
+console.log(`request to workflow start p50: ${p50(ourHandoffs.flatMap((h) => h.admission ?? []))} ms`);
+console.log(`workflow start to first job p50: ${p50(ourHandoffs.map((h) => h.startUp))} ms`);
+console.log(`bare workflow start to first job p50: ${p50(bareHandoffs.map((h) => h.startUp))} ms`);
+console.log(`last job to workflow end p50: ${p50(ourHandoffs.map((h) => h.windDown))} ms`);
+console.log(`bare last job to workflow end p50: ${p50(bareHandoffs.map((h) => h.windDown))} ms`);
+console.log(`stage work p50: ${p50(ourHandoffs.flatMap((h) => h.stageWork))} ms`);
+console.log(`bare stage work p50: ${p50(bareHandoffs.flatMap((h) => h.stageWork))} ms`);
+console.log(`workflow start to end p50: ${p50(ourHandoffs.map((h) => h.span))} ms`);
+console.log(`bare workflow start to end p50: ${p50(bareHandoffs.map((h) => h.span))} ms`);
 
 const exited = (child: ChildProcess) => new Promise((resolve) => child.once('exit', resolve));
 worker.kill('SIGTERM');

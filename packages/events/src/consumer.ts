@@ -48,8 +48,11 @@ export function startRunEventConsumer(
   opts: RunEventConsumerOptions,
   handle: (event: RunEvent) => Promise<void>,
 ): Promise<RunEventConsumer> {
-  return consume(opts, async (messages, { onMessage }) => {
-    for (const msg of messages) await onMessage(msg, handle);
+  return consume(opts, async (messages, { decode, settle }) => {
+    for (const msg of messages) {
+      const event = decode(msg);
+      if (event) await settle(msg, event, handle);
+    }
   });
 }
 
@@ -62,7 +65,7 @@ export function startRunEventBatchConsumer(
   opts: RunEventConsumerOptions,
   handleBatch: (events: RunEvent[]) => Promise<void>,
 ): Promise<RunEventConsumer> {
-  return consume(opts, async (messages, { decode, onMessage }) => {
+  return consume(opts, async (messages, { decode, settle }) => {
     const decoded = messages.flatMap((msg) => {
       const event = decode(msg);
       return event ? [{ msg, event }] : [];
@@ -71,7 +74,7 @@ export function startRunEventBatchConsumer(
     try {
       await handleBatch(decoded.map((d) => d.event));
     } catch {
-      for (const { msg } of decoded) await onMessage(msg, (event) => handleBatch([event]));
+      for (const { msg, event } of decoded) await settle(msg, event, (one) => handleBatch([one]));
       return;
     }
     for (const { msg } of decoded) msg.ack();
@@ -81,8 +84,8 @@ export function startRunEventBatchConsumer(
 interface MessageTools {
   /** the message's event; a malformed message is terminated and gives undefined */
   decode(msg: JsMsg): RunEvent | undefined;
-  /** decodes, handles and acks one message (or hands it back to be redelivered) */
-  onMessage(msg: JsMsg, handle: (event: RunEvent) => Promise<void>): Promise<void>;
+  /** handles one message's event and acks it (or hands it back to be redelivered) */
+  settle(msg: JsMsg, event: RunEvent, handle: (event: RunEvent) => Promise<void>): Promise<void>;
 }
 
 async function consume(
@@ -136,9 +139,7 @@ async function consume(
     }
   }
 
-  async function onMessage(msg: JsMsg, handle: (event: RunEvent) => Promise<void>): Promise<void> {
-    const event = decode(msg);
-    if (!event) return;
+  async function settle(msg: JsMsg, event: RunEvent, handle: (event: RunEvent) => Promise<void>): Promise<void> {
     try {
       await handle(event);
       msg.ack();
@@ -158,7 +159,7 @@ async function consume(
       try {
         const batch = await consumer.fetch({ max_messages: batchSize, expires });
         // Process the whole batch even when stopping, so nothing is left waiting for ack_wait.
-        await inChunks(batch, (messages) => handleChunk(messages, { decode, onMessage }));
+        await inChunks(batch, (messages) => handleChunk(messages, { decode, settle }));
       } catch (err) {
         if (stopping) break;
         log.warn({ err }, 'fetching run events failed; retrying');

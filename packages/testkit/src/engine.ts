@@ -170,7 +170,12 @@ export class Engine {
    * queue, streams and servers, as deployed; `env` adds or overrides settings.
    */
   spawnService(name: 'worker' | 'trigger', env: Record<string, string> = {}): ChildProcess {
-    return spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'services', name, 'src', 'main.ts')], {
+    return this.spawnScript(join(REPO_ROOT, 'services', name, 'src', 'main.ts'), env);
+  }
+
+  /** Any TypeScript entry point (a benchmark's own worker, say) as its own process, like spawnService. */
+  spawnScript(path: string, env: Record<string, string> = {}): ChildProcess {
+    return spawn(process.execPath, ['--import', 'tsx', path], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...this.workerProcessEnv(), ...env },
       stdio: ['ignore', 'ignore', 'inherit'],

@@ -34,7 +34,11 @@ export interface ApplyResult {
  */
 export async function applyRunEvents(db: DbOrTx, events: readonly RunEvent[]): Promise<ApplyResult[]> {
   const byRun = new Map<string, number[]>();
-  events.forEach((event, i) => byRun.set(event.runId, [...(byRun.get(event.runId) ?? []), i]));
+  events.forEach((event, i) => {
+    const indexes = byRun.get(event.runId);
+    if (indexes) indexes.push(i);
+    else byRun.set(event.runId, [i]);
+  });
   const results: ApplyResult[] = [];
   for (const [runId, indexes] of byRun) {
     const applied = await db.transaction((tx) =>

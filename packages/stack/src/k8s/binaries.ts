@@ -63,8 +63,11 @@ function paths(dir: string): K8sBinaries {
 /** Present when a complete build of this revision is cached. */
 export function cachedK8sBinaries(): K8sBinaries | undefined {
   const dir = k8sBinDir();
-  return existsSync(join(dir, 'COMPLETE')) ? paths(dir) : undefined;
+  return isCompleteBuild(dir) ? paths(dir) : undefined;
 }
+
+/** A build writes COMPLETE last, so a folder without it is half-built. */
+const isCompleteBuild = (dir: string) => existsSync(join(dir, 'COMPLETE'));
 
 /**
  * Builds etcd, the control plane, kubectl, kwok and helm from Go modules (once per revision; later calls
@@ -146,7 +149,7 @@ export function k8sBinaries(log: (line: string) => void = console.error): K8sBin
     join(staging, 'istio-crds.yaml'),
   );
   writeFileSync(join(staging, 'COMPLETE'), `${new Date().toISOString()}\n`);
-  publishStaging(staging, dir, (folder) => existsSync(join(folder, 'COMPLETE')));
+  publishStaging(staging, dir, isCompleteBuild);
   return paths(dir);
 }
 
