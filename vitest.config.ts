@@ -9,7 +9,11 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{packages,workflows,activities,services}/**/src/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: [
+            '{packages,workflows,activities,services}/**/src/**/*.test.ts',
+            'bench/**/*.test.ts',
+            'test/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', '**/*.temporal.test.ts', '**/*.k8s.test.ts', '**/node_modules/**'],
           env: { LOG_LEVEL: 'silent' },
         },

@@ -12,6 +12,13 @@ const cliTypeName = (type: string) =>
     .join('');
 
 /**
+ * Runs' custom search attributes (@stagecoach/contracts) as `--search-attribute` values of the dev server
+ * (`StagecoachProject=Keyword`); production namespaces get them from `register-search-attributes`
+ * (@stagecoach/runs) instead.
+ */
+export const DEV_SERVER_SEARCH_ATTRIBUTES = SEARCH_ATTRIBUTES.map(({ name, type }) => `${name}=${cliTypeName(type)}`);
+
+/**
  * Server settings for low hand-off latency. The transfer queue that dispatches workflow and activity
  * tasks polls at most 20 times a second by default, which alone added ~35 ms to every task here;
  * eager activity execution hands activities to the worker in the workflow task's reply. Approvals,
@@ -55,9 +62,7 @@ export async function startTemporal(
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  // Runs' custom search attributes (@stagecoach/contracts); production namespaces get them from
-  // `register-search-attributes` (@stagecoach/runs) instead.
-  for (const { name, type } of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${name}=${cliTypeName(type)}`);
+  for (const attribute of DEV_SERVER_SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
   for (const setting of TEMPORAL_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);
   const proc = startManaged('temporal', binary, args);
   await waitFor('Temporal dev server', () => isPortOpen(port), 60_000, proc.child);
