@@ -6,7 +6,8 @@ import { checkoutRepos, gitEnv, urlCredentials } from './git.js';
 import { MaskingWriter, TailSink } from './mask-stream.js';
 import { killProcessGroup, ownProcessGroup } from './process-group.js';
 import { buildPrelude, buildScript, checkScriptType, outputNames, readOutputs, timeoutMsOf } from './script.js';
-import { JobStopper, runSupervised, type ExitInfo, type SupervisorContext } from './supervisor.js';
+import type { ExitInfo } from './launcher.js';
+import { JobStopper, runSupervised, type SupervisorContext } from './supervisor.js';
 import type { FreestyleJobDeps, FreestyleJobInput, FreestyleJobResult } from './types.js';
 import { prepareJobWorkspace } from './workspace.js';
 

@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobTimeoutError } from './errors.js';
+import { jobLauncher, type ExitInfo, type LaunchRequest } from './launcher.js';
 import { killProcessGroup } from './process-group.js';
 import type { FreestyleHeartbeat } from './types.js';
 
@@ -68,20 +68,9 @@ export interface SupervisorContext {
   killGraceMs: number;
 }
 
-export interface SupervisedCommand {
-  command: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  onStdout: (chunk: Buffer) => void;
-  onStderr: (chunk: Buffer) => void;
+export interface SupervisedCommand extends LaunchRequest {
   /** called with every heartbeat (flush partial log lines) */
   onTick?: () => void;
-}
-
-export interface ExitInfo {
-  code: number | null;
-  signal: NodeJS.Signals | null;
 }
 
 /**
@@ -91,25 +80,9 @@ export interface ExitInfo {
  */
 export async function runSupervised(cmd: SupervisedCommand, ctx: SupervisorContext): Promise<ExitInfo> {
   ctx.stopper.throwIfStopped();
-  const child = spawn(cmd.command, cmd.args, {
-    cwd: cmd.cwd,
-    env: cmd.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const exited = new Promise<ExitInfo>((resolve, reject) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
-    child.once('error', reject);
-  });
-  child.stdout.on('data', cmd.onStdout);
-  child.stderr.on('data', cmd.onStderr);
-
-  const pgid = child.pid;
-  if (pgid === undefined) {
-    await exited; // spawn failed: 'error' rejects with ENOENT and friends
-    throw new Error(`could not start ${cmd.command}`);
-  }
+  const { onTick, ...request } = cmd;
+  const launched = jobLauncher.launch(request);
+  const pgid = await launched.started;
 
   const beat = (): void => {
     try {
@@ -121,22 +94,19 @@ export async function runSupervised(cmd: SupervisedCommand, ctx: SupervisorConte
   beat();
   const ticker = setInterval(() => {
     beat();
-    cmd.onTick?.();
+    onTick?.();
   }, ctx.heartbeatIntervalMs);
 
   let killing: Promise<void> | undefined;
   const kill = (): Promise<void> => (killing ??= killProcessGroup(pgid, ctx.killGraceMs));
   const unsubscribe = ctx.stopper.onStop(() => void kill());
   try {
-    const exit = await exited;
+    const exit = await launched.exited;
     // The leader is gone but background jobs it left behind would outlive the job (and hold our pipes open):
     // a job's processes end with the job, as they do when Zadig's pod ends.
     await kill();
-    if (await Promise.race([closed.then(() => true), sleep(PIPE_DRAIN_MS).then(() => false)])) {
-      // drained
-    } else {
-      child.stdout.destroy();
-      child.stderr.destroy();
+    if (!(await Promise.race([launched.closed.then(() => true), sleep(PIPE_DRAIN_MS).then(() => false)]))) {
+      launched.abandonOutput();
     }
     ctx.stopper.throwIfStopped();
     return exit;

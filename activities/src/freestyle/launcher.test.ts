@@ -1,0 +1,141 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { JobLauncher, type LaunchRequest } from './launcher.js';
+import { isPidAlive, signalGroup } from './process-group.js';
+
+const launcher = new JobLauncher();
+afterAll(() => launcher.close());
+
+/** Runs `script` with bash through `on`, collecting what it prints. */
+function bash(script: string, on: JobLauncher = launcher, env: Record<string, string> = {}) {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const request: LaunchRequest = {
+    command: 'bash',
+    args: ['-c', script],
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH!, ...env },
+    onStdout: (chunk) => out.push(chunk),
+    onStderr: (chunk) => err.push(chunk),
+  };
+  const launched = on.launch(request);
+  return { launched, stdout: () => Buffer.concat(out), stderr: () => Buffer.concat(err) };
+}
+
+/** /proc/<pid>/stat fields after the command name */
+const statOf = (pid: number) => {
+  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(fields[1]), pgrp: Number(fields[2]) };
+};
+
+describe('JobLauncher', () => {
+  it('starts the command as the leader of a process group of its own, not as a child of this process', async () => {
+    const { launched, stdout } = bash('read -r _ < /dev/null; sleep 0.2; echo done');
+    const pid = await launched.started;
+    const stat = statOf(pid);
+    expect(stat.pgrp).toBe(pid);
+    expect(stat.ppid).not.toBe(process.pid);
+    expect(await launched.exited).toEqual({ code: 0, signal: null });
+    await launched.closed;
+    expect(stdout().toString()).toBe('done\n');
+  });
+
+  it('relays stdout and stderr apart, byte for byte, and gives the command only the environment asked for', async () => {
+    const { launched, stdout, stderr } = bash(
+      'printf "\\x00\\xff\\xfe"; echo "to stderr" >&2; printf "%s|%s" "$GIVEN" "${HOME-unset}"',
+      launcher,
+      { GIVEN: 'yes' },
+    );
+    await launched.started;
+    expect(await launched.exited).toEqual({ code: 0, signal: null });
+    await launched.closed;
+    expect([...stdout()]).toEqual([0x00, 0xff, 0xfe, ...Buffer.from('yes|unset')]);
+    expect(stderr().toString()).toBe('to stderr\n');
+  });
+
+  it('relays large output whole and in order', async () => {
+    const { launched, stdout } = bash('seq 1 200000');
+    await launched.exited;
+    await launched.closed;
+    const lines = stdout().toString().trimEnd().split('\n');
+    expect(lines).toHaveLength(200_000);
+    expect(lines.at(-1)).toBe('200000');
+  });
+
+  it('reports the exit code, and the signal that ended the command', async () => {
+    const failed = bash('exit 3').launched;
+    expect(await failed.exited).toEqual({ code: 3, signal: null });
+    const killed = bash('kill -TERM $$; sleep 5').launched;
+    expect(await killed.exited).toEqual({ code: null, signal: 'SIGTERM' });
+  });
+
+  it('rejects the start of a command that does not exist, naming it', async () => {
+    const launched = launcher.launch({
+      command: 'stagecoach-no-such-command',
+      args: [],
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH! },
+      onStdout: () => undefined,
+      onStderr: () => undefined,
+    });
+    await expect(launched.started).rejects.toMatchObject({
+      message: expect.stringContaining('could not start stagecoach-no-such-command'),
+      code: 'ENOENT',
+    });
+    await launched.closed;
+    // The launcher still serves the next command.
+    expect(await bash('exit 0').launched.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('stops waiting for output a process outside the group holds open, when told to', async () => {
+    // setsid leaves the group (and takes the output pipe along); it prints the pid it keeps.
+    const { launched, stdout } = bash('setsid sleep 30 & echo $!');
+    await launched.started;
+    expect(await launched.exited).toEqual({ code: 0, signal: null });
+    const drained = await Promise.race([launched.closed.then(() => true), sleep(300).then(() => false)]);
+    expect(drained).toBe(false);
+    launched.abandonOutput();
+    await launched.closed;
+    process.kill(Number(stdout().toString().trim()), 'SIGKILL');
+  });
+
+  it('fails what it was running when its helper dies, leaves the commands running, and starts a new helper', async () => {
+    const own = new JobLauncher();
+    const { launched } = bash('sleep 30', own);
+    const pid = await launched.started;
+    process.kill(statOf(pid).ppid, 'SIGKILL');
+    await expect(launched.exited).rejects.toThrow(/job launcher exited \(SIGKILL\)/);
+    await launched.closed;
+    // The job's group outlives the helper, as it outlives a crashed worker: the next attempt kills it.
+    expect(isPidAlive(pid)).toBe(true);
+    signalGroup(pid, 'SIGKILL');
+
+    expect(await bash('exit 7', own).launched.exited).toEqual({ code: 7, signal: null });
+    own.close();
+  });
+
+  it('does not keep an otherwise finished process alive', async () => {
+    const script = fileURLToPath(new URL('./launcher.ts', import.meta.url));
+    const program = [
+      `const { JobLauncher } = await import(${JSON.stringify(script)});`,
+      `const launched = new JobLauncher().launch({ command: 'true', args: [], cwd: '/', env: { PATH: process.env.PATH }, onStdout() {}, onStderr() {} });`,
+      `console.log(JSON.stringify(await launched.exited));`,
+    ].join('\n');
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(
+        process.execPath,
+        ['--import', 'tsx', '--input-type=module', '-e', program],
+        { timeout: 30_000 },
+        (_err, out) => resolve({ code: child.exitCode, stdout: out }),
+      );
+    });
+    expect(stdout.trim()).toBe('{"code":0,"signal":null}');
+    expect(code).toBe(0);
+  });
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
