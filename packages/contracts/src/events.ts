@@ -29,3 +29,25 @@ export interface RunEvent {
 export function eventMsgId(event: Pick<RunEvent, 'runId' | 'retryNum' | 'seq'>): string {
   return `${event.runId}:${event.retryNum}:${event.seq}`;
 }
+
+const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
+const isCount = (value: unknown): value is number => Number.isInteger(value) && (value as number) >= 0;
+
+/**
+ * What makes `value` unusable as a RunEvent, or undefined when it is one. Such an event can never be
+ * applied, however often it is delivered, so consumers drop it rather than retrying it forever.
+ */
+export function runEventProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'not an object';
+  const event = value as Partial<Record<keyof RunEvent, unknown>>;
+  for (const key of ['runId', 'project', 'workflow', 'status'] as const)
+    if (!isText(event[key])) return `${key} is not a non-empty string`;
+  for (const key of ['seq', 'retryNum', 'runNumber'] as const)
+    if (!isCount(event[key])) return `${key} is not a whole number`;
+  if (typeof event.time !== 'number' || !Number.isFinite(event.time)) return 'time is not a number';
+  if (event.kind !== 'run' && event.kind !== 'stage' && event.kind !== 'job')
+    return `kind ${JSON.stringify(event.kind)} is not run, stage or job`;
+  if (event.kind !== 'run' && !isText(event.stage)) return `a ${event.kind} event names no stage`;
+  if (event.kind === 'job' && !isText(event.job)) return 'a job event names no job';
+  return undefined;
+}

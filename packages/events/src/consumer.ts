@@ -1,4 +1,4 @@
-import type { RunEvent } from '@stagecoach/contracts';
+import { runEventProblem, type RunEvent } from '@stagecoach/contracts';
 import type { Logger } from '@stagecoach/platform';
 import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JsMsg } from 'nats';
 import { DEFAULT_STREAM_NAMES, isNotFound, type StreamNames } from './jetstream.js';
@@ -126,17 +126,17 @@ async function consume(
 
   /** Redelivering a malformed message can never succeed: it is terminated (and said so loudly). */
   function decode(msg: JsMsg): RunEvent | undefined {
+    let problem: string | undefined;
     try {
-      const event = JSON.parse(decoder.decode(msg.data)) as RunEvent;
-      if (typeof event.runId !== 'string' || typeof event.seq !== 'number' || typeof event.retryNum !== 'number') {
-        throw new Error('not a RunEvent');
-      }
-      return event;
-    } catch (err) {
-      log.error({ err, subject: msg.subject, streamSeq: msg.seq }, 'dropping malformed run event');
-      msg.term();
-      return undefined;
+      const event: unknown = JSON.parse(decoder.decode(msg.data));
+      problem = runEventProblem(event);
+      if (!problem) return event as RunEvent;
+    } catch {
+      problem = 'not JSON';
     }
+    log.error({ subject: msg.subject, streamSeq: msg.seq, problem }, 'dropping malformed run event');
+    msg.term();
+    return undefined;
   }
 
   async function settle(msg: JsMsg, event: RunEvent, handle: (event: RunEvent) => Promise<void>): Promise<void> {

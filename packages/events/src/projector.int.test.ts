@@ -293,10 +293,22 @@ describe('projector', () => {
     expect(await getRun(handle.db, 'demo/wf/9')).toMatchObject({ status: 'running', creator: 'carol' });
   });
 
-  // Last: the bad event it leaves stays unacknowledged for as long as the stream lives.
-  it('a bad event arriving with good ones holds back only itself', async () => {
+  it('drops an event that names no stage with the good ones around it, instead of redelivering it forever', async () => {
     await projector!.stop();
-    const bad = job(10, 1, 'running', { stage: undefined });
+    const nameless = job(11, 1, 'running', { stage: undefined });
+    await publishRunEvents(js, [event(11, 0), nameless, event(11, 2, { status: 'passed' })], { names });
+    projector = await startProjector({ js, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 60_000 });
+    await drained();
+    expect(await getRun(handle.db, 'demo/wf/11')).toMatchObject({ status: 'passed', lastEventSeq: 2 });
+    expect(await listJobRuns(handle.db, 'demo/wf/11')).toEqual([]);
+    expect((await jsm.consumers.info(names.eventsStream, DURABLE)).num_redelivered).toBe(0);
+  });
+
+  // Last: the bad event it leaves stays unacknowledged for as long as the stream lives.
+  it('an event that fails to apply, arriving with good ones, holds back only itself', async () => {
+    await projector!.stop();
+    // Well formed, but its time is before any PostgreSQL timestamp: the write fails every time.
+    const bad = job(10, 1, 'running', { time: -8.64e15 });
     await publishRunEvents(js, [event(10, 0), bad, event(10, 2, { status: 'passed' })], { names });
     // A redelivery would take a minute: the good events must get through at once, not after one.
     projector = await startProjector({ js, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 60_000 });

@@ -1,4 +1,4 @@
-import type { JobResult, RunEvent, StageResult } from '@stagecoach/contracts';
+import { runEventProblem, type JobResult, type RunEvent, type StageResult } from '@stagecoach/contracts';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { toSnakeCase } from 'drizzle-orm/casing';
 import type { DbOrTx, Tx } from '../client.js';
@@ -59,7 +59,7 @@ export async function applyRunEvent(db: DbOrTx, event: RunEvent): Promise<ApplyR
 }
 
 async function applyToRun(tx: Tx, runId: string, events: readonly RunEvent[]): Promise<ApplyResult[]> {
-  for (const event of events) checkNames(event);
+  for (const event of events) checkShape(event);
   let run = await lockRun(tx, runId);
   let inserted = false;
   if (!run) {
@@ -110,13 +110,10 @@ async function applyToRun(tx: Tx, runId: string, events: readonly RunEvent[]): P
   return results;
 }
 
-function checkNames(event: RunEvent): void {
-  if (event.kind === 'stage' && event.stage === undefined) {
-    throw new Error(`stage event ${event.runId}:${event.seq} has no stage`);
-  }
-  if (event.kind === 'job' && (event.stage === undefined || event.job === undefined)) {
-    throw new Error(`job event ${event.runId}:${event.seq} has no stage or job`);
-  }
+/** Consumers drop malformed events before they get here; a direct caller learns what is wrong. */
+function checkShape(event: RunEvent): void {
+  const problem = runEventProblem(event);
+  if (problem) throw new Error(`run event ${event.runId}:${event.seq}: ${problem}`);
 }
 
 /** What projecting an event reads and writes of its run: not the params or notification settings it carries. */
