@@ -28,6 +28,7 @@ const worker = engine.spawnService('worker');
 const bareQueue = `${engine.taskQueue}-bare`;
 const bareWorker = engine.spawnScript(fileURLToPath(new URL('./bare-worker.ts', import.meta.url)), {
   STAGECOACH_TASK_QUEUE: bareQueue,
+  STAGECOACH_STREAM_PREFIX: `${engine.workerProcessEnv().STAGECOACH_STREAM_PREFIX}-bare`,
 });
 
 await engine.defineWorkflow({
