@@ -17,6 +17,11 @@ export interface RunEventConsumerOptions {
   pullExpiresMs?: number;
   /** Delay before a message whose handler failed is redelivered (default 1 s). */
   retryDelayMs?: number;
+  /**
+   * Batch consumers only: how long to let events gather after the first of a burst arrives, so that
+   * one call takes what one stage's transitions publish over a few ms (default 0: at once).
+   */
+  gatherMs?: number;
 }
 
 export interface RunEventConsumer {
@@ -159,7 +164,7 @@ async function consume(
       try {
         const batch = await consumer.fetch({ max_messages: batchSize, expires });
         // Process the whole batch even when stopping, so nothing is left waiting for ack_wait.
-        await inChunks(batch, (messages) => handleChunk(messages, { decode, settle }));
+        await inChunks(batch, opts.gatherMs ?? 0, (messages) => handleChunk(messages, { decode, settle }));
       } catch (err) {
         if (stopping) break;
         log.warn({ err }, 'fetching run events failed; retrying');
@@ -181,7 +186,11 @@ async function consume(
  * Hands `process` everything that arrived while its previous call ran: a burst becomes one call, and
  * a lone message is handled as soon as it comes.
  */
-async function inChunks(messages: AsyncIterable<JsMsg>, process: (chunk: JsMsg[]) => Promise<void>): Promise<void> {
+async function inChunks(
+  messages: AsyncIterable<JsMsg>,
+  gatherMs: number,
+  process: (chunk: JsMsg[]) => Promise<void>,
+): Promise<void> {
   const queue: JsMsg[] = [];
   let done = false;
   let arrived: (() => void) | undefined;
@@ -200,6 +209,7 @@ async function inChunks(messages: AsyncIterable<JsMsg>, process: (chunk: JsMsg[]
   pump.catch(() => undefined);
   for (;;) {
     if (queue.length > 0) {
+      if (gatherMs > 0 && !done) await new Promise((resolve) => setTimeout(resolve, gatherMs));
       await process(queue.splice(0));
     } else if (done) {
       break;

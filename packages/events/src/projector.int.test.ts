@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureStreams, runEventSubject, type StreamNames } from './jetstream.js';
 import { startProjector, type Projector } from './projector.js';
 import { encodeRunEvent, publishRunEvents } from './publisher.js';
-import { connectNats, uniqueStreamNames, waitFor } from './test-helpers.js';
+import { connectNats, runEvent as event, uniqueStreamNames, waitFor } from './test-helpers.js';
 
 const logger = createLogger({ name: 'projector-test', level: 'silent' });
 const DURABLE = 'projector';
@@ -19,21 +19,6 @@ let js: JetStreamClient;
 let jsm: JetStreamManager;
 let names: StreamNames;
 let projector: Projector | undefined;
-
-function event(runNumber: number, seq: number, fields: Partial<RunEvent> = {}): RunEvent {
-  return {
-    runId: `demo/wf/${runNumber}`,
-    seq,
-    retryNum: 0,
-    project: 'demo',
-    workflow: 'wf',
-    runNumber,
-    kind: 'run',
-    status: 'running',
-    time: 1_700_000_000_000 + seq * 1000,
-    ...fields,
-  };
-}
 
 const job = (runNumber: number, seq: number, status: RunEvent['status'], fields: Partial<RunEvent> = {}) =>
   event(runNumber, seq, { kind: 'job', stage: 'build', job: 'compile', jobType: 'freestyle', status, ...fields });

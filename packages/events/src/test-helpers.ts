@@ -1,3 +1,4 @@
+import type { RunEvent } from '@stagecoach/contracts';
 import { randomBytes } from 'node:crypto';
 import { connect, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
 import { ensureStreams, prefixedStreamNames, type StreamNames } from './jetstream.js';
@@ -53,4 +54,20 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A run-level event of run `demo/wf/<runNumber>`; `fields` override. */
+export function runEvent(runNumber: number, seq: number, fields: Partial<RunEvent> = {}): RunEvent {
+  return {
+    runId: `demo/wf/${runNumber}`,
+    seq,
+    retryNum: 0,
+    project: 'demo',
+    workflow: 'wf',
+    runNumber,
+    kind: 'run',
+    status: 'running',
+    time: 1_700_000_000_000 + seq * 1000,
+    ...fields,
+  };
 }

@@ -1,0 +1,56 @@
+import { createLogger } from '@stagecoach/platform';
+import type { JetStreamManager, NatsConnection } from 'nats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRunEventBatchConsumer } from './consumer.js';
+import { ensureStreams, type StreamNames } from './jetstream.js';
+import { publishRunEvents } from './publisher.js';
+import { connectNats, runEvent, uniqueStreamNames, waitFor } from './test-helpers.js';
+
+const logger = createLogger({ name: 'consumer-test', level: 'silent' });
+let nc: NatsConnection;
+let jsm: JetStreamManager;
+let names: StreamNames;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  nc = await connectNats();
+  jsm = await nc.jetstreamManager();
+  names = uniqueStreamNames('consumer');
+  await ensureStreams(jsm, { names });
+});
+
+afterAll(async () => {
+  await jsm?.streams.delete(names.eventsStream).catch(() => undefined);
+  await jsm?.streams.delete(names.logsStream).catch(() => undefined);
+  await nc?.drain();
+});
+
+/** Publishes three events 40 ms apart to a fresh durable and returns the calls its handler got. */
+async function callsFor(durableName: string, gatherMs: number, firstSeq: number): Promise<number[][]> {
+  const calls: number[][] = [];
+  const consumer = await startRunEventBatchConsumer(
+    { js: nc.jetstream(), durableName, logger, names, gatherMs },
+    async (events) => void calls.push(events.map((e) => e.seq)),
+  );
+  for (let seq = firstSeq; seq < firstSeq + 3; seq++) {
+    await publishRunEvents(nc.jetstream(), [runEvent(1, seq)], { names });
+    await sleep(40);
+  }
+  await waitFor(async () => calls.flat().includes(firstSeq + 2), 'the last event');
+  await consumer.stop();
+  return calls;
+}
+
+describe('startRunEventBatchConsumer', () => {
+  it('hands over events that arrive within gatherMs of the first in one call', async () => {
+    expect(await callsFor('gathering', 1000, 1)).toEqual([[1, 2, 3]]);
+  });
+
+  it('without gatherMs, hands over each event as it comes', async () => {
+    // Its own durable starts at the stream's beginning: it sees the three events before these too.
+    const calls = await callsFor('at-once', 0, 4);
+    expect(calls.flat()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(calls.slice(-3)).toEqual([[4], [5], [6]]);
+  });
+});
