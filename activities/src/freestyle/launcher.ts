@@ -56,6 +56,8 @@ function deferred<T>(): Deferred<T> {
 }
 
 interface Pending {
+  /** the helper that runs it: a helper that dies fails only its own commands */
+  helper: ChildProcess;
   request: LaunchRequest;
   started: Deferred<number>;
   exited: Deferred<ExitInfo>;
@@ -77,7 +79,7 @@ export class JobLauncher {
   launch(request: LaunchRequest): LaunchedCommand {
     const child = this.helper();
     const id = ++this.nextId;
-    const entry: Pending = { request, started: deferred(), exited: deferred(), closed: deferred() };
+    const entry: Pending = { helper: child, request, started: deferred(), exited: deferred(), closed: deferred() };
     this.pending.set(id, entry);
     child.channel?.ref();
     const { onStdout: _out, onStderr: _err, ...spawn } = request;
@@ -108,6 +110,8 @@ export class JobLauncher {
     });
     child.on('message', (message: LauncherEvent) => this.deliver(message));
     child.once('exit', (code, signal) => this.lost(child, `job launcher exited (${signal ?? `code ${code}`})`));
+    // Without its channel nothing more will be heard of its commands, even before it has exited.
+    child.once('disconnect', () => this.lost(child, 'job launcher disconnected'));
     child.once('error', (err) => this.lost(child, `job launcher failed: ${err.message}`));
     // An idle helper does not keep the worker's process alive; launch() refs it while commands run.
     child.unref();
@@ -148,14 +152,14 @@ export class JobLauncher {
   private finish(id: number, entry: Pending): void {
     entry.closed.resolve();
     this.pending.delete(id);
-    if (this.pending.size === 0) this.child?.channel?.unref();
+    if (![...this.pending.values()].some((other) => other.helper === entry.helper)) entry.helper.channel?.unref();
   }
 
-  /** The helper is gone: what it was running can no longer be watched from here. */
+  /** A helper is gone: what it was running can no longer be watched from here. */
   private lost(child: ChildProcess, reason: string): void {
-    if (this.child !== child) return;
-    this.child = undefined;
+    if (this.child === child) this.child = undefined;
     for (const [id, entry] of this.pending) {
+      if (entry.helper !== child) continue;
       entry.started.reject(new Error(reason));
       entry.exited.reject(new Error(reason));
       this.finish(id, entry);
