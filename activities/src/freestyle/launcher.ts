@@ -136,11 +136,11 @@ export class JobLauncher {
         break;
       }
       case 'stdout':
-        entry.request.onStdout(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
+      case 'stderr': {
+        const chunk = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+        (message.event === 'stdout' ? entry.request.onStdout : entry.request.onStderr)(chunk);
         break;
-      case 'stderr':
-        entry.request.onStderr(Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength));
-        break;
+      }
       case 'exit':
         entry.exited.resolve({ code: message.code, signal: message.signal });
         break;

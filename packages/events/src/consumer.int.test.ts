@@ -1,40 +1,28 @@
 import { createLogger } from '@stagecoach/platform';
-import type { JetStreamManager, NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRunEventBatchConsumer } from './consumer.js';
-import { ensureStreams, type StreamNames } from './jetstream.js';
 import { publishRunEvents } from './publisher.js';
-import { connectNats, runEvent, uniqueStreamNames, waitFor } from './test-helpers.js';
+import { isolatedStreams, runEvent, waitFor, type IsolatedStreams } from './test-helpers.js';
 
 const logger = createLogger({ name: 'consumer-test', level: 'silent' });
-let nc: NatsConnection;
-let jsm: JetStreamManager;
-let names: StreamNames;
+let streams: IsolatedStreams;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  nc = await connectNats();
-  jsm = await nc.jetstreamManager();
-  names = uniqueStreamNames('consumer');
-  await ensureStreams(jsm, { names });
+  streams = await isolatedStreams('consumer');
 });
-
-afterAll(async () => {
-  await jsm?.streams.delete(names.eventsStream).catch(() => undefined);
-  await jsm?.streams.delete(names.logsStream).catch(() => undefined);
-  await nc?.drain();
-});
+afterAll(() => streams?.dispose());
 
 /** Publishes three events 40 ms apart to a fresh durable and returns the calls its handler got. */
 async function callsFor(durableName: string, gatherMs: number, firstSeq: number): Promise<number[][]> {
   const calls: number[][] = [];
   const consumer = await startRunEventBatchConsumer(
-    { js: nc.jetstream(), durableName, logger, names, gatherMs },
+    { js: streams.js, durableName, logger, names: streams.names, gatherMs },
     async (events) => void calls.push(events.map((e) => e.seq)),
   );
   for (let seq = firstSeq; seq < firstSeq + 3; seq++) {
-    await publishRunEvents(nc.jetstream(), [runEvent(1, seq)], { names });
+    await publishRunEvents(streams.js, [runEvent(1, seq)], { names: streams.names });
     await sleep(40);
   }
   await waitFor(async () => calls.flat().includes(firstSeq + 2), 'the last event');

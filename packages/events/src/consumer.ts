@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { runEventProblem, type RunEvent } from '@stagecoach/contracts';
 import type { Logger } from '@stagecoach/platform';
 import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JsMsg } from 'nats';
@@ -209,7 +210,7 @@ async function inChunks(
   pump.catch(() => undefined);
   for (;;) {
     if (queue.length > 0) {
-      if (gatherMs > 0 && !done) await new Promise((resolve) => setTimeout(resolve, gatherMs));
+      if (gatherMs > 0 && !done) await delay(gatherMs);
       await process(queue.splice(0));
     } else if (done) {
       break;
