@@ -1,13 +1,46 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { createLogger } from '@stagecoach/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRunEventBatchConsumer } from './consumer.js';
-import { publishRunEvents } from './publisher.js';
-import { isolatedStreams, runEvent, waitFor, type IsolatedStreams } from './test-helpers.js';
+import { runEventSubject } from './jetstream.js';
+import { encodeRunEvent, publishRunEvents } from './publisher.js';
+import { isolatedStreams, natsUrl, runEvent, waitFor, type IsolatedStreams } from './test-helpers.js';
 
 const logger = createLogger({ name: 'consumer-test', level: 'silent' });
 let streams: IsolatedStreams;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Holds this thread's event loop, as a long synchronous stretch of a busy process does. */
+function holdEventLoop(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+}
+
+/**
+ * A thread of its own that publishes `data` to `subject` `delayMs` after it is told to: it publishes
+ * while this thread's event loop is held. Resolves once it is connected.
+ */
+async function publisherThread(subject: string, data: Uint8Array, delayMs: number): Promise<Worker> {
+  const worker = new Worker(
+    `const { workerData, parentPort } = require('node:worker_threads');
+     const { connect } = require(workerData.nats);
+     connect({ servers: workerData.servers }).then((nc) => {
+       parentPort.once('message', () => setTimeout(async () => {
+         await nc.jetstream().publish(workerData.subject, workerData.data);
+         await nc.close();
+       }, workerData.delayMs));
+       parentPort.postMessage('ready');
+     });`,
+    {
+      eval: true,
+      workerData: { nats: createRequire(import.meta.url).resolve('nats'), servers: natsUrl(), subject, data, delayMs },
+    },
+  );
+  await new Promise((resolve) => worker.once('message', resolve));
+  return worker;
+}
 
 beforeAll(async () => {
   streams = await isolatedStreams('consumer');
@@ -40,5 +73,36 @@ describe('startRunEventBatchConsumer', () => {
     const calls = await callsFor('at-once', 0, 4);
     expect(calls.flat()).toEqual([1, 2, 3, 4, 5, 6]);
     expect(calls.slice(-3)).toEqual([[4], [5], [6]]);
+  });
+
+  it('loses no event that arrives while a handler holds the event loop', async () => {
+    // A pull that ends by the client's own clock while the server's last deliveries are still unread
+    // drops them, and they come back only after ack_wait (here 2 minutes).
+    const late = runEvent(2, 2);
+    const publisher = await publisherThread(
+      runEventSubject(streams.names, late.project, late.workflow, late.runNumber),
+      encodeRunEvent(late),
+      500,
+    );
+    await publishRunEvents(streams.js, [runEvent(2, 1)], { names: streams.names });
+    const handled: string[] = [];
+    const consumer = await startRunEventBatchConsumer(
+      { js: streams.js, durableName: 'held', logger, names: streams.names, ackWaitMs: 120_000 },
+      async (events) => {
+        for (const event of events) {
+          handled.push(event.runId + ':' + event.seq);
+          if (event.runNumber === 2 && event.seq === 1) {
+            publisher.postMessage('publish');
+            holdEventLoop(1_500);
+          }
+        }
+      },
+    );
+    try {
+      await waitFor(async () => handled.includes('demo/wf/2:2'), 'the event published while the loop was held');
+    } finally {
+      await consumer.stop();
+      await publisher.terminate();
+    }
   });
 });

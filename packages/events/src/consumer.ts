@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { runEventProblem, type RunEvent } from '@stagecoach/contracts';
 import type { Logger } from '@stagecoach/platform';
-import { AckPolicy, DeliverPolicy, nanos, type JetStreamClient, type JsMsg } from 'nats';
+import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JetStreamClient, type JsMsg } from 'nats';
 import { DEFAULT_STREAM_NAMES, isNotFound, type StreamNames } from './jetstream.js';
 
 export interface RunEventConsumerOptions {
@@ -12,10 +12,8 @@ export interface RunEventConsumerOptions {
   names?: StreamNames;
   /** Unacked messages are redelivered after this long (default 30 s). */
   ackWaitMs?: number;
-  /** Messages per pull (default 64). */
+  /** Messages asked for at a time, and so at most in hand (default 64). */
   batchSize?: number;
-  /** How long one pull waits for messages; also bounds how long stop() waits (default 1 s). */
-  pullExpiresMs?: number;
   /** Delay before a message whose handler failed is redelivered (default 1 s). */
   retryDelayMs?: number;
   /**
@@ -44,11 +42,15 @@ export class RetryLater extends Error {
 const decoder = new TextDecoder();
 
 /**
+ * How long each pull request waits on the server. The client renews them as messages come, and its
+ * idle-heartbeat check (at half this) notices within this long a pull the server lost.
+ */
+const PULL_EXPIRES_MS = 5_000;
+
+/**
  * A durable pull consumer of run events with explicit acks: a message is acked only after `handle`
  * resolved, so a crash in between means a redelivery, which every handler must tolerate. A handler
- * that throws gets the message back after `retryDelayMs`. Pulls are short `fetch`es rather than one
- * long `consume` so that after stop() no pull request is left open on the server to swallow
- * messages meant for the next instance.
+ * that throws gets the message back after `retryDelayMs`.
  */
 export function startRunEventConsumer(
   opts: RunEventConsumerOptions,
@@ -101,7 +103,6 @@ async function consume(
   const names = opts.names ?? DEFAULT_STREAM_NAMES;
   const log = opts.logger;
   const batchSize = opts.batchSize ?? 64;
-  const expires = opts.pullExpiresMs ?? 1000;
   const retryDelayMs = opts.retryDelayMs ?? 1000;
 
   const jsm = await opts.js.jetstreamManager();
@@ -160,15 +161,20 @@ async function consume(
     }
   }
 
+  let messages: ConsumerMessages | undefined;
   const loop = (async () => {
     while (!stopping) {
       try {
-        const batch = await consumer.fetch({ max_messages: batchSize, expires });
-        // Process the whole batch even when stopping, so nothing is left waiting for ack_wait.
-        await inChunks(batch, opts.gatherMs ?? 0, (messages) => handleChunk(messages, { decode, settle }));
+        // One subscription for as long as this runs, not a `fetch` per pull: a fetch ends by the client's
+        // clock, and what the server delivered to it just before, still unread while a handler held the
+        // event loop, would be dropped and come back only after ack_wait, behind the events after it.
+        messages = await consumer.consume({ max_messages: batchSize, expires: PULL_EXPIRES_MS });
+        if (stopping) void messages.close();
+        // Messages already received are still handed over after close(): nothing is left for ack_wait.
+        await inChunks(messages, opts.gatherMs ?? 0, (chunk) => handleChunk(chunk, { decode, settle }));
       } catch (err) {
         if (stopping) break;
-        log.warn({ err }, 'fetching run events failed; retrying');
+        log.warn({ err }, 'consuming run events failed; retrying');
         await sleep(retryDelayMs);
       }
     }
@@ -178,6 +184,9 @@ async function consume(
     async stop() {
       stopping = true;
       wake?.();
+      // The server delivers nothing more once the subscription is gone, so no pull request left open
+      // swallows events meant for the next instance.
+      void messages?.close();
       await loop;
     },
   };
