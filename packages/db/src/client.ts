@@ -3,7 +3,8 @@ import pg from 'pg';
 import * as schema from './schema/index.js';
 
 export type Schema = typeof schema;
-export type Db = NodePgDatabase<Schema>;
+/** Drizzle over a pg pool; `$client` is the pool, for the few statements run as named prepared ones. */
+export type Db = NodePgDatabase<Schema> & { $client: pg.Pool };
 /** The handle inside `db.transaction(...)`; repositories accept either. */
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 export type DbOrTx = Db | Tx;

@@ -289,6 +289,24 @@ describe('projector', () => {
     expect((await jsm.consumers.info(names.eventsStream, DURABLE)).num_redelivered).toBe(0);
   });
 
+  it("projectors writing one run at the same time lose none of each other's changes", async () => {
+    // Each write must find the run as it read it; a projector that comes second folds again on what
+    // the first one wrote, so the run's stages document ends up with every job.
+    await applyRunEvent(handle.db, event(12, 0));
+    const second = createDb(testDb.url);
+    try {
+      const jobs = Array.from({ length: 24 }, (_, i) => job(12, i + 1, 'running', { job: `job-${i}` }));
+      await Promise.all(jobs.map((e, i) => applyRunEvent(i % 2 === 0 ? handle.db : second.db, e)));
+    } finally {
+      await second.close();
+    }
+    const run = await getRun(handle.db, 'demo/wf/12');
+    expect(run?.stages[0]?.jobs.map((j) => j.name).sort()).toEqual(
+      Array.from({ length: 24 }, (_, i) => `job-${i}`).sort(),
+    );
+    expect(await listJobRuns(handle.db, 'demo/wf/12')).toHaveLength(24);
+  });
+
   // Last: the bad event it leaves stays unacknowledged for as long as the stream lives.
   it('an event that fails to apply, arriving with good ones, holds back only itself', async () => {
     await projector!.stop();

@@ -1,10 +1,9 @@
 import { runEventProblem, type JobResult, type RunEvent, type StageResult } from '@stagecoach/contracts';
-import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { toSnakeCase } from 'drizzle-orm/casing';
-import type { DbOrTx, Tx } from '../client.js';
-import { jobRuns, runs, type JobRunRow, type RunRow } from '../schema/index.js';
+import type { Db } from '../client.js';
+import { runs, type JobRunRow } from '../schema/index.js';
 import { hasStarted, isTerminal } from '../status.js';
 import { newRunValues } from './runs.repo.js';
+import { readProjection, writeProjectionIfUnchanged, type ProjectedRun } from './run-projection.sql.js';
 
 /** (retryNum, seq) of an event; ordered lexicographically because every retry restarts seq. */
 type Mark = readonly [retry: number, seq: number];
@@ -23,16 +22,16 @@ export interface ApplyResult {
 }
 
 /**
- * Applies run events to the projection, one transaction per run. Idempotent and order-safe:
+ * Applies run events to the projection. Idempotent and order-safe:
  * - run, each stage and each job keep the (retry, seq) of the newest event applied to them, and an
  *   event not newer than that is ignored, so redelivery or a late older event never moves anything back;
  * - a cancelled run stays cancelled for events of the same (or an older) retry: after a cancel the
  *   workflow may still report its last transitions, but only a retry (a higher retryNum) revives it.
- * The run row is locked (SELECT ... FOR UPDATE) so concurrent projectors serialise per run. A run's
- * events are folded in memory in the order given and written once: a burst of a stage's events costs
- * the statements of one event.
+ * A run's events are folded in memory in the order given and written in one statement, which applies
+ * only if no one wrote the run since it was read; otherwise they are folded again on what is there now.
+ * So concurrent projectors serialise per run, and a burst of a stage's events costs two statements.
  */
-export async function applyRunEvents(db: DbOrTx, events: readonly RunEvent[]): Promise<ApplyResult[]> {
+export async function applyRunEvents(db: Db, events: readonly RunEvent[]): Promise<ApplyResult[]> {
   const byRun = new Map<string, number[]>();
   events.forEach((event, i) => {
     const indexes = byRun.get(event.runId);
@@ -41,73 +40,76 @@ export async function applyRunEvents(db: DbOrTx, events: readonly RunEvent[]): P
   });
   const results: ApplyResult[] = [];
   for (const [runId, indexes] of byRun) {
-    const applied = await db.transaction((tx) =>
-      applyToRun(
-        tx,
-        runId,
-        indexes.map((i) => events[i]!),
-      ),
+    const applied = await applyToRun(
+      db,
+      runId,
+      indexes.map((i) => events[i]!),
     );
     indexes.forEach((i, k) => (results[i] = applied[k]!));
   }
   return results;
 }
 
-export async function applyRunEvent(db: DbOrTx, event: RunEvent): Promise<ApplyResult> {
+export async function applyRunEvent(db: Db, event: RunEvent): Promise<ApplyResult> {
   const [result] = await applyRunEvents(db, [event]);
   return result!;
 }
 
-async function applyToRun(tx: Tx, runId: string, events: readonly RunEvent[]): Promise<ApplyResult[]> {
+/** Writers of one run that keep coming first this many times in a row mean something is wrong. */
+const MAX_WRITE_ATTEMPTS = 20;
+
+async function applyToRun(db: Db, runId: string, events: readonly RunEvent[]): Promise<ApplyResult[]> {
   for (const event of events) checkShape(event);
-  let run = await lockRun(tx, runId);
+  const jobNames = [...new Set(events.flatMap((e) => (e.kind === 'job' ? [e.job!] : [])))];
   let inserted = false;
-  if (!run) {
-    // The gateway inserts the row before starting the workflow; this only covers a lost insert
-    // (or events replayed into an empty database) so no event is dropped for lack of a row.
-    const first = events[0]!;
-    const rows = await tx
-      .insert(runs)
-      .values({
-        ...newRunValues({
-          project: first.project,
-          workflow: first.workflow,
-          runNumber: first.runNumber,
-          creator: first.creator ?? '',
-          createdAt: new Date(first.time),
-        }),
-        // The event names its run; the projection keys by that, whatever its number says.
-        id: runId,
-        retryNum: first.retryNum,
-      })
-      .onConflictDoNothing()
-      .returning({ id: runs.id });
-    inserted = rows.length > 0;
-    run = await lockRun(tx, runId);
-    if (!run) throw new Error(`run ${runId} vanished while projecting`);
+  for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    const stored = await readProjection(db, runId, jobNames);
+    if (!stored) {
+      // The gateway inserts the row before starting the workflow; this only covers a lost insert
+      // (or events replayed into an empty database) so no event is dropped for lack of a row.
+      inserted = (await insertRunFromEvent(db, runId, events[0]!)) || inserted;
+      continue;
+    }
+    const { run, jobs, version } = stored;
+    const state: ProjectedRun = { ...run, stages: structuredClone(run.stages), stageMarks: { ...run.stageMarks } };
+    const changedJobs = new Set<string>();
+    let changed = false;
+    const results = events.map((event, k): ApplyResult => {
+      const applied =
+        event.kind === 'run'
+          ? foldRunLevel(state, event)
+          : event.kind === 'stage'
+            ? foldStageLevel(state, event)
+            : foldJobLevel(state, jobs, event);
+      if (applied && event.kind === 'job') changedJobs.add(event.job!);
+      changed ||= applied;
+      return { runExisted: !(inserted && k === 0), applied };
+    });
+    const changedRows = [...changedJobs].map((name) => jobs.get(name)!);
+    if (!changed || (await writeProjectionIfUnchanged(db, state, changedRows, version))) return results;
   }
-  const state: ProjectedRun = { ...run, stages: structuredClone(run.stages), stageMarks: { ...run.stageMarks } };
-  const jobs = await lockJobs(tx, runId, events);
-  const changedJobs = new Set<string>();
-  let changed = false;
-  const results = events.map((event, k): ApplyResult => {
-    const applied =
-      event.kind === 'run'
-        ? foldRunLevel(state, event)
-        : event.kind === 'stage'
-          ? foldStageLevel(state, event)
-          : foldJobLevel(state, jobs, event);
-    if (applied && event.kind === 'job') changedJobs.add(event.job!);
-    changed ||= applied;
-    return { runExisted: !(inserted && k === 0), applied };
-  });
-  if (changed)
-    await writeRun(
-      tx,
-      state,
-      [...changedJobs].map((name) => jobs.get(name)!),
-    );
-  return results;
+  throw new Error(`run ${runId}: other writers changed it ${MAX_WRITE_ATTEMPTS} times while its events were applied`);
+}
+
+/** Inserts the run's row from its first event; false when a row was there (or came) first. */
+async function insertRunFromEvent(db: Db, runId: string, first: RunEvent): Promise<boolean> {
+  const rows = await db
+    .insert(runs)
+    .values({
+      ...newRunValues({
+        project: first.project,
+        workflow: first.workflow,
+        runNumber: first.runNumber,
+        creator: first.creator ?? '',
+        createdAt: new Date(first.time),
+      }),
+      // The event names its run; the projection keys by that, whatever its number says.
+      id: runId,
+      retryNum: first.retryNum,
+    })
+    .onConflictDoNothing()
+    .returning({ id: runs.id });
+  return rows.length > 0;
 }
 
 /** Consumers drop malformed events before they get here; a direct caller learns what is wrong. */
@@ -115,79 +117,6 @@ function checkShape(event: RunEvent): void {
   const problem = runEventProblem(event);
   if (problem) throw new Error(`run event ${event.runId}:${event.seq}: ${problem}`);
 }
-
-/** What projecting an event reads and writes of its run: not the params or notification settings it carries. */
-type ProjectedRun = Pick<
-  RunRow,
-  | 'id'
-  | 'status'
-  | 'retryNum'
-  | 'startTime'
-  | 'endTime'
-  | 'error'
-  | 'creator'
-  | 'lastEventRetry'
-  | 'lastEventSeq'
-  | 'stages'
-  | 'stageMarks'
->;
-
-/** The run's projected state, its row locked until `tx` ends so concurrent projectors serialise per run. */
-async function lockRun(tx: Tx, id: string): Promise<ProjectedRun | undefined> {
-  const [run] = await tx
-    .select({
-      id: runs.id,
-      status: runs.status,
-      retryNum: runs.retryNum,
-      startTime: runs.startTime,
-      endTime: runs.endTime,
-      error: runs.error,
-      creator: runs.creator,
-      lastEventRetry: runs.lastEventRetry,
-      lastEventSeq: runs.lastEventSeq,
-      stages: runs.stages,
-      stageMarks: runs.stageMarks,
-    })
-    .from(runs)
-    .where(eq(runs.id, id))
-    .for('update');
-  return run;
-}
-
-/** The job rows the events name, by job name, locked; none is read when no event is about a job. */
-async function lockJobs(tx: Tx, runId: string, events: readonly RunEvent[]): Promise<Map<string, JobRunRow>> {
-  const names = [...new Set(events.flatMap((e) => (e.kind === 'job' ? [e.job!] : [])))];
-  if (names.length === 0) return new Map();
-  const rows = await tx
-    .select()
-    .from(jobRuns)
-    .where(and(eq(jobRuns.runId, runId), inArray(jobRuns.job, names)))
-    .for('update');
-  return new Map(rows.map((row) => [row.job, row]));
-}
-
-/** The run row and the changed job rows in one statement: a data-modifying WITH runs whether or not the UPDATE reads it. */
-async function writeRun(tx: Tx, run: ProjectedRun, jobRows: JobRunRow[]): Promise<void> {
-  const { id, ...fields } = run;
-  if (jobRows.length === 0) {
-    await tx.update(runs).set(fields).where(eq(runs.id, id));
-    return;
-  }
-  const upsertJobs = tx.$with('upsert_jobs').as(
-    tx
-      .insert(jobRuns)
-      .values(jobRows)
-      .onConflictDoUpdate({ target: [jobRuns.runId, jobRuns.job], set: EXCLUDED_JOB_COLUMNS })
-      .returning({ runId: jobRuns.runId }),
-  );
-  await tx.with(upsertJobs).update(runs).set(fields).where(eq(runs.id, id));
-}
-
-/** Every job_runs column set from the row being inserted (several rows per statement). */
-const EXCLUDED_JOB_COLUMNS = Object.fromEntries(
-  // The schema names columns in camelCase; the database (drizzle's `casing: 'snake_case'`) in snake_case.
-  Object.keys(getTableColumns(jobRuns)).map((key) => [key, sql.raw(`excluded."${toSnakeCase(key)}"`)]),
-);
 
 function foldRunLevel(run: ProjectedRun, event: RunEvent): boolean {
   if (!isNewer(event, [run.lastEventRetry, run.lastEventSeq])) return false;
