@@ -15,7 +15,7 @@ import {
   type FreestyleJobDeps,
   type FreestyleJobInput,
 } from './index.js';
-import { isGroupAlive, isPidAlive } from './process-group.js';
+import { isGroupAlive, isPidAlive } from '@stagecoach/launcher';
 
 let root: string;
 beforeEach(async () => {

@@ -1,12 +1,11 @@
 import { constants as osConstants } from 'node:os';
 import { writeFile } from 'node:fs/promises';
+import { killProcessGroup, ownProcessGroup, type ExitInfo } from '@stagecoach/launcher';
 import { maskSecrets } from '@stagecoach/platform';
 import { JobFailedError } from './errors.js';
 import { checkoutRepos, gitEnv, urlCredentials } from './git.js';
 import { MaskingWriter, TailSink } from './mask-stream.js';
-import { killProcessGroup, ownProcessGroup } from './process-group.js';
 import { buildPrelude, buildScript, checkScriptType, outputNames, readOutputs, timeoutMsOf } from './script.js';
-import type { ExitInfo } from './launcher.js';
 import { JobStopper, runSupervised, type SupervisorContext } from './supervisor.js';
 import type { FreestyleJobDeps, FreestyleJobInput, FreestyleJobResult } from './types.js';
 import { prepareJobWorkspace } from './workspace.js';

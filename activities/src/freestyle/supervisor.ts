@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobTimeoutError } from './errors.js';
-import { jobLauncher, type ExitInfo, type LaunchRequest } from './launcher.js';
-import { killProcessGroup } from './process-group.js';
+import { killProcessGroup, processLauncher, type ExitInfo, type LaunchRequest } from '@stagecoach/launcher';
 import type { FreestyleHeartbeat } from './types.js';
 
 /** setTimeout fires immediately above this (it is a signed 32-bit ms count): clamp rather than never wait. */
@@ -81,7 +80,7 @@ export interface SupervisedCommand extends LaunchRequest {
 export async function runSupervised(cmd: SupervisedCommand, ctx: SupervisorContext): Promise<ExitInfo> {
   ctx.stopper.throwIfStopped();
   const { onTick, ...request } = cmd;
-  const launched = jobLauncher.launch(request);
+  const launched = processLauncher.launch(request);
   const pgid = await launched.started;
 
   const beat = (): void => {

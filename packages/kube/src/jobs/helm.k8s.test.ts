@@ -140,4 +140,28 @@ describe('zadig-helm-chart-deploy', () => {
     expect(fresh.lines.join('\n')).toMatch(/uninstalled/);
     expect(await release(ns, 'new')).toBeUndefined();
   });
+
+  it('a cancel stops the waiting helm at once and rolls the release back', async () => {
+    const ns = await testNamespace(clients, 'helm');
+    const src = mkdtempSync(join(tmpdir(), 'chart-local-'));
+    const chart = { release_name: 'api', chart_name: writeChart(src, '1.0.0') };
+    await runHelmChartDeploy(testJobContext(clients), { namespace: ns, deploy_helm_charts: [chart] });
+    // Pods no node can take: the upgrade waits for its full five minutes unless stopped.
+    const stuck = 'nodeSelector:\n  pool: nonexistent\nimage: registry.local/web:stuck\n';
+    const cancel = new AbortController();
+    const ctx = testJobContext(clients, { signal: cancel.signal });
+    const deploying = runHelmChartDeploy(ctx, {
+      namespace: ns,
+      timeout: 5,
+      deploy_helm_charts: [{ ...chart, values_yaml: stuck }],
+    });
+    // Cancel once the upgrade is in the cluster, so helm is the one waiting.
+    await expect
+      .poll(async () => (await release(ns, 'api'))?.spec?.template.spec?.containers[0]?.image, { timeout: 20_000 })
+      .toBe('registry.local/web:stuck');
+    cancel.abort(new Error('run cancelled'));
+    await expect(deploying).rejects.toThrow('run cancelled');
+    expect(ctx.lines.join('\n')).toMatch(/rolled back to revision 1/);
+    expect((await release(ns, 'api'))!.spec!.template.spec!.containers[0]!.image).toBe('registry.local/web:v1');
+  });
 });

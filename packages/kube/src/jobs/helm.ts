@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processLauncher, signalGroup } from '@stagecoach/launcher';
 import { DEFAULT_DEPLOY_TIMEOUT_MINUTES, type HelmChart, type HelmChartDeploySpec } from '@stagecoach/spec';
 import type { KubeJobContext } from '../job-context.js';
 
@@ -110,29 +110,44 @@ async function compensate(
   }
 }
 
-function runHelm(args: string[], ctx: KubeJobContext, signal?: AbortSignal): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(helmBinary(), args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HELM_NO_PLUGINS: '1' },
-    });
-    let stdout = '';
-    let stderr = '';
-    const onAbort = () => child.kill('SIGTERM');
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const beat = setInterval(() => ctx.heartbeat({ steps: [] }), 2_000);
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', (err) => {
-      clearInterval(beat);
-      reject(new Error(`helm could not be started (${helmBinary()}): ${err.message}`));
-    });
-    child.on('close', (code) => {
-      clearInterval(beat);
-      signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted) reject(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
-      else if (code === 0) resolve(stdout);
-      else reject(new Error(`helm ${args[0]} failed: ${stderr.trim().split('\n').slice(-3).join(' / ')}`));
-    });
+/**
+ * Runs helm through the worker's process launcher, so that starting it does not fork the worker, and
+ * returns its standard output; a cancel stops it with SIGTERM.
+ */
+async function runHelm(args: string[], ctx: KubeJobContext, signal?: AbortSignal): Promise<string> {
+  let stdout = '';
+  let stderr = '';
+  const launched = processLauncher.launch({
+    command: helmBinary(),
+    args,
+    cwd: process.cwd(),
+    env: { ...definedEnv(process.env), HELM_NO_PLUGINS: '1' },
+    onStdout: (chunk) => (stdout += chunk.toString()),
+    onStderr: (chunk) => (stderr += chunk.toString()),
   });
+  let pid: number;
+  try {
+    pid = await launched.started;
+  } catch (err) {
+    throw new Error(`helm could not be started (${helmBinary()}): ${(err as Error).message}`);
+  }
+  // helm leads a process group of its own: the signal reaches anything it started too.
+  const onAbort = () => void signalGroup(pid, 'SIGTERM');
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) onAbort();
+  const beat = setInterval(() => ctx.heartbeat({ steps: [] }), 2_000);
+  try {
+    const { code } = await launched.exited;
+    await launched.closed;
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
+    if (code !== 0) throw new Error(`helm ${args[0]} failed: ${stderr.trim().split('\n').slice(-3).join(' / ')}`);
+    return stdout;
+  } finally {
+    clearInterval(beat);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }

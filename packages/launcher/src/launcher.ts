@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const LAUNCHER_SCRIPT = fileURLToPath(new URL('./job-launcher-process.mjs', import.meta.url));
+const LAUNCHER_SCRIPT = fileURLToPath(new URL('./launcher-process.mjs', import.meta.url));
 
 export interface LaunchRequest {
   command: string;
@@ -65,13 +65,13 @@ interface Pending {
 }
 
 /**
- * Starts job processes from a small helper process instead of the worker. fork() copies the caller's
- * page tables and holds its event loop while it does: from a worker of ~450 MB (the SDK, the workflow
- * bundle) that cost several ms per job, in which no workflow task, heartbeat or log line moved. The
- * helper loads nothing but node:child_process and relays each command's output and exit status.
- * One helper per worker process, started on first use and again if it dies.
+ * Starts processes (job scripts, helm) from a small helper process instead of the worker. fork() copies
+ * the caller's page tables and holds its event loop while it does: from a worker of ~450 MB (the SDK,
+ * the workflow bundle) that cost several ms per process, in which no workflow task, heartbeat or log
+ * line moved. The helper loads nothing but node:child_process and relays each command's output and
+ * exit status. One helper per worker process, started on first use and again if it dies.
  */
-export class JobLauncher {
+export class ProcessLauncher {
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
@@ -109,10 +109,10 @@ export class JobLauncher {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     child.on('message', (message: LauncherEvent) => this.deliver(message));
-    child.once('exit', (code, signal) => this.lost(child, `job launcher exited (${signal ?? `code ${code}`})`));
+    child.once('exit', (code, signal) => this.lost(child, `process launcher exited (${signal ?? `code ${code}`})`));
     // Without its channel nothing more will be heard of its commands, even before it has exited.
-    child.once('disconnect', () => this.lost(child, 'job launcher disconnected'));
-    child.once('error', (err) => this.lost(child, `job launcher failed: ${err.message}`));
+    child.once('disconnect', () => this.lost(child, 'process launcher disconnected'));
+    child.once('error', (err) => this.lost(child, `process launcher failed: ${err.message}`));
     // An idle helper does not keep the worker's process alive; launch() refs it while commands run.
     child.unref();
     child.channel?.unref();
@@ -167,5 +167,5 @@ export class JobLauncher {
   }
 }
 
-/** The worker process's launcher. */
-export const jobLauncher = new JobLauncher();
+/** The worker process's launcher, shared by everything it starts. */
+export const processLauncher = new ProcessLauncher();

@@ -1,4 +1,4 @@
-// The job launcher's own process (see launcher.ts). Plain JavaScript run by bare `node`, loading nothing
+// The process launcher's own process (see launcher.ts). Plain JavaScript run by bare `node`, loading nothing
 // but node:child_process: every fork copies this process's page tables, so it must stay small.
 import { spawn } from 'node:child_process';
 

@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JobLauncher, type LaunchRequest } from './launcher.js';
+import { ProcessLauncher, type LaunchRequest } from './launcher.js';
 import { isPidAlive, signalGroup } from './process-group.js';
 
-const launcher = new JobLauncher();
+const launcher = new ProcessLauncher();
 afterAll(() => launcher.close());
 
 /** Runs `script` with bash through `on`, collecting what it prints. */
-function bash(script: string, on: JobLauncher = launcher, env: Record<string, string> = {}) {
+function bash(script: string, on: ProcessLauncher = launcher, env: Record<string, string> = {}) {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const request: LaunchRequest = {
@@ -32,7 +32,7 @@ const statOf = (pid: number) => {
   return { ppid: Number(fields[1]), pgrp: Number(fields[2]) };
 };
 
-describe('JobLauncher', () => {
+describe('ProcessLauncher', () => {
   it('starts the command as the leader of a process group of its own, not as a child of this process', async () => {
     const { launched, stdout } = bash('read -r _ < /dev/null; sleep 0.2; echo done');
     const pid = await launched.started;
@@ -104,11 +104,11 @@ describe('JobLauncher', () => {
   });
 
   it('fails what it was running when its helper dies, leaves the commands running, and starts a new helper', async () => {
-    const own = new JobLauncher();
+    const own = new ProcessLauncher();
     const { launched } = bash('sleep 30', own);
     const pid = await launched.started;
     process.kill(statOf(pid).ppid, 'SIGKILL');
-    await expect(launched.exited).rejects.toThrow(/job launcher (disconnected|exited \(SIGKILL\))/);
+    await expect(launched.exited).rejects.toThrow(/process launcher (disconnected|exited \(SIGKILL\))/);
     await launched.closed;
     // The job's group outlives the helper, as it outlives a crashed worker: the next attempt kills it.
     expect(isPidAlive(pid)).toBe(true);
@@ -121,8 +121,8 @@ describe('JobLauncher', () => {
   it('does not keep an otherwise finished process alive', async () => {
     const script = fileURLToPath(new URL('./launcher.ts', import.meta.url));
     const program = [
-      `const { JobLauncher } = await import(${JSON.stringify(script)});`,
-      `const launched = new JobLauncher().launch({ command: 'true', args: [], cwd: '/', env: { PATH: process.env.PATH }, onStdout() {}, onStderr() {} });`,
+      `const { ProcessLauncher } = await import(${JSON.stringify(script)});`,
+      `const launched = new ProcessLauncher().launch({ command: 'true', args: [], cwd: '/', env: { PATH: process.env.PATH }, onStdout() {}, onStderr() {} });`,
       `console.log(JSON.stringify(await launched.exited));`,
     ].join('\n');
     const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
