@@ -45,7 +45,7 @@ await new Promise<void>((r) => endpoint.listen(0, '127.0.0.1', r));
 const engine = await Engine.start({ inProcessWorker: false });
 const worker = engine.spawnService('worker');
 const notifier = await startNotifier({
-  js: engine.nc.jetstream(),
+  nc: engine.nc,
   db: engine.dbHandle.db,
   names: engine.names,
   logger: createLogger({ name: 'bench-notifier', level: 'silent' }),

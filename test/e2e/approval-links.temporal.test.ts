@@ -33,7 +33,7 @@ beforeAll(async () => {
   engine = await Engine.start();
   gateway = await engine.app.listen({ host: '127.0.0.1', port: 0 });
   notifier = await startNotifier({
-    js: engine.nc.jetstream(),
+    nc: engine.nc,
     db: engine.dbHandle.db,
     names: engine.names,
     logger: createLogger({ name: 'links-test', level: process.env.LOG_LEVEL ?? 'silent' }),

@@ -101,7 +101,7 @@ beforeAll(async () => {
   await feishu.start();
   engine = await Engine.start();
   notifier = await startNotifier({
-    js: engine.nc.jetstream(),
+    nc: engine.nc,
     db: engine.dbHandle.db,
     names: engine.names,
     logger: createLogger({ name: 'notifier-test', level: process.env.LOG_LEVEL ?? 'silent' }),

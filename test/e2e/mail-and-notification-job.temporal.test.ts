@@ -85,7 +85,7 @@ beforeAll(async () => {
 
   engine = await Engine.start({ mailer });
   notifier = await startNotifier({
-    js: engine.nc.jetstream(),
+    nc: engine.nc,
     db: engine.dbHandle.db,
     names: engine.names,
     logger: createLogger({ name: 'mail-test', level: process.env.LOG_LEVEL ?? 'silent' }),

@@ -40,7 +40,7 @@ beforeAll(async () => {
     process.env.NATS_URL = shared;
   }
   notifier = await startNotifier({
-    js: engine.nc.jetstream(),
+    nc: engine.nc,
     db: engine.dbHandle.db,
     names: engine.names,
     logger: createLogger({ name: 'nats-restart-test', level: process.env.LOG_LEVEL ?? 'silent' }),

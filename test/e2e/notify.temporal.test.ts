@@ -135,7 +135,7 @@ const logger = createLogger({ name: 'notifier-test', level: process.env.LOG_LEVE
 const fastRetry = { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200, timeoutMs: 5000 };
 const start = async () =>
   startNotifier({
-    js: engine.nc.jetstream(),
+    nc: engine.nc,
     db: engine.dbHandle.db,
     names: engine.names,
     logger,

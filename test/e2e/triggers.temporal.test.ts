@@ -70,7 +70,7 @@ beforeAll(async () => {
   engine = await Engine.start();
   await startVendorServer();
   notifier = await startNotifier({
-    js: engine.nc.jetstream(),
+    nc: engine.nc,
     db: engine.dbHandle.db,
     names: engine.names,
     logger,

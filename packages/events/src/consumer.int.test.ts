@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import type { RunEvent } from '@stagecoach/contracts';
 import { createLogger } from '@stagecoach/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRunEventBatchConsumer } from './consumer.js';
@@ -51,7 +52,7 @@ afterAll(() => streams?.dispose());
 async function callsFor(durableName: string, gatherMs: number, firstSeq: number): Promise<number[][]> {
   const calls: number[][] = [];
   const consumer = await startRunEventBatchConsumer(
-    { js: streams.js, durableName, logger, names: streams.names, gatherMs },
+    { nc: streams.nc, durableName, logger, names: streams.names, gatherMs },
     async (events) => void calls.push(events.map((e) => e.seq)),
   );
   for (let seq = firstSeq; seq < firstSeq + 3; seq++) {
@@ -87,7 +88,7 @@ describe('startRunEventBatchConsumer', () => {
     await publishRunEvents(streams.js, [runEvent(2, 1)], { names: streams.names });
     const handled: string[] = [];
     const consumer = await startRunEventBatchConsumer(
-      { js: streams.js, durableName: 'held', logger, names: streams.names, ackWaitMs: 120_000 },
+      { nc: streams.nc, durableName: 'held', logger, names: streams.names, ackWaitMs: 120_000 },
       async (events) => {
         for (const event of events) {
           handled.push(event.runId + ':' + event.seq);
@@ -104,5 +105,29 @@ describe('startRunEventBatchConsumer', () => {
       await consumer.stop();
       await publisher.terminate();
     }
+  });
+
+  it('holds at most a batch: the next pull waits until the events in hand are handled', async () => {
+    for (let seq = 1; seq <= 5; seq++) {
+      await publishRunEvents(streams.js, [runEvent(3, seq)], { names: streams.names });
+    }
+    const calls: RunEvent[][] = [];
+    // Gathering this long would take in all five if more than a batch were in hand.
+    const consumer = await startRunEventBatchConsumer(
+      { nc: streams.nc, durableName: 'bounded', logger, names: streams.names, batchSize: 2, gatherMs: 200 },
+      async (events) => void calls.push(events),
+    );
+    try {
+      await waitFor(async () => calls.flat().some((e) => e.runNumber === 3 && e.seq === 5), 'the fifth event');
+    } finally {
+      await consumer.stop();
+    }
+    expect(Math.max(...calls.map((call) => call.length))).toBe(2);
+    expect(
+      calls
+        .flat()
+        .filter((e) => e.runNumber === 3)
+        .map((e) => e.seq),
+    ).toEqual([1, 2, 3, 4, 5]);
   });
 });

@@ -1,19 +1,22 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { runEventProblem, type RunEvent } from '@stagecoach/contracts';
 import type { Logger } from '@stagecoach/platform';
-import { AckPolicy, DeliverPolicy, nanos, type ConsumerMessages, type JetStreamClient, type JsMsg } from 'nats';
+import { AckPolicy, DeliverPolicy, nanos, type NatsConnection } from 'nats';
 import { DEFAULT_STREAM_NAMES, isNotFound, type StreamNames } from './jetstream.js';
+import { PullSubscription, type PulledMessage } from './pull.js';
 
 export interface RunEventConsumerOptions {
-  js: JetStreamClient;
+  nc: NatsConnection;
   /** Durable consumer name: every instance sharing it shares the work and the position. */
   durableName: string;
   logger: Logger;
   names?: StreamNames;
   /** Unacked messages are redelivered after this long (default 30 s). */
   ackWaitMs?: number;
-  /** Messages asked for at a time, and so at most in hand (default 64). */
+  /** Messages per pull, and so at most in hand (default 64). */
   batchSize?: number;
+  /** How long one pull waits for messages; also bounds how long stop() waits (default 1 s). */
+  pullExpiresMs?: number;
   /** Delay before a message whose handler failed is redelivered (default 1 s). */
   retryDelayMs?: number;
   /**
@@ -42,15 +45,11 @@ export class RetryLater extends Error {
 const decoder = new TextDecoder();
 
 /**
- * How long each pull request waits on the server. The client renews them as messages come, and its
- * idle-heartbeat check (at half this) notices within this long a pull the server lost.
- */
-const PULL_EXPIRES_MS = 5_000;
-
-/**
  * A durable pull consumer of run events with explicit acks: a message is acked only after `handle`
  * resolved, so a crash in between means a redelivery, which every handler must tolerate. A handler
- * that throws gets the message back after `retryDelayMs`.
+ * that throws gets the message back after `retryDelayMs`. Pull requests are short (`pullExpiresMs`),
+ * so that stop() waits for the last one to end and leaves none open on the server to swallow
+ * messages meant for the next instance.
  */
 export function startRunEventConsumer(
   opts: RunEventConsumerOptions,
@@ -91,21 +90,21 @@ export function startRunEventBatchConsumer(
 
 interface MessageTools {
   /** the message's event; a malformed message is terminated and gives undefined */
-  decode(msg: JsMsg): RunEvent | undefined;
+  decode(msg: PulledMessage): RunEvent | undefined;
   /** handles one message's event and acks it (or hands it back to be redelivered) */
-  settle(msg: JsMsg, event: RunEvent, handle: (event: RunEvent) => Promise<void>): Promise<void>;
+  settle(msg: PulledMessage, event: RunEvent, handle: (event: RunEvent) => Promise<void>): Promise<void>;
 }
 
 async function consume(
   opts: RunEventConsumerOptions,
-  handleChunk: (messages: JsMsg[], tools: MessageTools) => Promise<void>,
+  handleChunk: (messages: PulledMessage[], tools: MessageTools) => Promise<void>,
 ): Promise<RunEventConsumer> {
   const names = opts.names ?? DEFAULT_STREAM_NAMES;
   const log = opts.logger;
   const batchSize = opts.batchSize ?? 64;
   const retryDelayMs = opts.retryDelayMs ?? 1000;
 
-  const jsm = await opts.js.jetstreamManager();
+  const jsm = await opts.nc.jetstreamManager();
   await jsm.consumers.info(names.eventsStream, opts.durableName).catch(async (err: unknown) => {
     if (!isNotFound(err)) throw err;
     await jsm.consumers.add(names.eventsStream, {
@@ -118,7 +117,13 @@ async function consume(
       max_deliver: -1,
     });
   });
-  const consumer = await opts.js.consumers.get(names.eventsStream, opts.durableName);
+  const pulls = new PullSubscription(opts.nc, {
+    stream: names.eventsStream,
+    durableName: opts.durableName,
+    batch: batchSize,
+    expiresMs: opts.pullExpiresMs ?? 1000,
+    apiPrefix: opts.nc.jetstream().apiPrefix,
+  });
 
   let stopping = false;
   let wake: (() => void) | undefined;
@@ -132,7 +137,7 @@ async function consume(
     });
 
   /** Redelivering a malformed message can never succeed: it is terminated (and said so loudly). */
-  function decode(msg: JsMsg): RunEvent | undefined {
+  function decode(msg: PulledMessage): RunEvent | undefined {
     let problem: string | undefined;
     try {
       const event: unknown = JSON.parse(decoder.decode(msg.data));
@@ -146,7 +151,11 @@ async function consume(
     return undefined;
   }
 
-  async function settle(msg: JsMsg, event: RunEvent, handle: (event: RunEvent) => Promise<void>): Promise<void> {
+  async function settle(
+    msg: PulledMessage,
+    event: RunEvent,
+    handle: (event: RunEvent) => Promise<void>,
+  ): Promise<void> {
     try {
       await handle(event);
       msg.ack();
@@ -161,32 +170,25 @@ async function consume(
     }
   }
 
-  let messages: ConsumerMessages | undefined;
   const loop = (async () => {
     while (!stopping) {
       try {
-        // One subscription for as long as this runs, not a `fetch` per pull: a fetch ends by the client's
-        // clock, and what the server delivered to it just before, still unread while a handler held the
-        // event loop, would be dropped and come back only after ack_wait, behind the events after it.
-        messages = await consumer.consume({ max_messages: batchSize, expires: PULL_EXPIRES_MS });
-        if (stopping) void messages.close();
-        // Messages already received are still handed over after close(): nothing is left for ack_wait.
-        await inChunks(messages, opts.gatherMs ?? 0, (chunk) => handleChunk(chunk, { decode, settle }));
+        // The next pull only once this one has ended and its messages are handled: at most a batch in hand.
+        // Even when stopping, the pull runs to its end, so nothing is left for ack_wait.
+        await inChunks(pulls.pull(), opts.gatherMs ?? 0, (chunk) => handleChunk(chunk, { decode, settle }));
       } catch (err) {
         if (stopping) break;
-        log.warn({ err }, 'consuming run events failed; retrying');
+        log.warn({ err }, 'pulling run events failed; retrying');
         await sleep(retryDelayMs);
       }
     }
+    pulls.close();
   })();
 
   return {
     async stop() {
       stopping = true;
       wake?.();
-      // The server delivers nothing more once the subscription is gone, so no pull request left open
-      // swallows events meant for the next instance.
-      void messages?.close();
       await loop;
     },
   };
@@ -197,11 +199,11 @@ async function consume(
  * a lone message is handled as soon as it comes.
  */
 async function inChunks(
-  messages: AsyncIterable<JsMsg>,
+  messages: AsyncIterable<PulledMessage>,
   gatherMs: number,
-  process: (chunk: JsMsg[]) => Promise<void>,
+  process: (chunk: PulledMessage[]) => Promise<void>,
 ): Promise<void> {
-  const queue: JsMsg[] = [];
+  const queue: PulledMessage[] = [];
   let done = false;
   let arrived: (() => void) | undefined;
   const pump = (async () => {

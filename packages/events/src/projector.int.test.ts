@@ -44,7 +44,7 @@ beforeAll(async () => {
   jsm = await nc.jetstreamManager();
   names = uniqueStreamNames('proj');
   await ensureStreams(jsm, { names });
-  projector = await startProjector({ js, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 200 });
+  projector = await startProjector({ nc, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 200 });
 });
 
 afterAll(async () => {
@@ -222,7 +222,7 @@ describe('projector', () => {
     await publishRunEvents(js, events, { names });
     // Nothing applies them while the projector is down.
     expect(await getRun(handle.db, 'demo/wf/6')).toBeUndefined();
-    projector = await startProjector({ js, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 200 });
+    projector = await startProjector({ nc, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 200 });
     await drained();
     expect(await getRun(handle.db, 'demo/wf/6')).toMatchObject({ status: 'passed', lastEventSeq: 3 });
     expect(await listJobRuns(handle.db, 'demo/wf/6')).toMatchObject([{ status: 'passed' }]);
@@ -282,7 +282,7 @@ describe('projector', () => {
     await projector!.stop();
     const nameless = job(11, 1, 'running', { stage: undefined });
     await publishRunEvents(js, [event(11, 0), nameless, event(11, 2, { status: 'passed' })], { names });
-    projector = await startProjector({ js, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 60_000 });
+    projector = await startProjector({ nc, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 60_000 });
     await drained();
     expect(await getRun(handle.db, 'demo/wf/11')).toMatchObject({ status: 'passed', lastEventSeq: 2 });
     expect(await listJobRuns(handle.db, 'demo/wf/11')).toEqual([]);
@@ -314,7 +314,7 @@ describe('projector', () => {
     const bad = job(10, 1, 'running', { time: -8.64e15 });
     await publishRunEvents(js, [event(10, 0), bad, event(10, 2, { status: 'passed' })], { names });
     // A redelivery would take a minute: the good events must get through at once, not after one.
-    projector = await startProjector({ js, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 60_000 });
+    projector = await startProjector({ nc, db: handle.db, durableName: DURABLE, logger, names, retryDelayMs: 60_000 });
     await waitFor(async () => (await getRun(handle.db, 'demo/wf/10'))?.status === 'passed', 'the good events');
     expect(await listJobRuns(handle.db, 'demo/wf/10')).toEqual([]);
     const info = await jsm.consumers.info(names.eventsStream, DURABLE);

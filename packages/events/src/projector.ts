@@ -1,11 +1,9 @@
 import { applyRunEvents, type Db } from '@stagecoach/db';
-import type { JetStreamClient } from 'nats';
 import type { Logger } from '@stagecoach/platform';
 import { startRunEventBatchConsumer, type RunEventConsumer, type RunEventConsumerOptions } from './consumer.js';
 import type { StreamNames } from './jetstream.js';
 
 export interface ProjectorOptions extends Omit<RunEventConsumerOptions, 'logger'> {
-  js: JetStreamClient;
   db: Db;
   durableName: string;
   logger: Logger;
@@ -16,15 +14,15 @@ export type Projector = RunEventConsumer;
 
 /**
  * A stage's transitions (its start, its jobs' starts, their ends) reach the stream a few ms apart. Letting
- * them gather this long first cuts the projector's transactions per run from 17.8 to 12.2 (4 stages x 3
- * jobs), and with them the CPU it takes from the jobs on a shared machine; the listing lags that much more.
+ * them gather this long first cut the projector's writes per run from 17.8 to 12.2 (4 stages x 3 jobs),
+ * and with them the CPU it takes from the jobs on a shared machine; the listing lags that much more.
  */
 export const PROJECTOR_GATHER_MS = 10;
 
 /**
  * Projects run events from JetStream into PostgreSQL (runs, job_runs, the stages document).
- * Events that arrive together are applied together, one transaction per run; they are acked only
- * after it committed (startRunEventBatchConsumer). A redelivery is harmless because applyRunEvents
+ * Events that arrive together are applied together, one write per run; they are acked only after
+ * it is stored (startRunEventBatchConsumer). A redelivery is harmless because applyRunEvents
  * is idempotent and order-safe.
  */
 export async function startProjector(opts: ProjectorOptions): Promise<Projector> {

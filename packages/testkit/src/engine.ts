@@ -92,7 +92,7 @@ export class Engine {
     const workspaceRoot = mkdtempSync(join(tmpdir(), 'sc-ws-'));
     const logger = createLogger({ name: 'test', level: process.env.LOG_LEVEL ?? 'silent' });
     const box = new SecretBox(SECRET_KEY);
-    const projector = await startProjector({ js, db: dbHandle.db, durableName: 'projector', logger, names });
+    const projector = await startProjector({ nc, db: dbHandle.db, durableName: 'projector', logger, names });
     const gatewayDeps: GatewayDeps = {
       db: dbHandle.db,
       temporal,

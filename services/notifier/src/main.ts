@@ -20,9 +20,9 @@ await ensureStreams(await nc.jetstreamManager(), { names });
 const { db, close: closeDb } = createDb(config.databaseUrl, { applicationName: 'stagecoach-notifier' });
 // The projector keeps the PostgreSQL run index current from the event stream. It lives here, beside the
 // other event consumer, not in the worker: sharing the worker's event loop delayed workflow tasks.
-const projector = await startProjector({ js: nc.jetstream(), db, durableName: 'projector', logger, names });
+const projector = await startProjector({ nc, db, durableName: 'projector', logger, names });
 const notifier = await startNotifier({
-  js: nc.jetstream(),
+  nc,
   db,
   names,
   logger,

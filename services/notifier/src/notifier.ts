@@ -32,11 +32,11 @@ import {
   type RunNotifyCtls,
   type Status,
 } from '@stagecoach/spec';
-import type { JetStreamClient } from 'nats';
+import type { NatsConnection } from 'nats';
 import { createTriggerFeedback } from './trigger-feedback.js';
 
 export interface NotifierOptions {
-  js: JetStreamClient;
+  nc: NatsConnection;
   db: Db;
   names?: StreamNames;
   logger: Logger;
@@ -292,7 +292,7 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
 
   const consumer = await startRunEventConsumer(
     {
-      js: opts.js,
+      nc: opts.nc,
       durableName,
       logger: log,
       ...(opts.names ? { names: opts.names } : {}),
