@@ -34,12 +34,12 @@ function start({ id, command, args, cwd, env }) {
 process.on('message', (message) => {
   if (message.op === 'spawn') start(message);
   if (message.op === 'abandon') {
-    // Output pipes held open by a process that left the job's group: stop reading them.
+    // Output pipes held open by a process that left the command's group: stop reading them.
     const child = children.get(message.id);
     child?.stdout.destroy();
     child?.stderr.destroy();
   }
 });
-// The worker is gone: jobs keep running in their own groups (the next attempt kills them), as they
+// The worker is gone: commands keep running in their own groups (the next attempt kills them), as they
 // would have with the worker as their parent.
 process.on('disconnect', () => process.exit(0));

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { runEventProblem, type JobResult, type RunEvent, type StageResult } from '@stagecoach/contracts';
 import type { Db } from '../client.js';
 import { runs, type JobRunRow } from '../schema/index.js';
@@ -28,8 +29,9 @@ export interface ApplyResult {
  * - a cancelled run stays cancelled for events of the same (or an older) retry: after a cancel the
  *   workflow may still report its last transitions, but only a retry (a higher retryNum) revives it.
  * A run's events are folded in memory in the order given and written in one statement, which applies
- * only if no one wrote the run since it was read; otherwise they are folded again on what is there now.
- * So concurrent projectors serialise per run, and a burst of a stage's events costs two statements.
+ * only if nothing wrote the run row since it was read; otherwise they are folded again on what is there
+ * now. So concurrent projectors never lose each other's changes, and a burst of a stage's events costs
+ * two statements per run.
  */
 export async function applyRunEvents(db: Db, events: readonly RunEvent[]): Promise<ApplyResult[]> {
   const byRun = new Map<string, number[]>();
@@ -56,7 +58,7 @@ export async function applyRunEvent(db: Db, event: RunEvent): Promise<ApplyResul
 }
 
 /** Writers of one run that keep coming first this many times in a row mean something is wrong. */
-const MAX_WRITE_ATTEMPTS = 20;
+const MAX_WRITE_ATTEMPTS = 100;
 
 async function applyToRun(db: Db, runId: string, events: readonly RunEvent[]): Promise<ApplyResult[]> {
   for (const event of events) checkShape(event);
@@ -87,8 +89,12 @@ async function applyToRun(db: Db, runId: string, events: readonly RunEvent[]): P
     });
     const changedRows = [...changedJobs].map((name) => jobs.get(name)!);
     if (!changed || (await writeProjectionIfUnchanged(db, state, changedRows, version))) return results;
+    // Writers that lost together would read and write again in step: spread them out.
+    await delay(Math.random() * Math.min(attempt, 10));
   }
-  throw new Error(`run ${runId}: other writers changed it ${MAX_WRITE_ATTEMPTS} times while its events were applied`);
+  throw new Error(
+    `run ${runId}: its events could not be written in ${MAX_WRITE_ATTEMPTS} attempts; other writers kept changing the run`,
+  );
 }
 
 /** Inserts the run's row from its first event; false when a row was there (or came) first. */

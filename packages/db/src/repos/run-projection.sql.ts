@@ -6,24 +6,8 @@ import { jobRuns, type JobRunRow, type RunRow } from '../schema/index.js';
 /*
  * The projector's two statements, written as SQL and run as named prepared statements on the pool:
  * every run event passes through them, and drizzle's query building for each call was about half of
- * the projector's CPU. Column lists come from the drizzle schema, so they follow it.
+ * the projector's CPU. Job columns come from the drizzle schema; ProjectedRun is made of RUN_FIELDS.
  */
-
-/** What projecting an event reads and writes of its run: not the params or notification settings it carries. */
-export type ProjectedRun = Pick<
-  RunRow,
-  | 'id'
-  | 'status'
-  | 'retryNum'
-  | 'startTime'
-  | 'endTime'
-  | 'error'
-  | 'creator'
-  | 'lastEventRetry'
-  | 'lastEventSeq'
-  | 'stages'
-  | 'stageMarks'
->;
 
 /** A run's projection as read, and the row version a write must find unchanged. */
 export interface StoredProjection {
@@ -34,6 +18,7 @@ export interface StoredProjection {
   version: string;
 }
 
+/** The run columns projecting an event reads and writes: not the params or notification settings it carries. */
 const RUN_FIELDS = [
   'status',
   'retryNum',
@@ -45,7 +30,10 @@ const RUN_FIELDS = [
   'lastEventSeq',
   'stages',
   'stageMarks',
-] as const satisfies readonly (keyof ProjectedRun)[];
+] as const satisfies readonly (keyof RunRow)[];
+
+/** What projecting an event reads and writes of its run. */
+export type ProjectedRun = Pick<RunRow, 'id' | (typeof RUN_FIELDS)[number]>;
 
 const JOB_FIELDS = Object.keys(getTableColumns(jobRuns)) as (keyof JobRunRow)[];
 const column = (field: string) => `"${toSnakeCase(field)}"`;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processLauncher, signalGroup } from '@stagecoach/launcher';
+import { killProcessGroup, processLauncher, signalGroup } from '@stagecoach/launcher';
 import { DEFAULT_DEPLOY_TIMEOUT_MINUTES, type HelmChart, type HelmChartDeploySpec } from '@stagecoach/spec';
 import type { KubeJobContext } from '../job-context.js';
 
@@ -110,6 +110,9 @@ async function compensate(
   }
 }
 
+/** How long helm gets to exit on SIGTERM before SIGKILL, when its launcher is lost. */
+const HELM_KILL_GRACE_MS = 5_000;
+
 /**
  * Runs helm through the worker's process launcher, so that starting it does not fork the worker, and
  * returns its standard output; a cancel stops it with SIGTERM.
@@ -132,12 +135,16 @@ async function runHelm(args: string[], ctx: KubeJobContext, signal?: AbortSignal
     throw new Error(`helm could not be started (${helmBinary()}): ${(err as Error).message}`);
   }
   // helm leads a process group of its own: the signal reaches anything it started too.
-  const onAbort = () => void signalGroup(pid, 'SIGTERM');
+  const onAbort = () => signalGroup(pid, 'SIGTERM');
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort();
   const beat = setInterval(() => ctx.heartbeat({ steps: [] }), 2_000);
   try {
-    const { code } = await launched.exited;
+    const { code } = await launched.exited.catch(async (err: unknown) => {
+      // The launcher is gone and helm with it out of sight: stop it, so compensation does not meet it.
+      await killProcessGroup(pid, HELM_KILL_GRACE_MS);
+      throw err;
+    });
     await launched.closed;
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('cancelled');
     if (code !== 0) throw new Error(`helm ${args[0]} failed: ${stderr.trim().split('\n').slice(-3).join(' / ')}`);
