@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +32,22 @@ const statOf = (pid: number) => {
   return { ppid: Number(fields[1]), pgrp: Number(fields[2]) };
 };
 
+/** Pids of this process's children that run the launcher's helper script. */
+const helpersOfThisProcess = () =>
+  readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return (
+          statOf(Number(pid)).ppid === process.pid &&
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('launcher-process.mjs')
+        );
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+
 describe('ProcessLauncher', () => {
   it('starts the command as the leader of a process group of its own, not as a child of this process', async () => {
     const { launched, stdout } = bash('read -r _ < /dev/null; sleep 0.2; echo done');
@@ -42,6 +58,18 @@ describe('ProcessLauncher', () => {
     expect(await launched.exited).toEqual({ code: 0, signal: null });
     await launched.closed;
     expect(stdout().toString()).toBe('done\n');
+  });
+
+  it('start() has the helper running before the first command, and that helper starts it', async () => {
+    const own = new ProcessLauncher();
+    const before = new Set(helpersOfThisProcess());
+    own.start();
+    const started = helpersOfThisProcess().filter((pid) => !before.has(pid));
+    expect(started).toHaveLength(1);
+    const { launched } = bash('true', own);
+    expect(statOf(await launched.started).ppid).toBe(started[0]);
+    await launched.closed;
+    own.close();
   });
 
   it('relays stdout and stderr apart, byte for byte, and gives the command only the environment asked for', async () => {

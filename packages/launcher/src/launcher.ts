@@ -69,7 +69,7 @@ interface Pending {
  * the caller's page tables and holds its event loop while it does: from a worker of ~450 MB (the SDK,
  * the workflow bundle) that cost several ms per process, in which no workflow task, heartbeat or log
  * line moved. The helper loads nothing but node:child_process and relays each command's output and
- * exit status. One helper per worker process, started on first use and again if it dies.
+ * exit status. One helper per worker process, started with start() or on first use, and again if it dies.
  */
 export class ProcessLauncher {
   private child: ChildProcess | undefined;
@@ -92,6 +92,14 @@ export class ProcessLauncher {
         if (this.pending.has(id)) child.send({ op: 'abandon', id });
       },
     };
+  }
+
+  /**
+   * Starts the helper now rather than with the first command, which would otherwise wait for a node
+   * process to boot. It does not keep this process alive.
+   */
+  start(): void {
+    this.helper();
   }
 
   /** Ends the helper; commands it started keep running in their own process groups. */

@@ -5,6 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { connect } from 'nats';
 import { createDb } from '@stagecoach/db';
 import { ensureStreams, streamNamesFor } from '@stagecoach/events';
+import { processLauncher } from '@stagecoach/launcher';
 import { mailerFromSettings } from '@stagecoach/notify';
 import { commonSettings, createLogger, loadConfig, mailSettings, SecretBox, str } from '@stagecoach/platform';
 import { createWorker } from './worker.js';
@@ -43,6 +44,8 @@ const worker = await createWorker({
   publicUrl: config.publicUrl,
   mailer: mailerFromSettings(config),
 });
+// Jobs and helm start from the launcher's helper: boot it now, so the first job does not wait for it.
+processLauncher.start();
 logger.info({ taskQueue: worker.options.taskQueue }, 'worker started');
 await worker.run();
 await nc.drain();
