@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,6 +85,22 @@ const release = async (ns: string, name: string) =>
     () => undefined,
   );
 
+/** Processes whose executable is `path`, with their parent and arguments. */
+function processesRunning(path: string): { ppid: number; args: string[] }[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((pid) => {
+      try {
+        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        if (args[0] !== path) return [];
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return [{ ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), args }];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+}
+
 describe('zadig-helm-chart-deploy', () => {
   it('installs from a chart repository, upgrades with values and overrides, and waits for workloads', async () => {
     const ns = await testNamespace(clients, 'helm');
@@ -159,6 +175,10 @@ describe('zadig-helm-chart-deploy', () => {
     await expect
       .poll(async () => (await release(ns, 'api'))?.spec?.template.spec?.containers[0]?.image, { timeout: 20_000 })
       .toBe('registry.local/web:stuck');
+    // helm was started by the launcher's helper, not forked from this (the worker's) process.
+    const helm = processesRunning(helmBinary()).filter((p) => p.args.includes('upgrade'));
+    expect(helm).toHaveLength(1);
+    expect(helm[0]!.ppid).not.toBe(process.pid);
     cancel.abort(new Error('run cancelled'));
     await expect(deploying).rejects.toThrow('run cancelled');
     expect(ctx.lines.join('\n')).toMatch(/rolled back to revision 1/);

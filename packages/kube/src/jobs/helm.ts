@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killProcessGroup, processLauncher, signalGroup } from '@stagecoach/launcher';
+import { killProcessGroup, processLauncher } from '@stagecoach/launcher';
 import { DEFAULT_DEPLOY_TIMEOUT_MINUTES, type HelmChart, type HelmChartDeploySpec } from '@stagecoach/spec';
 import type { KubeJobContext } from '../job-context.js';
 
@@ -110,12 +110,12 @@ async function compensate(
   }
 }
 
-/** How long helm gets to exit on SIGTERM before SIGKILL, when its launcher is lost. */
+/** How long helm gets to exit on SIGTERM before SIGKILL. */
 const HELM_KILL_GRACE_MS = 5_000;
 
 /**
  * Runs helm through the worker's process launcher, so that starting it does not fork the worker, and
- * returns its standard output; a cancel stops it with SIGTERM.
+ * returns its standard output; a cancel stops it (SIGTERM, then SIGKILL if it lingers).
  */
 async function runHelm(args: string[], ctx: KubeJobContext, signal?: AbortSignal): Promise<string> {
   let stdout = '';
@@ -134,8 +134,8 @@ async function runHelm(args: string[], ctx: KubeJobContext, signal?: AbortSignal
   } catch (err) {
     throw new Error(`helm could not be started (${helmBinary()}): ${(err as Error).message}`);
   }
-  // helm leads a process group of its own: the signal reaches anything it started too.
-  const onAbort = () => signalGroup(pid, 'SIGTERM');
+  // helm leads a process group of its own: the signals reach anything it started too.
+  const onAbort = () => void killProcessGroup(pid, HELM_KILL_GRACE_MS);
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort();
   const beat = setInterval(() => ctx.heartbeat({ steps: [] }), 2_000);
