@@ -106,13 +106,15 @@ export class PullSubscription {
 
 /** JetStream's acknowledgement protocol: a reply to the message's `$JS.ACK...` subject. */
 function pulledMessage(msg: Msg): PulledMessage {
-  const tokens = msg.reply!.split('.');
-  // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>..., or with <domain>.<account hash> after ACK.
-  const seq = Number(tokens[tokens.length === 9 ? 5 : 7]);
   return {
     subject: msg.subject,
     data: msg.data,
-    seq,
+    // Parsed only when asked for (a log line about the message), not for every message.
+    get seq() {
+      const tokens = msg.reply!.split('.');
+      // $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>..., or with <domain>.<account hash> after ACK.
+      return Number(tokens[tokens.length === 9 ? 5 : 7]);
+    },
     ack: () => void msg.respond('+ACK'),
     nak: (delayMs) => void msg.respond(delayMs ? `-NAK ${JSON.stringify({ delay: nanos(delayMs) })}` : '-NAK'),
     term: () => void msg.respond('+TERM'),

@@ -5,4 +5,14 @@ export {
   type LaunchedCommand,
   type LaunchRequest,
 } from './launcher.js';
-export { isGroupAlive, isPidAlive, killProcessGroup, ownProcessGroup, signalGroup } from './process-group.js';
+export {
+  commandLine,
+  isGroupAlive,
+  isPidAlive,
+  killProcessGroup,
+  listProcesses,
+  ownProcessGroup,
+  processStat,
+  signalGroup,
+  type ProcessStat,
+} from './process-group.js';

@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProcessLauncher, type LaunchRequest } from './launcher.js';
-import { isPidAlive, signalGroup } from './process-group.js';
+import { commandLine, isPidAlive, listProcesses, processStat, signalGroup } from './process-group.js';
 
 const launcher = new ProcessLauncher();
 afterAll(() => launcher.close());
@@ -25,34 +24,17 @@ function bash(script: string, on: ProcessLauncher = launcher, env: Record<string
   return { launched, stdout: () => Buffer.concat(out), stderr: () => Buffer.concat(err) };
 }
 
-/** /proc/<pid>/stat fields after the command name */
-const statOf = (pid: number) => {
-  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(fields[1]), pgrp: Number(fields[2]) };
-};
-
 /** Pids of this process's children that run the launcher's helper script. */
 const helpersOfThisProcess = () =>
-  readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return (
-          statOf(Number(pid)).ppid === process.pid &&
-          readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('launcher-process.mjs')
-        );
-      } catch {
-        return false; // gone meanwhile
-      }
-    })
-    .map(Number);
+  listProcesses()
+    .filter((p) => p.ppid === process.pid && commandLine(p.pid)?.some((arg) => arg.endsWith('launcher-process.mjs')))
+    .map((p) => p.pid);
 
 describe('ProcessLauncher', () => {
   it('starts the command as the leader of a process group of its own, not as a child of this process', async () => {
     const { launched, stdout } = bash('read -r _ < /dev/null; sleep 0.2; echo done');
     const pid = await launched.started;
-    const stat = statOf(pid);
+    const stat = processStat(pid)!;
     expect(stat.pgrp).toBe(pid);
     expect(stat.ppid).not.toBe(process.pid);
     expect(await launched.exited).toEqual({ code: 0, signal: null });
@@ -67,7 +49,7 @@ describe('ProcessLauncher', () => {
     const started = helpersOfThisProcess().filter((pid) => !before.has(pid));
     expect(started).toHaveLength(1);
     const { launched } = bash('true', own);
-    expect(statOf(await launched.started).ppid).toBe(started[0]);
+    expect(processStat(await launched.started)!.ppid).toBe(started[0]);
     await launched.closed;
     own.close();
   });
@@ -135,7 +117,7 @@ describe('ProcessLauncher', () => {
     const own = new ProcessLauncher();
     const { launched } = bash('sleep 30', own);
     const pid = await launched.started;
-    process.kill(statOf(pid).ppid, 'SIGKILL');
+    process.kill(processStat(pid)!.ppid, 'SIGKILL');
     await expect(launched.exited).rejects.toThrow(/process launcher (disconnected|exited \(SIGKILL\))/);
     await launched.closed;
     // The job's group outlives the helper, as it outlives a crashed worker: the next attempt kills it.

@@ -17,20 +17,44 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-interface ProcStat {
+/** A process as /proc/<pid>/stat describes it. */
+export interface ProcessStat {
+  pid: number;
   state: string;
+  ppid: number;
   pgrp: number;
 }
 
-/** /proc/<pid>/stat; the command name may contain spaces and parentheses, so parse after the last ')'. */
-function readStat(pid: number | string): ProcStat | undefined {
+/** /proc/<pid>/stat, or undefined when it is gone; the command name may contain spaces and parentheses, so parse after the last ')'. */
+export function processStat(pid: number | 'self'): ProcessStat | undefined {
   try {
     const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
+    return {
+      pid: Number(raw.slice(0, raw.indexOf(' '))),
+      state: fields[0] ?? '',
+      ppid: Number(fields[1]),
+      pgrp: Number(fields[2]),
+    };
   } catch {
     return undefined;
   }
+}
+
+/** The arguments a process was started with (its executable first), or undefined when it is gone. */
+export function commandLine(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every process running now (those that end while /proc is read are left out); throws without /proc. */
+export function listProcesses(): ProcessStat[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .flatMap((entry) => processStat(Number(entry)) ?? []);
 }
 
 const dead = (state: string): boolean => state === 'Z' || state === 'X';
@@ -41,18 +65,13 @@ const dead = (state: string): boolean => state === 'Z' || state === 'X';
  */
 export function isGroupAlive(pgid: number): boolean {
   if (!signalGroup(pgid, 0)) return false;
-  let entries: string[];
+  let processes: ProcessStat[];
   try {
-    entries = readdirSync('/proc');
+    processes = listProcesses();
   } catch {
     return true; // no /proc (not Linux): kill(0) is all we know
   }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(entry);
-    if (stat && stat.pgrp === pgid && !dead(stat.state)) return true;
-  }
-  return false;
+  return processes.some((p) => p.pgrp === pgid && !dead(p.state));
 }
 
 /** True while `pid` runs (zombies count as gone, see isGroupAlive). */
@@ -62,13 +81,13 @@ export function isPidAlive(pid: number): boolean {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
   }
-  const stat = readStat(pid);
+  const stat = processStat(pid);
   return stat === undefined ? true : !dead(stat.state);
 }
 
 /** Our own process group, so a recycled pgid from a previous attempt never makes the worker kill itself. */
 export function ownProcessGroup(): number | undefined {
-  return readStat('self')?.pgrp;
+  return processStat('self')?.pgrp;
 }
 
 async function waitGone(pgid: number, ms: number): Promise<boolean> {

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandLine, listProcesses } from '@stagecoach/launcher';
 import { testJobContext, testKubeClients, testNamespace } from '@stagecoach/testkit';
 import type { KubeClients } from '../client.js';
 import { helmBinary, runHelmChartDeploy } from './helm.js';
@@ -85,20 +86,12 @@ const release = async (ns: string, name: string) =>
     () => undefined,
   );
 
-/** Processes whose executable is `path`, with their parent and arguments. */
-function processesRunning(path: string): { ppid: number; args: string[] }[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .flatMap((pid) => {
-      try {
-        const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        if (args[0] !== path) return [];
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return [{ ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), args }];
-      } catch {
-        return []; // gone meanwhile
-      }
-    });
+/** A namespace of its own with release `name` of a local chart installed at revision 1 (image web:v1). */
+async function installedRelease(name: string) {
+  const ns = await testNamespace(clients, 'helm');
+  const chart = { release_name: name, chart_name: writeChart(mkdtempSync(join(tmpdir(), 'chart-local-')), '1.0.0') };
+  await runHelmChartDeploy(testJobContext(clients), { namespace: ns, deploy_helm_charts: [chart] });
+  return { ns, chart };
 }
 
 describe('zadig-helm-chart-deploy', () => {
@@ -128,10 +121,7 @@ describe('zadig-helm-chart-deploy', () => {
   });
 
   it('rolls a failed upgrade back to the revision it had, and uninstalls a failed first install', async () => {
-    const ns = await testNamespace(clients, 'helm');
-    const src = mkdtempSync(join(tmpdir(), 'chart-local-'));
-    const chart = { release_name: 'svc', chart_name: writeChart(src, '1.0.0') };
-    await runHelmChartDeploy(testJobContext(clients), { namespace: ns, deploy_helm_charts: [chart] });
+    const { ns, chart } = await installedRelease('svc');
     // No node carries this label: the new pods stay Pending and the upgrade's --wait cannot succeed.
     const failing = 'nodeSelector:\n  pool: nonexistent\nimage: registry.local/web:bad\n';
     const ctx = testJobContext(clients);
@@ -158,10 +148,7 @@ describe('zadig-helm-chart-deploy', () => {
   });
 
   it('a cancel stops the waiting helm at once and rolls the release back', async () => {
-    const ns = await testNamespace(clients, 'helm');
-    const src = mkdtempSync(join(tmpdir(), 'chart-local-'));
-    const chart = { release_name: 'api', chart_name: writeChart(src, '1.0.0') };
-    await runHelmChartDeploy(testJobContext(clients), { namespace: ns, deploy_helm_charts: [chart] });
+    const { ns, chart } = await installedRelease('api');
     // Pods no node can take: the upgrade waits for its full five minutes unless stopped.
     const stuck = 'nodeSelector:\n  pool: nonexistent\nimage: registry.local/web:stuck\n';
     const cancel = new AbortController();
@@ -176,7 +163,10 @@ describe('zadig-helm-chart-deploy', () => {
       .poll(async () => (await release(ns, 'api'))?.spec?.template.spec?.containers[0]?.image, { timeout: 20_000 })
       .toBe('registry.local/web:stuck');
     // helm was started by the launcher's helper, not forked from this (the worker's) process.
-    const helm = processesRunning(helmBinary()).filter((p) => p.args.includes('upgrade'));
+    const helm = listProcesses().filter((p) => {
+      const args = commandLine(p.pid);
+      return args?.[0] === helmBinary() && args.includes('upgrade');
+    });
     expect(helm).toHaveLength(1);
     expect(helm[0]!.ppid).not.toBe(process.pid);
     cancel.abort(new Error('run cancelled'));
