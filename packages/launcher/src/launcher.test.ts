@@ -48,7 +48,8 @@ describe('ProcessLauncher', () => {
     own.start();
     const started = helpersOfThisProcess().filter((pid) => !before.has(pid));
     expect(started).toHaveLength(1);
-    const { launched } = bash('true', own);
+    // Alive long enough for its parent to be read from /proc.
+    const { launched } = bash('sleep 0.2', own);
     expect(processStat(await launched.started)!.ppid).toBe(started[0]);
     await launched.closed;
     own.close();
