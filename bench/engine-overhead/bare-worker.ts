@@ -5,10 +5,9 @@
 import { createRequire } from 'node:module';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { connect } from 'nats';
 import { createActivities } from '@stagecoach/activities';
 import { createDb } from '@stagecoach/db';
-import { ensureStreams, streamNamesFor } from '@stagecoach/events';
+import { connectNats, ensureStreams, streamNamesFor } from '@stagecoach/events';
 import { commonSettings, loadConfig, SecretBox, str } from '@stagecoach/platform';
 
 const config = loadConfig({
@@ -19,7 +18,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
 const clientConnection = await Connection.connect({ address: config.temporalAddress });
-const nc = await connect({ servers: config.natsUrl, name: 'bench-bare-worker' });
+const nc = await connectNats(config.natsUrl, { name: 'bench-bare-worker' });
 const names = streamNamesFor(config.streamPrefix);
 await ensureStreams(await nc.jetstreamManager(), { names });
 const { db, close: closeDb } = createDb(config.databaseUrl);

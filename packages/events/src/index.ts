@@ -1,3 +1,4 @@
+export * from './connect.js';
 export * from './jetstream.js';
 export * from './publisher.js';
 export * from './consumer.js';

@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import type { FastifyInstance } from 'fastify';
 import { createDb, type DbHandle } from '@stagecoach/db';
 import { createTestDatabase, type TestDatabase } from '@stagecoach/db/testing';
 import {
+  connectNats,
   ensureStreams,
   prefixedStreamNames,
   startProjector,
@@ -82,7 +83,7 @@ export class Engine {
     const id = randomBytes(4).toString('hex');
     const database = await createTestDatabase(env('DATABASE_URL'));
     const dbHandle = createDb(database.url);
-    const nc = await connect({ servers: env('NATS_URL'), maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const nc = await connectNats(env('NATS_URL'), { reconnectTimeWait: 100 });
     const names = prefixedStreamNames(`t${id}`);
     await ensureStreams(await nc.jetstreamManager(), { names });
     const js = nc.jetstream();

@@ -1,7 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import { connect } from 'nats';
 import { createDb } from '@stagecoach/db';
-import { ensureStreams, streamNamesFor } from '@stagecoach/events';
+import { connectNats, ensureStreams, streamNamesFor } from '@stagecoach/events';
 import { commonSettings, createLogger, int, loadConfig, SecretBox, str } from '@stagecoach/platform';
 import { buildApp } from './app.js';
 import { bootstrapAdmin } from './bootstrap-admin.js';
@@ -26,7 +25,7 @@ const config = loadConfig({
 const logger = createLogger({ name: 'gateway' });
 const connection = await Connection.connect({ address: config.temporalAddress });
 const temporal = new Client({ connection, namespace: config.temporalNamespace });
-const nc = await connect({ servers: config.natsUrl, name: 'stagecoach-gateway', maxReconnectAttempts: -1 });
+const nc = await connectNats(config.natsUrl, { name: 'stagecoach-gateway' });
 const names = streamNamesFor(config.streamPrefix);
 await ensureStreams(await nc.jetstreamManager(), { names });
 const { db, close: closeDb } = createDb(config.databaseUrl);

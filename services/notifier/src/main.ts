@@ -1,6 +1,5 @@
-import { connect } from 'nats';
 import { createDb } from '@stagecoach/db';
-import { ensureStreams, startProjector, streamNamesFor } from '@stagecoach/events';
+import { connectNats, ensureStreams, startProjector, streamNamesFor } from '@stagecoach/events';
 import { mailerFromSettings } from '@stagecoach/notify';
 import { commonSettings, createLogger, loadConfig, mailSettings, SecretBox, str } from '@stagecoach/platform';
 import { startNotifier } from './notifier.js';
@@ -14,7 +13,7 @@ const config = loadConfig({
   publicUrl: str('STAGECOACH_PUBLIC_URL', 'base URL people reach the gateway at (links)', 'http://127.0.0.1:8080'),
 });
 const logger = createLogger({ name: 'notifier' });
-const nc = await connect({ servers: config.natsUrl, name: 'stagecoach-notifier', maxReconnectAttempts: -1 });
+const nc = await connectNats(config.natsUrl, { name: 'stagecoach-notifier' });
 const names = streamNamesFor(config.streamPrefix);
 await ensureStreams(await nc.jetstreamManager(), { names });
 const { db, close: closeDb } = createDb(config.databaseUrl, { applicationName: 'stagecoach-notifier' });
