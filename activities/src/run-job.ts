@@ -31,7 +31,11 @@ export interface JobContext<Spec> {
  */
 export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput): Promise<JobActivityResult> {
   // Sequence numbers come from the workflow and JetStream drops repeats, so a retried attempt may republish.
-  await publishRunEvents(deps.js, input.startEvents, { names: deps.names });
+  // The start events are stored while the job runs rather than before: waiting for their acks first put a
+  // JetStream round trip in front of every job. A publish that fails still fails the attempt, as a failed
+  // publish of the passed event always could (the job then runs again on the retry).
+  const startEventsStored = publishRunEvents(deps.js, input.startEvents, { names: deps.names });
+  startEventsStored.catch(() => undefined); // awaited below, on every path
   const secrets = input.secretParams.length > 0 ? await loadRunSecrets(deps.db, input.runId, deps.box) : {};
   const secretValues = Object.values(secrets);
   const spec = renderJob(
@@ -58,11 +62,13 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
           ? await freestyle({ ...ctx, spec: spec as FreestyleSpec })
           : await runKubeJobActivity({ ...ctx, spec });
     await log.close('passed');
+    await startEventsStored;
     const outputs = Object.fromEntries(Object.entries(result).map(([k, v]) => [k, maskSecrets(v, secretValues)]));
     await publishRunEvents(deps.js, [{ ...input.passedEvent, time: Date.now(), outputs }], { names: deps.names });
     return { outputs };
   } catch (err) {
     await log.close('failed').catch(() => undefined);
+    await startEventsStored;
     throw toActivityFailure(err, secretValues);
   }
 }
