@@ -1,5 +1,15 @@
 import type { RunEvent } from '@stagecoach/contracts';
-import { applyRunEvent, applyRunEvents, createDb, getRun, insertRun, listJobRuns, type DbHandle } from '@stagecoach/db';
+import {
+  applyRunEvent,
+  applyRunEvents,
+  createDb,
+  deleteRun,
+  getRun,
+  insertRun,
+  listJobRuns,
+  ProjectionCache,
+  type DbHandle,
+} from '@stagecoach/db';
 import { createTestDatabase, type TestDatabase } from '@stagecoach/db/testing';
 import { createLogger } from '@stagecoach/platform';
 import { nanos, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
@@ -305,6 +315,37 @@ describe('projector', () => {
       Array.from({ length: 24 }, (_, i) => `job-${i}`).sort(),
     );
     expect(await listJobRuns(handle.db, 'demo/wf/12')).toHaveLength(24);
+  });
+
+  it('folds onto the projection it wrote last, and reads the run again when another writer came between', async () => {
+    const cache = new ProjectionCache();
+    await applyRunEvents(handle.db, [event(13, 0), job(13, 1, 'running', { job: 'a' })], cache);
+    // Another projector (no cache of its own) writes the same run meanwhile.
+    await applyRunEvent(handle.db, job(13, 2, 'running', { job: 'b' }));
+    await applyRunEvents(handle.db, [job(13, 3, 'passed', { job: 'a' }), event(13, 4, { status: 'passed' })], cache);
+
+    const run = await getRun(handle.db, 'demo/wf/13');
+    expect(run).toMatchObject({ status: 'passed', lastEventSeq: 4 });
+    expect(run?.stages[0]?.jobs.map((j) => [j.name, j.status])).toEqual([
+      ['a', 'passed'],
+      ['b', 'running'],
+    ]);
+    expect((await listJobRuns(handle.db, 'demo/wf/13')).map((j) => [j.job, j.status]).sort()).toEqual([
+      ['a', 'passed'],
+      ['b', 'running'],
+    ]);
+  });
+
+  it('does not let a kept projection hide a run row that was replaced since', async () => {
+    const cache = new ProjectionCache();
+    await applyRunEvents(handle.db, [event(14, 0), event(14, 1, { status: 'passed' })], cache);
+    // The row goes and comes back fresh: what the cache remembers no longer describes it.
+    await deleteRun(handle.db, 'demo/wf/14');
+    await insertRun(handle.db, { project: 'demo', workflow: 'wf', runNumber: 14, creator: 'alice', stages: [] });
+
+    const [result] = await applyRunEvents(handle.db, [event(14, 1, { status: 'running' })], cache);
+    expect(result).toEqual({ runExisted: true, applied: true });
+    expect(await getRun(handle.db, 'demo/wf/14')).toMatchObject({ status: 'running', lastEventSeq: 1 });
   });
 
   // Last: the bad event it leaves stays unacknowledged for as long as the stream lives.

@@ -1,4 +1,4 @@
-import { applyRunEvents, type Db } from '@stagecoach/db';
+import { applyRunEvents, ProjectionCache, type Db } from '@stagecoach/db';
 import type { Logger } from '@stagecoach/platform';
 import { startRunEventBatchConsumer, type RunEventConsumer, type RunEventConsumerOptions } from './consumer.js';
 import type { StreamNames } from './jetstream.js';
@@ -27,8 +27,9 @@ export const PROJECTOR_GATHER_MS = 10;
  */
 export async function startProjector(opts: ProjectorOptions): Promise<Projector> {
   const log = opts.logger.child({ component: 'projector', durable: opts.durableName });
+  const cache = new ProjectionCache();
   return startRunEventBatchConsumer({ gatherMs: PROJECTOR_GATHER_MS, ...opts, logger: log }, async (events) => {
-    const results = await applyRunEvents(opts.db, events);
+    const results = await applyRunEvents(opts.db, events, cache);
     if (log.isLevelEnabled('debug')) {
       events.forEach((event, i) =>
         log.debug(

@@ -4,7 +4,12 @@ import type { Db } from '../client.js';
 import { runs, type JobRunRow } from '../schema/index.js';
 import { hasStarted, isTerminal } from '../status.js';
 import { newRunValues } from './runs.repo.js';
-import { readProjection, writeProjectionIfUnchanged, type ProjectedRun } from './run-projection.sql.js';
+import {
+  readProjection,
+  writeProjectionIfUnchanged,
+  type ProjectedRun,
+  type StoredProjection,
+} from './run-projection.sql.js';
 
 /** (retryNum, seq) of an event; ordered lexicographically because every retry restarts seq. */
 type Mark = readonly [retry: number, seq: number];
@@ -23,6 +28,30 @@ export interface ApplyResult {
 }
 
 /**
+ * The projections one projector wrote last, by run (the most recent `maxRuns`). A run's events come in
+ * several batches (a stage's start, its jobs' ends, ...): the next batch folds onto what the last one
+ * wrote instead of reading the run again, which halved the projector's statements. The write still
+ * checks the row version, so a run someone else wrote meanwhile is read again.
+ */
+export class ProjectionCache {
+  private readonly entries = new Map<string, StoredProjection>();
+
+  constructor(private readonly maxRuns = 1_000) {}
+
+  /** The run's kept projection, which is no longer kept: it is being folded onto. */
+  take(runId: string): StoredProjection | undefined {
+    const entry = this.entries.get(runId);
+    this.entries.delete(runId);
+    return entry;
+  }
+
+  keep(runId: string, entry: StoredProjection): void {
+    this.entries.set(runId, entry);
+    if (this.entries.size > this.maxRuns) this.entries.delete(this.entries.keys().next().value!);
+  }
+}
+
+/**
  * Applies run events to the projection. Idempotent and order-safe:
  * - run, each stage and each job keep the (retry, seq) of the newest event applied to them, and an
  *   event not newer than that is ignored, so redelivery or a late older event never moves anything back;
@@ -31,9 +60,13 @@ export interface ApplyResult {
  * A run's events are folded in memory in the order given and written in one statement, which applies
  * only if nothing wrote the run row since it was read; otherwise they are folded again on what is there
  * now. So concurrent projectors never lose each other's changes, and a burst of a stage's events costs
- * two statements per run.
+ * two statements per run, or one when `cache` holds what this caller wrote for the run last.
  */
-export async function applyRunEvents(db: Db, events: readonly RunEvent[]): Promise<ApplyResult[]> {
+export async function applyRunEvents(
+  db: Db,
+  events: readonly RunEvent[],
+  cache?: ProjectionCache,
+): Promise<ApplyResult[]> {
   const byRun = new Map<string, number[]>();
   events.forEach((event, i) => {
     const indexes = byRun.get(event.runId);
@@ -46,6 +79,7 @@ export async function applyRunEvents(db: Db, events: readonly RunEvent[]): Promi
       db,
       runId,
       indexes.map((i) => events[i]!),
+      cache,
     );
     indexes.forEach((i, k) => (results[i] = applied[k]!));
   }
@@ -60,12 +94,19 @@ export async function applyRunEvent(db: Db, event: RunEvent): Promise<ApplyResul
 /** Writers of one run that keep coming first this many times in a row mean something is wrong. */
 const MAX_WRITE_ATTEMPTS = 100;
 
-async function applyToRun(db: Db, runId: string, events: readonly RunEvent[]): Promise<ApplyResult[]> {
+async function applyToRun(
+  db: Db,
+  runId: string,
+  events: readonly RunEvent[],
+  cache: ProjectionCache | undefined,
+): Promise<ApplyResult[]> {
   for (const event of events) checkShape(event);
-  const jobNames = [...new Set(events.flatMap((e) => (e.kind === 'job' ? [e.job!] : [])))];
   let inserted = false;
+  let kept = cache?.take(runId);
   for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
-    const stored = await readProjection(db, runId, jobNames);
+    const fromCache = kept !== undefined;
+    const stored = kept ?? (await readProjection(db, runId));
+    kept = undefined;
     if (!stored) {
       // The gateway inserts the row before starting the workflow; this only covers a lost insert
       // (or events replayed into an empty database) so no event is dropped for lack of a row.
@@ -87,8 +128,19 @@ async function applyToRun(db: Db, runId: string, events: readonly RunEvent[]): P
       changed ||= applied;
       return { runExisted: !(inserted && k === 0), applied };
     });
+    if (!changed) {
+      // Nothing newer than a kept projection: the row itself decides (it may have been replaced since).
+      if (fromCache) continue;
+      cache?.keep(runId, stored);
+      return results;
+    }
     const changedRows = [...changedJobs].map((name) => jobs.get(name)!);
-    if (!changed || (await writeProjectionIfUnchanged(db, state, changedRows, version))) return results;
+    const written = await writeProjectionIfUnchanged(db, state, changedRows, version);
+    if (written) {
+      cache?.keep(runId, { run: state, jobs, version: written });
+      return results;
+    }
+    if (fromCache) continue;
     // Writers that lost together would read and write again in step: spread them out.
     await delay(Math.random() * Math.min(attempt, 10));
   }

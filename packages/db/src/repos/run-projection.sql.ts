@@ -12,7 +12,7 @@ import { jobRuns, type JobRunRow, type RunRow } from '../schema/index.js';
 /** A run's projection as read, and the row version a write must find unchanged. */
 export interface StoredProjection {
   run: ProjectedRun;
-  /** the named jobs' rows that exist, by job name */
+  /** every job row of the run, by job name */
   jobs: Map<string, JobRunRow>;
   /** the run row's xmin: any write to the row changes it */
   version: string;
@@ -38,19 +38,22 @@ export type ProjectedRun = Pick<RunRow, 'id' | (typeof RUN_FIELDS)[number]>;
 const JOB_FIELDS = Object.keys(getTableColumns(jobRuns)) as (keyof JobRunRow)[];
 const column = (field: string) => `"${toSnakeCase(field)}"`;
 
-/** One row per named job that exists (or one with null job columns): the run's columns repeat on each. */
+/**
+ * One row per job of the run (or one with null job columns): the run's columns repeat on each. All of
+ * them, not only the jobs a batch names, so that the projection can be kept and reused for the next batch.
+ */
 const READ = {
   name: 'stagecoach_projection_read',
   text: `SELECT r.xmin::text AS version, ${RUN_FIELDS.map((f) => `r.${column(f)} AS "${f}"`).join(', ')},
     ${JOB_FIELDS.map((f) => `j.${column(f)} AS "job.${f}"`).join(', ')}
-  FROM runs r LEFT JOIN job_runs j ON j.run_id = r.id AND j.job = ANY($2::text[])
+  FROM runs r LEFT JOIN job_runs j ON j.run_id = r.id
   WHERE r.id = $1`,
 };
 
 /**
  * Writes the run and its changed jobs in one statement, only if the run row is still the version read:
  * the row lock taken in `locked` waits for a concurrent writer and then finds a new xmin, and with no
- * row in `locked` neither the jobs nor the run are written.
+ * row in `locked` neither the jobs nor the run are written. Returns the row's new version.
  */
 const WRITE = {
   name: 'stagecoach_projection_write',
@@ -61,16 +64,13 @@ const WRITE = {
     ON CONFLICT (run_id, job) DO UPDATE SET ${JOB_FIELDS.map((f) => `${column(f)} = excluded.${column(f)}`).join(', ')}
   )
   UPDATE runs SET ${RUN_FIELDS.map((f, i) => `${column(f)} = $${i + 4}`).join(', ')}
-  FROM locked WHERE runs.id = locked.id`,
+  FROM locked WHERE runs.id = locked.id
+  RETURNING runs.xmin::text AS version`,
 };
 
-/** The run's projection and the named jobs' rows; undefined when the run has no row. */
-export async function readProjection(
-  db: Db,
-  runId: string,
-  jobNames: readonly string[],
-): Promise<StoredProjection | undefined> {
-  const { rows } = await db.$client.query<Record<string, unknown>>({ ...READ, values: [runId, jobNames] });
+/** The run's projection and its jobs' rows; undefined when the run has no row. */
+export async function readProjection(db: Db, runId: string): Promise<StoredProjection | undefined> {
+  const { rows } = await db.$client.query<Record<string, unknown>>({ ...READ, values: [runId] });
   const first = rows[0];
   if (!first) return undefined;
   const run = { id: runId } as Record<string, unknown>;
@@ -85,18 +85,21 @@ export async function readProjection(
   return { run: run as ProjectedRun, jobs, version: first.version as string };
 }
 
-/** Writes `run` and `jobRows` if the run row is still at `version`; false when another writer came first. */
+/**
+ * Writes `run` and `jobRows` if the run row is still at `version`, and returns its version after the write;
+ * undefined when another writer came first.
+ */
 export async function writeProjectionIfUnchanged(
   db: Db,
   run: ProjectedRun,
   jobRows: readonly JobRunRow[],
   version: string,
-): Promise<boolean> {
+): Promise<string | undefined> {
   const jobs = jobRows.map((row) => Object.fromEntries(JOB_FIELDS.map((f) => [toSnakeCase(f), row[f]])));
   const values = RUN_FIELDS.map((f) => (f === 'stages' || f === 'stageMarks' ? JSON.stringify(run[f]) : run[f]));
-  const result = await db.$client.query({
+  const { rows } = await db.$client.query<{ version: string }>({
     ...WRITE,
     values: [run.id, version, JSON.stringify(jobs), ...values],
   });
-  return result.rowCount === 1;
+  return rows[0]?.version;
 }
