@@ -130,4 +130,29 @@ describe('startRunEventBatchConsumer', () => {
         .map((e) => e.seq),
     ).toEqual([1, 2, 3, 4, 5]);
   });
+
+  it('hands over at once, with what gathered before it, an event that ends the gathering', async () => {
+    const calls: number[][] = [];
+    // Gathering a minute: only the ending event can hand the first one over before the test times out.
+    const consumer = await startRunEventBatchConsumer(
+      {
+        nc: streams.nc,
+        durableName: 'ended',
+        logger,
+        names: streams.names,
+        gatherMs: 60_000,
+        endsGathering: (event) => event.status === 'passed',
+      },
+      async (events) => void calls.push(events.filter((e) => e.runNumber === 9).map((e) => e.seq)),
+    );
+    try {
+      await publishRunEvents(streams.js, [runEvent(9, 1)], { names: streams.names });
+      await sleep(40);
+      await publishRunEvents(streams.js, [runEvent(9, 2, { status: 'passed' })], { names: streams.names });
+      await waitFor(async () => calls.flat().includes(2), 'the ending event');
+    } finally {
+      await consumer.stop();
+    }
+    expect(calls.filter((call) => call.length > 0)).toEqual([[1, 2]]);
+  });
 });

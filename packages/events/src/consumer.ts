@@ -1,4 +1,3 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { runEventProblem, type RunEvent } from '@stagecoach/contracts';
 import type { Logger } from '@stagecoach/platform';
 import { AckPolicy, DeliverPolicy, nanos, type NatsConnection } from 'nats';
@@ -24,6 +23,8 @@ export interface RunEventConsumerOptions {
    * one call takes what one stage's transitions publish over a few ms (default 0: at once).
    */
   gatherMs?: number;
+  /** Batch consumers only: an event that someone waits for, which ends the gathering at once. */
+  endsGathering?: (event: RunEvent) => boolean;
 }
 
 export interface RunEventConsumer {
@@ -55,11 +56,8 @@ export function startRunEventConsumer(
   opts: RunEventConsumerOptions,
   handle: (event: RunEvent) => Promise<void>,
 ): Promise<RunEventConsumer> {
-  return consume(opts, async (messages, { decode, settle }) => {
-    for (const msg of messages) {
-      const event = decode(msg);
-      if (event) await settle(msg, event, handle);
-    }
+  return consume(opts, async (deliveries, settle) => {
+    for (const { msg, event } of deliveries) await settle(msg, event, handle);
   });
 }
 
@@ -72,32 +70,29 @@ export function startRunEventBatchConsumer(
   opts: RunEventConsumerOptions,
   handleBatch: (events: RunEvent[]) => Promise<void>,
 ): Promise<RunEventConsumer> {
-  return consume(opts, async (messages, { decode, settle }) => {
-    const decoded = messages.flatMap((msg) => {
-      const event = decode(msg);
-      return event ? [{ msg, event }] : [];
-    });
-    if (decoded.length === 0) return;
+  return consume(opts, async (deliveries, settle) => {
     try {
-      await handleBatch(decoded.map((d) => d.event));
+      await handleBatch(deliveries.map((d) => d.event));
     } catch {
-      for (const { msg, event } of decoded) await settle(msg, event, (one) => handleBatch([one]));
+      for (const { msg, event } of deliveries) await settle(msg, event, (one) => handleBatch([one]));
       return;
     }
-    for (const { msg } of decoded) msg.ack();
+    for (const { msg } of deliveries) msg.ack();
   });
 }
 
-interface MessageTools {
-  /** the message's event; a malformed message is terminated and gives undefined */
-  decode(msg: PulledMessage): RunEvent | undefined;
-  /** handles one message's event and acks it (or hands it back to be redelivered) */
-  settle(msg: PulledMessage, event: RunEvent, handle: (event: RunEvent) => Promise<void>): Promise<void>;
+/** A message and the event it carries. */
+interface Delivery {
+  msg: PulledMessage;
+  event: RunEvent;
 }
+
+/** Handles one message's event and acks it (or hands it back to be redelivered). */
+type Settle = (msg: PulledMessage, event: RunEvent, handle: (event: RunEvent) => Promise<void>) => Promise<void>;
 
 async function consume(
   opts: RunEventConsumerOptions,
-  handleChunk: (messages: PulledMessage[], tools: MessageTools) => Promise<void>,
+  handleChunk: (deliveries: Delivery[], settle: Settle) => Promise<void>,
 ): Promise<RunEventConsumer> {
   const names = opts.names ?? DEFAULT_STREAM_NAMES;
   const log = opts.logger;
@@ -136,7 +131,7 @@ async function consume(
       };
     });
 
-  /** Redelivering a malformed message can never succeed: it is terminated (and said so loudly). */
+  /** The message's event. Redelivering a malformed message can never succeed: it is terminated (and said so loudly). */
   function decode(msg: PulledMessage): RunEvent | undefined {
     let problem: string | undefined;
     try {
@@ -175,7 +170,7 @@ async function consume(
       try {
         // The next pull only once this one has ended and its messages are handled: at most a batch in hand.
         // Even when stopping, the pull runs to its end, so nothing is left for ack_wait.
-        await inChunks(pulls.pull(), opts.gatherMs ?? 0, (chunk) => handleChunk(chunk, { decode, settle }));
+        await inChunks(decoded(pulls.pull(), decode), opts, (chunk) => handleChunk(chunk, settle));
       } catch (err) {
         if (stopping) break;
         log.warn({ err }, 'pulling run events failed; retrying');
@@ -194,26 +189,44 @@ async function consume(
   };
 }
 
+async function* decoded(
+  messages: AsyncIterable<PulledMessage>,
+  decode: (msg: PulledMessage) => RunEvent | undefined,
+): AsyncGenerator<Delivery> {
+  for await (const msg of messages) {
+    const event = decode(msg);
+    if (event) yield { msg, event };
+  }
+}
+
 /**
  * Hands `process` everything that arrived while its previous call ran: a burst becomes one call, and
- * a lone message is handled as soon as it comes.
+ * a lone message is handled as soon as it comes, or `gatherMs` after it unless an event that ends the
+ * gathering comes first.
  */
 async function inChunks(
-  messages: AsyncIterable<PulledMessage>,
-  gatherMs: number,
-  process: (chunk: PulledMessage[]) => Promise<void>,
+  deliveries: AsyncIterable<Delivery>,
+  { gatherMs = 0, endsGathering }: Pick<RunEventConsumerOptions, 'gatherMs' | 'endsGathering'>,
+  process: (chunk: Delivery[]) => Promise<void>,
 ): Promise<void> {
-  const queue: PulledMessage[] = [];
+  const queue: Delivery[] = [];
   let done = false;
+  let awaited = false;
   let arrived: (() => void) | undefined;
+  let gathered: (() => void) | undefined;
   const pump = (async () => {
     try {
-      for await (const msg of messages) {
-        queue.push(msg);
+      for await (const delivery of deliveries) {
+        queue.push(delivery);
+        if (endsGathering?.(delivery.event)) {
+          awaited = true;
+          gathered?.();
+        }
         arrived?.();
       }
     } finally {
       done = true;
+      gathered?.();
       arrived?.();
     }
   })();
@@ -221,7 +234,17 @@ async function inChunks(
   pump.catch(() => undefined);
   for (;;) {
     if (queue.length > 0) {
-      if (gatherMs > 0 && !done) await delay(gatherMs);
+      if (gatherMs > 0 && !done && !awaited) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, gatherMs);
+          gathered = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        gathered = undefined;
+      }
+      awaited = false;
       await process(queue.splice(0));
     } else if (done) {
       break;
