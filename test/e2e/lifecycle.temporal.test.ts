@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SA_STATUS } from '@stagecoach/contracts';
 import { Engine, job } from '@stagecoach/testkit';
 
 let engine: Engine;
@@ -187,6 +188,10 @@ describe('concurrency_limit', () => {
     const c = await engine.startRun('life', 'serial');
     await engine.waitForStatus('life', 'serial', b, 'queued');
     await engine.waitForStatus('life', 'serial', c, 'queued');
+    // A gated run starts as created, and says queued while it waits for its slot.
+    const searchStatus = async (n: number) =>
+      (await engine.temporal.workflow.getHandle(`life/serial/${n}`).describe()).typedSearchAttributes.get(SA_STATUS);
+    expect(await searchStatus(c)).toBe('queued');
     const runs = await Promise.all([a, b, c].map((n) => engine.waitForStatus('life', 'serial', n, 'passed')));
     const [ra, rb, rc] = runs.map((r) => ({
       start: new Date(job(r, 'work').start_time).getTime(),

@@ -115,6 +115,51 @@ describe('a freestyle run end to end', () => {
     expect(description.typedSearchAttributes.get(SA_STATUS)).toBe('passed');
   });
 
+  it('the Temporal Web UI finds a run by its status throughout, an ungated run written once, at its end', async () => {
+    await engine.defineWorkflow({
+      name: 'findable',
+      project: 'p1',
+      stages: [
+        {
+          name: 'gate',
+          jobs: [
+            {
+              name: 'approve',
+              type: 'approval',
+              spec: { native_approval: { approve_users: [{ type: 'task_creator' }] } },
+            },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun('p1', 'findable', {}, 'bob');
+    const handle = engine.temporal.workflow.getHandle(`p1/findable/${n}`);
+    // Patches upsert TemporalChangeVersion: only writes of the run's status count here.
+    const statusWrites = async () =>
+      (await handle.fetchHistory()).events!.filter(
+        (e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.[SA_STATUS.name],
+      ).length;
+    await engine.waitForRun('p1', 'findable', n, (r) => job(r, 'approve').status === 'wait_for_approval');
+    // It started as running: the workflow had nothing to write.
+    expect((await handle.describe()).typedSearchAttributes.get(SA_STATUS)).toBe('running');
+    expect(await statusWrites()).toBe(0);
+
+    const vote = await engine.api(
+      'POST',
+      `/api/v1/projects/p1/workflows/findable/runs/${n}/approvals`,
+      {
+        job: 'approve',
+        approve: true,
+      },
+      { user: 'bob' },
+    );
+    expect(vote.status).toBe(200);
+    await engine.waitForStatus('p1', 'findable', n, 'passed');
+    await handle.result();
+    expect((await handle.describe()).typedSearchAttributes.get(SA_STATUS)).toBe('passed');
+    expect(await statusWrites()).toBe(1);
+  });
+
   it('a sequential stage stops at the first failed job; a parallel stage runs every job', async () => {
     await engine.defineWorkflow({
       name: 'shapes',

@@ -168,7 +168,11 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     if (runStatus === status) return;
     runStatus = status;
     emit({ kind: 'run', status, creator: input.creator, error: runError });
-    upsertSearchAttributes([{ key: SA_STATUS, value: status }]);
+    // The gateway starts an ungated run as `running` already. Histories from before that started as
+    // `created`, so they upsert here exactly as they did: replay stays deterministic without a patch.
+    if (workflowInfo().typedSearchAttributes.get(SA_STATUS) !== status) {
+      upsertSearchAttributes([{ key: SA_STATUS, value: status }]);
+    }
   };
 
   const jobIndex = new Map<string, { def: Job; result: JobResult }>();

@@ -28,6 +28,7 @@ import {
   renderJob,
   renderNotifyCtls,
   resolveRunParams,
+  type Status,
   type WorkflowDefinition,
 } from '@stagecoach/spec';
 import { expandStageApprovals, selectJobs, type JobSelection } from './prepare-definition.js';
@@ -172,9 +173,17 @@ export async function launchRun(deps: RunServiceDeps, input: RunInput): Promise<
       { key: SA_WORKFLOW, value: input.workflow },
       { key: SA_RUN_NUMBER, value: input.runNumber },
       { key: SA_CREATOR, value: input.creator },
-      { key: SA_STATUS, value: 'created' },
+      { key: SA_STATUS, value: statusAtStart(input) },
     ],
   });
+}
+
+/**
+ * The status a run's execution starts with, for the Temporal Web UI: a run that waits for no concurrency
+ * slot is running as soon as it exists, and starting it so spares its first workflow task the upsert.
+ */
+function statusAtStart(input: RunInput): Status {
+  return (input.definition.concurrency_limit ?? -1) > 0 ? 'created' : 'running';
 }
 
 /** Every stage and job, not yet started, so a run shows its whole shape before the first event. */
