@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType, type JobActivityInput, type JobActivityResult } from '@stagecoach/contracts';
 import { loadRunSecrets } from '@stagecoach/db';
-import { createLogWriter, publishRunEvents, type LogWriter } from '@stagecoach/events';
+import { createLogWriter, publishRunEvents, publishRunEventsUntilStored, type LogWriter } from '@stagecoach/events';
 import { maskSecrets } from '@stagecoach/platform';
 import { renderJob, type FreestyleSpec, type NotificationSpec } from '@stagecoach/spec';
 import type { ActivityDeps } from './create-activities.js';
@@ -32,10 +32,18 @@ export interface JobContext<Spec> {
 export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput): Promise<JobActivityResult> {
   // Sequence numbers come from the workflow and JetStream drops repeats, so a retried attempt may republish.
   // The start events are stored while the job runs rather than before: waiting for their acks first put a
-  // JetStream round trip in front of every job. A publish that fails still fails the attempt, as a failed
-  // publish of the passed event always could (the job then runs again on the retry).
-  const startEventsStored = publishRunEvents(deps.js, input.startEvents, { names: deps.names });
-  startEventsStored.catch(() => undefined); // awaited below, on every path
+  // JetStream round trip in front of every job. They are published until stored, as the workflow's own
+  // events are, so a NATS outage delays the job's end rather than failing (and rerunning) the job, and
+  // the job's own outcome is what the attempt reports.
+  const activity = Context.current();
+  const startEventsStored = publishRunEventsUntilStored(deps.js, input.startEvents, {
+    names: deps.names,
+    onRetry: (err, attempt) =>
+      activity.log.warn('storing the job start events failed; retrying', {
+        attempt,
+        error: err instanceof Error ? err.message : String(err),
+      }),
+  });
   const secrets = input.secretParams.length > 0 ? await loadRunSecrets(deps.db, input.runId, deps.box) : {};
   const secretValues = Object.values(secrets);
   const spec = renderJob(
