@@ -13,7 +13,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '@stagecoach/db/testing';
 import { createLogger } from '@stagecoach/platform';
 import { nanos, type JetStreamClient, type JetStreamManager, type NatsConnection } from 'nats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureStreams, runEventSubject, type StreamNames } from './jetstream.js';
 import { startProjector, type Projector } from './projector.js';
 import { encodeRunEvent, publishRunEvents } from './publisher.js';
@@ -333,6 +333,21 @@ describe('projector', () => {
     expect((await listJobRuns(handle.db, 'demo/wf/13')).map((j) => [j.job, j.status]).sort()).toEqual([
       ['a', 'passed'],
       ['b', 'running'],
+    ]);
+  });
+
+  it('applies a batch onto the projection it kept with one statement: the write', async () => {
+    const cache = new ProjectionCache();
+    await applyRunEvents(handle.db, [event(15, 0)], cache);
+    const statements = vi.spyOn(handle.db.$client, 'query');
+    try {
+      await applyRunEvents(handle.db, [job(15, 1, 'running')], cache);
+      expect(statements).toHaveBeenCalledTimes(1);
+    } finally {
+      statements.mockRestore();
+    }
+    expect((await listJobRuns(handle.db, 'demo/wf/15')).map((j) => [j.job, j.status])).toEqual([
+      ['compile', 'running'],
     ]);
   });
 

@@ -28,7 +28,7 @@ export interface ApplyResult {
 }
 
 /**
- * The projections one projector wrote last, by run (the most recent `maxRuns`). A run's events come in
+ * The projections one projector wrote last, by run (the most recent `maxRuns` runs not yet ended). A run's events come in
  * several batches (a stage's start, its jobs' ends, ...): the next batch folds onto what the last one
  * wrote instead of reading the run again, which halved the projector's statements. The write still
  * checks the row version, so a run someone else wrote meanwhile is read again.
@@ -46,6 +46,8 @@ export class ProjectionCache {
   }
 
   keep(runId: string, entry: StoredProjection): void {
+    // A run that has ended rarely hears more (a retry starts it again, and is read once).
+    if (isTerminal(entry.run.status)) return;
     this.entries.set(runId, entry);
     if (this.entries.size > this.maxRuns) this.entries.delete(this.entries.keys().next().value!);
   }

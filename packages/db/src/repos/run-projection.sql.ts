@@ -38,16 +38,23 @@ export type ProjectedRun = Pick<RunRow, 'id' | (typeof RUN_FIELDS)[number]>;
 const JOB_FIELDS = Object.keys(getTableColumns(jobRuns)) as (keyof JobRunRow)[];
 const column = (field: string) => `"${toSnakeCase(field)}"`;
 
+/** The run columns that hold a document of every stage and job: sent with the first row only. */
+const DOCUMENT_FIELDS = new Set<string>(['stages', 'stageMarks']);
+
 /**
- * One row per job of the run (or one with null job columns): the run's columns repeat on each. All of
- * them, not only the jobs a batch names, so that the projection can be kept and reused for the next batch.
+ * One row per job of the run (or one with null job columns), each with the run's columns, but its
+ * documents on the first row only: a run of N jobs would otherwise come back with N copies of them.
+ * All of the jobs, not only those a batch names, so that the projection can be kept for the next batch.
  */
 const READ = {
   name: 'stagecoach_projection_read',
-  text: `SELECT r.xmin::text AS version, ${RUN_FIELDS.map((f) => `r.${column(f)} AS "${f}"`).join(', ')},
+  text: `SELECT r.xmin::text AS version,
+    ${RUN_FIELDS.map((f) => (DOCUMENT_FIELDS.has(f) ? `CASE WHEN row_number() OVER w = 1 THEN r.${column(f)} END` : `r.${column(f)}`) + ` AS "${f}"`).join(', ')},
     ${JOB_FIELDS.map((f) => `j.${column(f)} AS "job.${f}"`).join(', ')}
   FROM runs r LEFT JOIN job_runs j ON j.run_id = r.id
-  WHERE r.id = $1`,
+  WHERE r.id = $1
+  WINDOW w AS (ORDER BY j.job)
+  ORDER BY j.job`,
 };
 
 /**
