@@ -188,7 +188,7 @@ describe('concurrency_limit', () => {
     const c = await engine.startRun('life', 'serial');
     await engine.waitForStatus('life', 'serial', b, 'queued');
     await engine.waitForStatus('life', 'serial', c, 'queued');
-    // A gated run starts as created, and says queued while it waits for its slot.
+    // In the Temporal Web UI too, a gated run says queued while it waits for its slot.
     const searchStatus = async (n: number) =>
       (await engine.temporal.workflow.getHandle(`life/serial/${n}`).describe()).typedSearchAttributes.get(SA_STATUS);
     expect(await searchStatus(c)).toBe('queued');

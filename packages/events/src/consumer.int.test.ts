@@ -133,13 +133,15 @@ describe('startRunEventBatchConsumer', () => {
 
   it('hands over at once, with what gathered before it, an event that ends the gathering', async () => {
     const calls: number[][] = [];
-    // Gathering a minute: only the ending event can hand the first one over before the test times out.
+    // Gathering a minute, in a pull that lasts 5 s: only the ending event hands the first one over
+    // within the 3 s the test waits.
     const consumer = await startRunEventBatchConsumer(
       {
         nc: streams.nc,
         durableName: 'ended',
         logger,
         names: streams.names,
+        pullExpiresMs: 5_000,
         gatherMs: 60_000,
         endsGathering: (event) => event.status === 'passed',
       },
@@ -149,7 +151,7 @@ describe('startRunEventBatchConsumer', () => {
       await publishRunEvents(streams.js, [runEvent(9, 1)], { names: streams.names });
       await sleep(40);
       await publishRunEvents(streams.js, [runEvent(9, 2, { status: 'passed' })], { names: streams.names });
-      await waitFor(async () => calls.flat().includes(2), 'the ending event');
+      await waitFor(async () => calls.flat().includes(2), 'the ending event', 3_000);
     } finally {
       await consumer.stop();
     }
