@@ -210,18 +210,15 @@ async function inChunks(
   process: (chunk: Delivery[]) => Promise<void>,
 ): Promise<void> {
   const queue: Delivery[] = [];
+  const ends = (delivery: Delivery) => endsGathering?.(delivery.event) ?? false;
   let done = false;
-  let awaited = false;
   let arrived: (() => void) | undefined;
   let gathered: (() => void) | undefined;
   const pump = (async () => {
     try {
       for await (const delivery of deliveries) {
         queue.push(delivery);
-        if (endsGathering?.(delivery.event)) {
-          awaited = true;
-          gathered?.();
-        }
+        if (ends(delivery)) gathered?.();
         arrived?.();
       }
     } finally {
@@ -234,7 +231,7 @@ async function inChunks(
   pump.catch(() => undefined);
   for (;;) {
     if (queue.length > 0) {
-      if (gatherMs > 0 && !done && !awaited) {
+      if (gatherMs > 0 && !done && !queue.some(ends)) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, gatherMs);
           gathered = () => {
@@ -244,7 +241,6 @@ async function inChunks(
         });
         gathered = undefined;
       }
-      awaited = false;
       await process(queue.splice(0));
     } else if (done) {
       break;
