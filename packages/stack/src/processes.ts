@@ -27,6 +27,14 @@ export async function isPortOpen(port: number, host = '127.0.0.1'): Promise<bool
   });
 }
 
+/** A server process that ended before it became ready. */
+export class ExitedEarlyError extends Error {
+  constructor(what: string, exitCode: number) {
+    super(`${what} exited with code ${exitCode} before it was ready`);
+    this.name = 'ExitedEarlyError';
+  }
+}
+
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
@@ -35,12 +43,28 @@ export async function waitFor(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null)
-      throw new Error(`${what} exited with code ${child.exitCode} before it was ready`);
+    if (child && child.exitCode !== null) throw new ExitedEarlyError(what, child.exitCode);
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} was not ready after ${timeoutMs} ms`);
+}
+
+/**
+ * Process groups still running. The servers run detached (so a terminal's Ctrl-C reaches the starter,
+ * which stops them in order); a starter that ends without stopping them, a benchmark whose own code
+ * threw say, takes them down on its way out.
+ */
+const runningGroups = new Set<number>();
+let killOnExitInstalled = false;
+function killOnExit(pid: number | undefined): void {
+  if (!pid) return;
+  runningGroups.add(pid);
+  if (killOnExitInstalled) return;
+  killOnExitInstalled = true;
+  process.on('exit', () => {
+    for (const group of runningGroups) killGroup(group, 'SIGTERM');
+  });
 }
 
 /** A child process we started and must stop: the whole process group goes down with it. */
@@ -64,7 +88,9 @@ export function startManaged(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  killOnExit(child.pid);
   child.on('exit', (code, signal) => {
+    runningGroups.delete(child.pid!);
     if (code && code !== 0 && !stopping)
       process.stderr.write(`[${name}] exited with ${code ?? signal}\n${tail.join('')}\n`);
   });
