@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SEARCH_ATTRIBUTES } from '@stagecoach/contracts';
 import { temporalBinary } from './binaries.js';
-import { freePort, isPortOpen, startManaged, waitFor, type Managed } from './processes.js';
+import { ExitedEarlyError, freePort, isPortOpen, startManaged, waitFor, type Managed } from './processes.js';
 
 /** `KEYWORD_LIST` -> `KeywordList`: the type names `temporal server start-dev --search-attribute` takes. */
 const cliTypeName = (type: string) =>
@@ -43,6 +43,24 @@ export interface TemporalServer {
 export async function startTemporal(
   options: { dbFile?: string; port?: number; uiPort?: number } = {},
 ): Promise<TemporalServer> {
+  // A port picked here can be taken before the server binds it (seen here for the UI port; the dev
+  // server picks free ports for its own internal services the same way); the server then exits, and
+  // fresh ports let the next start succeed.
+  const attempts = options.port === undefined || options.uiPort === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startTemporalOnce(options);
+    } catch (err) {
+      if (attempt >= attempts || !(err instanceof ExitedEarlyError)) throw err;
+    }
+  }
+}
+
+async function startTemporalOnce(options: {
+  dbFile?: string;
+  port?: number;
+  uiPort?: number;
+}): Promise<TemporalServer> {
   const binary = temporalBinary();
   const port = options.port ?? (await freePort());
   const uiPort = options.uiPort ?? (await freePort());
