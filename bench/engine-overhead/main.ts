@@ -118,6 +118,8 @@ interface RunTimings {
   admission: number | undefined;
   startUp: number;
   windDown: number;
+  /** the worker's share: every workflow task's started -> completed, summed */
+  workflowTasks: number;
 }
 
 async function handoffs(runId: string): Promise<RunTimings> {
@@ -146,6 +148,12 @@ async function handoffs(runId: string): Promise<RunTimings> {
       completed[stageOf.get(Number(done.scheduledEventId))!]!.push(ms(event.eventTime));
   }
   const events = history.events ?? [];
+  const timeOf = new Map(events.map((e) => [Number(e.eventId), ms(e.eventTime)]));
+  let workflowTasks = 0;
+  for (const event of events) {
+    const done = event.workflowTaskCompletedEventAttributes;
+    if (done) workflowTasks += ms(event.eventTime) - timeOf.get(Number(done.startedEventId))!;
+  }
   const first = ms(events[0]!.eventTime);
   const last = ms(events.at(-1)!.eventTime);
   const boundaries = Array.from({ length: STAGES - 1 }, (_, k) => k);
@@ -159,6 +167,7 @@ async function handoffs(runId: string): Promise<RunTimings> {
     admission: requestedAt.has(runId) ? first - requestedAt.get(runId)! : undefined,
     startUp: Math.min(...scheduledAt[0]!) - first,
     windDown: last - Math.max(...completed[STAGES - 1]!),
+    workflowTasks,
   };
 }
 
@@ -213,6 +222,8 @@ console.log(`last job to workflow end p50: ${p50(ourHandoffs.map((h) => h.windDo
 console.log(`bare last job to workflow end p50: ${p50(bareHandoffs.map((h) => h.windDown))} ms`);
 console.log(`stage work p50: ${p50(ourHandoffs.flatMap((h) => h.stageWork))} ms`);
 console.log(`bare stage work p50: ${p50(bareHandoffs.flatMap((h) => h.stageWork))} ms`);
+console.log(`workflow task time per run p50: ${p50(ourHandoffs.map((h) => h.workflowTasks))} ms`);
+console.log(`bare workflow task time per run p50: ${p50(bareHandoffs.map((h) => h.workflowTasks))} ms`);
 console.log(`workflow start to end p50: ${p50(ourHandoffs.map((h) => h.span))} ms`);
 console.log(`bare workflow start to end p50: ${p50(bareHandoffs.map((h) => h.span))} ms`);
 
