@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { JobActivityInput } from '@stagecoach/contracts';
 import { ADMIN_TOKEN, Engine, startTestStack } from '@stagecoach/testkit';
+import { post } from '../lib/http.js';
 import { percentile } from '../lib/stats.js';
 import type { bareShapeWorkflow } from './bare.workflow.js';
 
@@ -48,13 +49,13 @@ const requestedAt = new Map<string, number>();
 async function stagecoachRun(): Promise<{ ms: number; runId: string }> {
   const wallStart = Date.now();
   const started = performance.now();
-  const res = await fetch(`${address}/api/v1/projects/bench/workflows/shape/runs`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-user': 'bench', 'content-type': 'application/json' },
-    body: '{}',
-  });
-  if (res.status !== 201) throw new Error(`start failed: ${res.status} ${await res.text()}`);
-  const { run_id: runId } = (await res.json()) as { run_id: string };
+  const res = await post(
+    `${address}/api/v1/projects/bench/workflows/shape/runs`,
+    { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-user': 'bench', 'content-type': 'application/json' },
+    '{}',
+  );
+  if (res.status !== 201) throw new Error(`start failed: ${res.status} ${res.body}`);
+  const { run_id: runId } = JSON.parse(res.body) as { run_id: string };
   requestedAt.set(runId, wallStart);
   const result = (await engine.temporal.workflow.getHandle(runId).result()) as { status: string };
   if (result.status !== 'passed') throw new Error(`run ${runId} ended ${result.status}`);
