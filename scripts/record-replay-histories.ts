@@ -15,11 +15,8 @@ const stack = await startTestStack({ temporal: true });
 Object.assign(process.env, stack.env);
 const engine = await Engine.start();
 try {
-  await engine.defineWorkflow({
-    name: 'replay',
+  const definition = {
     project: 'replay',
-    // Gated, so the histories hold the permit handling around the manual-exec pause too.
-    concurrency_limit: 1,
     params: [
       { name: 'greeting', type: 'string', value: 'hi' },
       { name: 'owner_email', type: 'string', value: 'owner@example.com' },
@@ -64,48 +61,57 @@ try {
         ],
       },
     ],
-  });
-  const passed = await engine.startRun('replay', 'replay');
-  await engine.waitForRun('replay', 'replay', passed, (r) => r.stages[1].jobs[0].status === 'wait_for_approval');
-  await engine.api(
-    'POST',
-    `/api/v1/projects/replay/workflows/replay/runs/${passed}/approvals`,
-    { job: 'gate', approve: true },
-    { user: 'ann' },
-  );
-  await engine.waitForStatus('replay', 'replay', passed, 'pause');
-  await engine.api(
-    'POST',
-    `/api/v1/projects/replay/workflows/replay/runs/${passed}/resume`,
-    { stage: 'ship', inputs: { b: { script: 'echo edited' } } },
-    { user: 'ann' },
-  );
-  await engine.waitForStatus('replay', 'replay', passed, 'passed');
+  };
+  /** A run that passes (approval, manual-exec resume with edited inputs) and one cancelled at its approval. */
+  const record = async (workflow: string, suffix: string) => {
+    const passed = await engine.startRun('replay', workflow);
+    await engine.waitForRun('replay', workflow, passed, (r) => r.stages[1].jobs[0].status === 'wait_for_approval');
+    await engine.api(
+      'POST',
+      `/api/v1/projects/replay/workflows/${workflow}/runs/${passed}/approvals`,
+      { job: 'gate', approve: true },
+      { user: 'ann' },
+    );
+    await engine.waitForStatus('replay', workflow, passed, 'pause');
+    await engine.api(
+      'POST',
+      `/api/v1/projects/replay/workflows/${workflow}/runs/${passed}/resume`,
+      { stage: 'ship', inputs: { b: { script: 'echo edited' } } },
+      { user: 'ann' },
+    );
+    await engine.waitForStatus('replay', workflow, passed, 'passed');
 
-  const cancelled = await engine.startRun('replay', 'replay');
-  await engine.waitForRun('replay', 'replay', cancelled, (r) => r.stages[1].jobs[0].status === 'wait_for_approval');
-  await engine.api('POST', `/api/v1/projects/replay/workflows/replay/runs/${cancelled}/cancel`);
-  await engine.waitForStatus('replay', 'replay', cancelled, 'cancelled');
+    const cancelled = await engine.startRun('replay', workflow);
+    await engine.waitForRun('replay', workflow, cancelled, (r) => r.stages[1].jobs[0].status === 'wait_for_approval');
+    await engine.api('POST', `/api/v1/projects/replay/workflows/${workflow}/runs/${cancelled}/cancel`);
+    await engine.waitForStatus('replay', workflow, cancelled, 'cancelled');
 
-  for (const [kind, n] of [
-    ['passed', passed],
-    ['cancelled', cancelled],
-  ] as const) {
-    // The CLI writes the proto3 JSON form that Worker.runReplayHistory reads.
-    const json = execFileSync(temporalBinary(), [
-      'workflow',
-      'show',
-      '--address',
-      stack.env.TEMPORAL_ADDRESS!,
-      '-w',
-      `replay/replay/${n}`,
-      '--output',
-      'json',
-    ]);
-    const file = join(out, `${label}-${kind}.json`);
-    writeFileSync(file, json);
-    console.log(`wrote ${file}`);
-  }
+    for (const [kind, n] of [
+      ['passed', passed],
+      ['cancelled', cancelled],
+    ] as const) {
+      // The CLI writes the proto3 JSON form that Worker.runReplayHistory reads.
+      const json = execFileSync(temporalBinary(), [
+        'workflow',
+        'show',
+        '--address',
+        stack.env.TEMPORAL_ADDRESS!,
+        '-w',
+        `replay/${workflow}/${n}`,
+        '--output',
+        'json',
+      ]);
+      const file = join(out, `${label}${suffix}-${kind}.json`);
+      writeFileSync(file, json);
+      console.log(`wrote ${file}`);
+    }
+  };
+  // Gated, so the histories hold the permit handling around the manual-exec pause too.
+  await engine.defineWorkflow({ name: 'replay', concurrency_limit: 1, ...definition });
+  await record('replay', '');
+  // Ungated: such a run starts with its status attribute already `running`.
+  await engine.defineWorkflow({ name: 'ungated', ...definition });
+  await record('ungated', '-ungated');
 } finally {
   await engine.stop();
   await stack.stop();
