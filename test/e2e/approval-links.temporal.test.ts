@@ -122,6 +122,30 @@ describe('approval links', () => {
     await page.close();
   });
 
+  it('work when followed before the projection shows the job waiting: the run itself is asked', async () => {
+    const n = await engine.startRun(P, 'release');
+    const links = await linksOf(n);
+    // The projection as it is when the notifier is ahead of the projector.
+    await engine.dbHandle.db.execute(
+      sql`UPDATE job_runs SET status = 'running', approval = NULL WHERE run_id = ${`${P}/release/${n}`} AND job = 'go-live'`,
+    );
+
+    const opened = await fetch(links.ann);
+    expect(opened.status).toBe(200);
+    const body = await opened.text();
+    expect(body).toContain('waits for\n1 of 2 approvers');
+    expect(body).toContain('go-live (wait_for_approval)');
+
+    const approved = await fetch(links.ann, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'decision=approve',
+    });
+    expect(approved.status).toBe(200);
+    expect(await approved.text()).toContain('Recorded: ann approved.');
+    await engine.waitForStatus(P, 'release', n, 'passed');
+  });
+
   it('refuse forged links, reject through a link, and store only token hashes', async () => {
     const n = await engine.startRun(P, 'release');
     const links = await linksOf(n);

@@ -1,3 +1,4 @@
+import type { ApprovalState } from '@stagecoach/contracts';
 import type { ApprovalLinkRow, JobRunRow, RunRow } from '@stagecoach/db';
 
 const esc = (s: unknown) =>
@@ -28,21 +29,26 @@ export function messagePage(title: string, message: string): string {
 /**
  * The approval page: the run, the stage waiting, what ran before and what comes after, the votes
  * so far, and the approver's Approve / Reject with a comment. The form posts back to the same URL.
+ * `approval` is the link's job's approval, waiting.
  */
-export function approvalPage(link: ApprovalLinkRow, run: RunRow, jobs: JobRunRow[], action: string): string {
-  const job = jobs.find((j) => j.job === link.job);
+export function approvalPage(
+  link: ApprovalLinkRow,
+  run: RunRow,
+  jobs: JobRunRow[],
+  approval: ApprovalState | undefined,
+  action: string,
+): string {
+  const statusOf = (name: string, planned: string) =>
+    name === link.job ? 'wait_for_approval' : (jobs.find((r) => r.job === name)?.status ?? (planned || 'not run'));
   const current = run.stages.findIndex((s) => s.jobs.some((j) => j.name === link.job));
   const stageRows = run.stages
     .map((stage, i) => {
       const cls = i === current ? 'current' : i > current ? 'next' : '';
       const state = i === current ? 'waiting for approval' : i > current ? 'next' : stage.status || 'not run';
-      const jobsText = stage.jobs
-        .map((j) => `${esc(j.name)} (${esc(jobs.find((r) => r.job === j.name)?.status ?? (j.status || 'not run'))})`)
-        .join(', ');
+      const jobsText = stage.jobs.map((j) => `${esc(j.name)} (${esc(statusOf(j.name, j.status))})`).join(', ');
       return `<tr class="${cls}"><td>${esc(stage.name)}</td><td>${esc(state)}</td><td>${jobsText}</td></tr>`;
     })
     .join('');
-  const approval = job?.approval;
   const votes = (approval?.votes ?? [])
     .map(
       (v) =>

@@ -9,6 +9,7 @@ import {
   type JobRunRow,
   type RunRow,
 } from '@stagecoach/db';
+import { runStateQuery, type ApprovalState, type JobResult, type RunResult } from '@stagecoach/contracts';
 import { AppError } from '@stagecoach/platform';
 import { approveJob, type RunServiceDeps } from '@stagecoach/runs';
 import type { GatewayDeps } from '../deps.js';
@@ -21,7 +22,7 @@ const Decision = Type.Object({
 });
 
 type Checked =
-  | { ok: true; link: ApprovalLinkRow; run: RunRow; jobs: JobRunRow[] }
+  | { ok: true; link: ApprovalLinkRow; run: RunRow; jobs: JobRunRow[]; approval: ApprovalState | undefined }
   | { ok: false; status: 403 | 409 | 410; title: string; message: string };
 
 /**
@@ -48,10 +49,28 @@ export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
       };
     const [run, jobs] = await Promise.all([getRun(deps.db, link.runId), listJobRuns(deps.db, link.runId)]);
     const job = jobs.find((j) => j.job === link.job);
-    if (!run || run.retryNum !== link.retryNum || job?.status !== 'wait_for_approval') {
-      return { ok: false, status: 410, title: 'Approval closed', message: 'This approval is no longer waiting.' };
+    if (run && run.retryNum === link.retryNum && job?.status === 'wait_for_approval') {
+      return { ok: true, link, run, jobs, approval: job.approval ?? undefined };
     }
-    return { ok: true, link, run, jobs };
+    // The notifier makes the links from its own read of the run's events, and the projection may not
+    // have caught up with them yet: the run itself says whether the job still waits.
+    const waiting = run ? await waitingApproval(link) : undefined;
+    if (run && waiting) return { ok: true, link, run, jobs, approval: waiting.approval };
+    return { ok: false, status: 410, title: 'Approval closed', message: 'This approval is no longer waiting.' };
+  }
+
+  /** The link's job as its run's workflow has it, if it waits for approval in the link's execution. */
+  async function waitingApproval(link: ApprovalLinkRow): Promise<JobResult | undefined> {
+    let state: RunResult;
+    try {
+      state = await deps.temporal.workflow.getHandle(link.runId).query(runStateQuery);
+    } catch {
+      // No such execution, or no worker to answer: the projection's answer stands.
+      return undefined;
+    }
+    if (state.retryNum !== link.retryNum) return undefined;
+    const job = state.stages.flatMap((stage) => stage.jobs).find((j) => j.name === link.job);
+    return job?.status === 'wait_for_approval' ? job : undefined;
   }
 
   const html = (reply: FastifyReply, status: number, body: string) =>
@@ -66,7 +85,7 @@ export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
   app.get('/approvals/:token', { schema: { hide: true, params: TokenParams } }, async (request, reply) => {
     const checked = await check(request.params.token);
     if (!checked.ok) return html(reply, checked.status, messagePage(checked.title, checked.message));
-    return html(reply, 200, approvalPage(checked.link, checked.run, checked.jobs, request.url));
+    return html(reply, 200, approvalPage(checked.link, checked.run, checked.jobs, checked.approval, request.url));
   });
 
   app.post(
