@@ -51,21 +51,14 @@ export async function waitFor(
 }
 
 /**
- * Process groups still running. The servers run detached (so a terminal's Ctrl-C reaches the starter,
- * which stops them in order); a starter that ends without stopping them, a benchmark whose own code
- * threw say, takes them down on its way out.
+ * Leaders of the server process groups still running. The servers run detached (so a terminal's Ctrl-C
+ * reaches the starter, which stops them in order); a starter that exits without stopping them, a
+ * benchmark whose own code threw say, takes them down on its way out.
  */
 const runningGroups = new Set<number>();
-let killOnExitInstalled = false;
-function killOnExit(pid: number | undefined): void {
-  if (!pid) return;
-  runningGroups.add(pid);
-  if (killOnExitInstalled) return;
-  killOnExitInstalled = true;
-  process.on('exit', () => {
-    for (const group of runningGroups) killGroup(group, 'SIGTERM');
-  });
-}
+process.on('exit', () => {
+  for (const group of runningGroups) killGroup(group, 'SIGTERM');
+});
 
 /** A child process we started and must stop: the whole process group goes down with it. */
 export interface Managed {
@@ -88,7 +81,7 @@ export function startManaged(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  killOnExit(child.pid);
+  if (child.pid) runningGroups.add(child.pid);
   child.on('exit', (code, signal) => {
     runningGroups.delete(child.pid!);
     if (code && code !== 0 && !stopping)
