@@ -1,13 +1,16 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const processesModule = fileURLToPath(new URL('./processes.ts', import.meta.url));
 
+/** Running, not merely unreaped: kill(pid, 0) also succeeds on a zombie nobody has waited for. */
 function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    // The state follows the parenthesised command name, which may itself hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
@@ -37,6 +40,11 @@ describe('managed server processes', () => {
     expect(result.stderr).toContain('the starter failed');
     const pid = Number(result.stdout);
     expect(pid).toBeGreaterThan(0);
-    expect(await until(() => !isAlive(pid), 5_000)).toBe(true);
+    try {
+      expect(await until(() => !isAlive(pid), 5_000)).toBe(true);
+    } finally {
+      // A failed run must not leave the sleeper behind.
+      if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 });
