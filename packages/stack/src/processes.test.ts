@@ -1,7 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { freePort, listensOn } from './processes.js';
 
 const processesModule = fileURLToPath(new URL('./processes.ts', import.meta.url));
 
@@ -45,6 +47,24 @@ describe('managed server processes', () => {
     } finally {
       // A failed run must not leave the sleeper behind.
       if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
+
+describe('listensOn', () => {
+  it('tells the process listening on a port from one that is not', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const other = spawn('sleep', ['30']);
+    try {
+      expect(await listensOn(process.pid, port)).toBe(true);
+      // Something listens on the port, but not this process: the case of a port taken after it was picked.
+      expect(await listensOn(other.pid!, port)).toBe(false);
+      expect(await listensOn(process.pid, await freePort())).toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+      server.close();
     }
   });
 });

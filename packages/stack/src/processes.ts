@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer, connect } from 'node:net';
 
 /** A port the OS says is free right now. */
@@ -25,6 +26,45 @@ export async function isPortOpen(port: number, host = '127.0.0.1'): Promise<bool
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/**
+ * Whether process `pid` itself listens on TCP `port`. A port picked free can be taken by another
+ * process before our server binds it; a check that only connects would then take the other process
+ * for ours while ours fails to bind and exits. Reads Linux's /proc; where there is none, it only
+ * checks that something listens.
+ */
+export async function listensOn(pid: number, port: number): Promise<boolean> {
+  let sockets: Set<string>;
+  try {
+    sockets = await listeningSockets(port);
+  } catch {
+    return isPortOpen(port);
+  }
+  if (sockets.size === 0) return false;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+    if (inode && sockets.has(inode)) return true;
+  }
+  return false;
+}
+
+/** Inodes of the sockets listening on `port` (IPv4 and IPv6), from the kernel's socket tables. */
+async function listeningSockets(port: number): Promise<Set<string>> {
+  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const [tcp, tcp6] = await Promise.all([
+    readFile('/proc/net/tcp', 'utf8'),
+    readFile('/proc/net/tcp6', 'utf8').catch(() => ''),
+  ]);
+  const inodes = new Set<string>();
+  for (const line of `${tcp}\n${tcp6}`.split('\n')) {
+    // sl local_address rem_address st ... inode: st 0A is LISTEN, the inode is the tenth field.
+    const fields = line.trim().split(/\s+/);
+    if (fields.length > 9 && fields[1]!.endsWith(portHex) && fields[3] === '0A') inodes.add(fields[9]!);
+  }
+  return inodes;
 }
 
 /** A server process that ended before it became ready. */

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SEARCH_ATTRIBUTES } from '@stagecoach/contracts';
 import { temporalBinary } from './binaries.js';
-import { ExitedEarlyError, freePort, isPortOpen, startManaged, waitFor, type Managed } from './processes.js';
+import { ExitedEarlyError, freePort, listensOn, startManaged, waitFor, type Managed } from './processes.js';
 
 /** `KEYWORD_LIST` -> `KeywordList`: the type names `temporal server start-dev --search-attribute` takes. */
 const cliTypeName = (type: string) =>
@@ -36,13 +36,17 @@ export interface TemporalServer {
   process: Managed;
 }
 
-/**
- * `temporal server start-dev`: ephemeral when no dbFile is given, otherwise the SQLite file keeps runs
- * across restarts. Ports default to free ones.
- */
-export async function startTemporal(
-  options: { dbFile?: string; port?: number; uiPort?: number } = {},
-): Promise<TemporalServer> {
+export interface TemporalOptions {
+  /** SQLite file that keeps runs across restarts; without it the server is ephemeral */
+  dbFile?: string;
+  port?: number;
+  uiPort?: number;
+  /** where ports not given come from (tests take one away on purpose) */
+  pickPort?: () => Promise<number>;
+}
+
+/** `temporal server start-dev`. Ports default to free ones. */
+export async function startTemporal(options: TemporalOptions = {}): Promise<TemporalServer> {
   // A port picked here can be taken before the server binds it (seen here for the UI port; the dev
   // server picks free ports for its own internal services the same way); the server then exits, and
   // fresh ports let the next start succeed.
@@ -56,14 +60,11 @@ export async function startTemporal(
   }
 }
 
-async function startTemporalOnce(options: {
-  dbFile?: string;
-  port?: number;
-  uiPort?: number;
-}): Promise<TemporalServer> {
+async function startTemporalOnce(options: TemporalOptions): Promise<TemporalServer> {
   const binary = temporalBinary();
-  const port = options.port ?? (await freePort());
-  const uiPort = options.uiPort ?? (await freePort());
+  const pickPort = options.pickPort ?? freePort;
+  const port = options.port ?? (await pickPort());
+  const uiPort = options.uiPort ?? (await pickPort());
   const args = [
     'server',
     'start-dev',
@@ -83,6 +84,6 @@ async function startTemporalOnce(options: {
   for (const attribute of DEV_SERVER_SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
   for (const setting of TEMPORAL_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);
   const proc = startManaged('temporal', binary, args);
-  await waitFor('Temporal dev server', () => isPortOpen(port), 60_000, proc.child);
+  await waitFor('Temporal dev server', () => listensOn(proc.child.pid!, port), 60_000, proc.child);
   return { address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, process: proc };
 }
