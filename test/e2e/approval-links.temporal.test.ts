@@ -88,6 +88,13 @@ async function linksOf(runNumber: number) {
   return Object.fromEntries(links.map((l) => [l.approver, l.url])) as Record<'ann' | 'bob', string>;
 }
 
+/** Makes the projected approval job look as it does before the projector saw it wait. */
+async function staleJob(runNumber: number) {
+  await engine.dbHandle.db.execute(
+    sql`UPDATE job_runs SET status = 'running', approval = NULL WHERE run_id = ${`${P}/release/${runNumber}`} AND job = 'go-live'`,
+  );
+}
+
 describe('approval links', () => {
   it('open an approval page in a real browser; Approve signals the run; the link then refuses reuse', async () => {
     const n = await engine.startRun(P, 'release');
@@ -125,16 +132,15 @@ describe('approval links', () => {
   it('work when followed before the projection shows the job waiting: the run itself is asked', async () => {
     const n = await engine.startRun(P, 'release');
     const links = await linksOf(n);
-    // The projection as it is when the notifier is ahead of the projector.
-    await engine.dbHandle.db.execute(
-      sql`UPDATE job_runs SET status = 'running', approval = NULL WHERE run_id = ${`${P}/release/${n}`} AND job = 'go-live'`,
-    );
+    // The projection as it is when the notifier is ahead of the projector; made so only after the
+    // projector's own write, which would otherwise undo it.
+    await engine.waitForRun(P, 'release', n, (run) => job(run, 'go-live').status === 'wait_for_approval');
+    await staleJob(n);
 
     const opened = await fetch(links.ann);
     expect(opened.status).toBe(200);
-    const body = await opened.text();
-    expect(body).toContain('waits for\n1 of 2 approvers');
-    expect(body).toContain('go-live (wait_for_approval)');
+    // The approver count comes from the run's answer: the stale row has no approval.
+    expect(await opened.text()).toContain('waits for\n1 of 2 approvers');
 
     const approved = await fetch(links.ann, {
       method: 'POST',
@@ -144,6 +150,21 @@ describe('approval links', () => {
     expect(approved.status).toBe(200);
     expect(await approved.text()).toContain('Recorded: ann approved.');
     await engine.waitForStatus(P, 'release', n, 'passed');
+  });
+
+  it('stay closed when the run has ended, even while the projection still shows it running', async () => {
+    const n = await engine.startRun(P, 'release');
+    const links = await linksOf(n);
+    await engine.waitForRun(P, 'release', n, (run) => job(run, 'go-live').status === 'wait_for_approval');
+    // Terminated while waiting, the execution's last state still has the job waiting; the
+    // projection is made to lag behind the end.
+    await engine.temporal.workflow.getHandle(`${P}/release/${n}`).terminate('test: ended while waiting');
+    await engine.dbHandle.db.execute(sql`UPDATE runs SET status = 'running' WHERE id = ${`${P}/release/${n}`}`);
+    await staleJob(n);
+
+    const opened = await fetch(links.ann);
+    expect(opened.status).toBe(410);
+    expect(await opened.text()).toContain('This approval is no longer waiting.');
   });
 
   it('refuse forged links, reject through a link, and store only token hashes', async () => {

@@ -12,9 +12,12 @@ import {
 import { runStateQuery, type ApprovalState, type JobResult, type RunResult } from '@stagecoach/contracts';
 import { AppError } from '@stagecoach/platform';
 import { approveJob, type RunServiceDeps } from '@stagecoach/runs';
+import { isTerminal } from '@stagecoach/spec';
+import { QueryRejectCondition, WorkflowClient } from '@temporalio/client';
 import type { GatewayDeps } from '../deps.js';
 import { approvalPage, messagePage } from '../approval-page.js';
 
+const QUERY_DEADLINE_MS = 2000;
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) });
 const Decision = Type.Object({
   decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
@@ -32,6 +35,12 @@ type Checked =
  */
 export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   const runs: RunServiceDeps = { db: deps.db, temporal: deps.temporal, box: deps.box, taskQueue: deps.taskQueue };
+  // Asks only running executions: a closed run's last state may still show the job waiting.
+  const openRuns = new WorkflowClient({
+    connection: deps.temporal.connection,
+    namespace: deps.temporal.options.namespace,
+    queryRejectCondition: QueryRejectCondition.NOT_OPEN,
+  });
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) =>
     done(null, Object.fromEntries(new URLSearchParams(body as string))),
@@ -53,8 +62,10 @@ export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
       return { ok: true, link, run, jobs, approval: job.approval ?? undefined };
     }
     // The notifier makes the links from its own read of the run's events, and the projection may not
-    // have caught up with them yet: the run itself says whether the job still waits.
-    const waiting = run ? await waitingApproval(link) : undefined;
+    // have caught up with them yet: the run itself says whether the job still waits. Not asked when
+    // the projection already shows the link's execution ended or a later retry.
+    const behind = run && (run.retryNum < link.retryNum || (run.retryNum === link.retryNum && !isTerminal(run.status)));
+    const waiting = behind ? await waitingApproval(link) : undefined;
     if (run && waiting) return { ok: true, link, run, jobs, approval: waiting.approval };
     return { ok: false, status: 410, title: 'Approval closed', message: 'This approval is no longer waiting.' };
   }
@@ -63,9 +74,12 @@ export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
   async function waitingApproval(link: ApprovalLinkRow): Promise<JobResult | undefined> {
     let state: RunResult;
     try {
-      state = await deps.temporal.workflow.getHandle(link.runId).query(runStateQuery);
+      // A page load must not hang on a run no worker answers for.
+      state = await openRuns.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        openRuns.getHandle(link.runId).query(runStateQuery),
+      );
     } catch {
-      // No such execution, or no worker to answer: the projection's answer stands.
+      // No such execution, closed, or no worker to answer in time: the projection's answer stands.
       return undefined;
     }
     if (state.retryNum !== link.retryNum) return undefined;
