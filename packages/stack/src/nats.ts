@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { natsServerBinary } from './binaries.js';
-import { freePort, listensOn, startManaged, waitFor, type Managed } from './processes.js';
+import { freePort, startManaged, waitUntilListening, type Managed } from './processes.js';
 
 export interface NatsServer {
   url: string;
@@ -15,6 +15,6 @@ export async function startNats(options: { storeDir: string; port?: number }): P
   const port = options.port ?? (await freePort());
   mkdirSync(options.storeDir, { recursive: true });
   const proc = startManaged('nats', binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', options.storeDir]);
-  await waitFor('nats-server', () => listensOn(proc.child.pid!, port), 30_000, proc.child);
+  await waitUntilListening(proc, 'nats-server', port, 30_000);
   return { url: `nats://127.0.0.1:${port}`, port, storeDir: options.storeDir, process: proc };
 }

@@ -42,7 +42,13 @@ export async function listensOn(pid: number, port: number): Promise<boolean> {
     return isPortOpen(port);
   }
   if (sockets.size === 0) return false;
-  const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+  let fds: string[];
+  try {
+    fds = await readdir(`/proc/${pid}/fd`);
+  } catch (err) {
+    // Gone: not listening. Not ours to read (another user, hidepid): something listens, as before.
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? false : isPortOpen(port);
+  }
   for (const fd of fds) {
     const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
     const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
@@ -88,6 +94,16 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} was not ready after ${timeoutMs} ms`);
+}
+
+/** Waits until the server `proc` started listens on `port` itself; a server that never gets there is stopped. */
+export async function waitUntilListening(proc: Managed, what: string, port: number, timeoutMs: number): Promise<void> {
+  try {
+    await waitFor(what, () => listensOn(proc.child.pid!, port), timeoutMs, proc.child);
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
 }
 
 /**

@@ -22,14 +22,16 @@ async function takenPort(): Promise<number> {
 describe('startTemporal', () => {
   it('does not take the process holding its frontend port for the server it started', async () => {
     const port = await takenPort();
-    await expect(startTemporal({ port, uiPort: await freePort() })).rejects.toBeInstanceOf(ExitedEarlyError);
+    const start = startTemporal({ port, uiPort: await freePort() }).then((server) => (started = server));
+    await expect(start).rejects.toBeInstanceOf(ExitedEarlyError);
   });
 
   it('starts on fresh ports when a picked port is taken', async () => {
     const taken = await takenPort();
     let picks = 0;
     started = await startTemporal({ pickPort: () => (picks++ === 0 ? Promise.resolve(taken) : freePort()) });
-    expect(picks).toBe(4);
+    // Two ports an attempt; a later attempt too if a fresh port is taken again in the meantime.
+    expect(picks).toBeGreaterThanOrEqual(4);
     expect(started.address).not.toBe(`127.0.0.1:${taken}`);
     const connection = await Connection.connect({ address: started.address });
     try {

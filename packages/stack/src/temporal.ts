@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SEARCH_ATTRIBUTES } from '@stagecoach/contracts';
 import { temporalBinary } from './binaries.js';
-import { ExitedEarlyError, freePort, listensOn, startManaged, waitFor, type Managed } from './processes.js';
+import { ExitedEarlyError, freePort, startManaged, waitUntilListening, type Managed } from './processes.js';
 
 /** `KEYWORD_LIST` -> `KeywordList`: the type names `temporal server start-dev --search-attribute` takes. */
 const cliTypeName = (type: string) =>
@@ -84,6 +84,6 @@ async function startTemporalOnce(options: TemporalOptions): Promise<TemporalServ
   for (const attribute of DEV_SERVER_SEARCH_ATTRIBUTES) args.push('--search-attribute', attribute);
   for (const setting of TEMPORAL_DYNAMIC_CONFIG) args.push('--dynamic-config-value', setting);
   const proc = startManaged('temporal', binary, args);
-  await waitFor('Temporal dev server', () => listensOn(proc.child.pid!, port), 60_000, proc.child);
+  await waitUntilListening(proc, 'Temporal dev server', port, 60_000);
   return { address: `127.0.0.1:${port}`, uiUrl: `http://127.0.0.1:${uiPort}`, process: proc };
 }

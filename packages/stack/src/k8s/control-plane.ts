@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:https';
-import { freePort, listensOn, startManaged, waitFor, type Managed } from '../processes.js';
+import { freePort, startManaged, waitFor, waitUntilListening, type Managed } from '../processes.js';
 import { k8sBinaries, type K8sBinaries } from './binaries.js';
 import { kubeConfigFor, prepareCluster } from './prepare.js';
 
@@ -84,7 +84,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       logTo('etcd'),
     );
     watchExit(etcd);
-    await waitFor('etcd', () => listensOn(etcd.child.pid!, etcdPort), 30_000, etcd.child);
+    await waitUntilListening(etcd, 'etcd', etcdPort, 30_000);
 
     const token = randomBytes(24).toString('hex');
     writeFileSync(join(dir, 'tokens.csv'), `${token},stagecoach-admin,stagecoach-admin,"system:masters"\n`, {

@@ -36,9 +36,14 @@ type Checked =
 export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async (app, { deps }) => {
   const runs: RunServiceDeps = { db: deps.db, temporal: deps.temporal, box: deps.box, taskQueue: deps.taskQueue };
   // Asks only running executions: a closed run's last state may still show the job waiting.
+  // The gateway client's own options (converter, interceptors) carry over, so payloads decode alike.
+  const { connection, namespace, dataConverter, interceptors, identity } = deps.temporal.workflow.options;
   const openRuns = new WorkflowClient({
-    connection: deps.temporal.connection,
-    namespace: deps.temporal.options.namespace,
+    connection,
+    namespace,
+    dataConverter,
+    interceptors,
+    identity,
     queryRejectCondition: QueryRejectCondition.NOT_OPEN,
   });
 
