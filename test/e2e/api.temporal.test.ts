@@ -29,7 +29,13 @@ describe('projects and workflows', () => {
     const bad = await engine.api('POST', '/api/v1/projects', { name: 'has space' });
     expect(bad.status).toBe(400);
     expect(bad.body.issues[0].path).toContain('name');
+    // PostgreSQL stores no NUL: a 400 naming the field, not a failed write.
+    const nul = await engine.api('POST', '/api/v1/projects', { name: 'nul', display_name: 'N\u0000UL' });
+    expect(nul.status).toBe(400);
+    expect(nul.body.issues).toEqual([{ path: 'body.display_name', message: 'contains a NUL character' }]);
     const list = await engine.api('GET', '/api/v1/projects');
+    expect(list.body.projects.map((p: any) => p.name)).toContain('api');
+    expect(list.body.projects.map((p: any) => p.name)).not.toContain('nul');
     expect(list.body.projects.map((p: any) => p.name)).toContain('api');
   });
 

@@ -1,1 +1,2 @@
 export { registerErrorHandler } from './errors.js';
+export { rejectNulCharacters } from './nul-guard.js';

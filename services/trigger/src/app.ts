@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { registerErrorHandler } from '@stagecoach/http';
+import { registerErrorHandler, rejectNulCharacters } from '@stagecoach/http';
 import type { TriggerServiceDeps } from './deps.js';
 import { gitHooks } from './git-hooks.js';
 import { registerRawJsonParser } from './http.js';
@@ -12,6 +12,7 @@ const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 export async function buildTriggerApp(deps: TriggerServiceDeps): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
   registerErrorHandler(app);
+  rejectNulCharacters(app);
   registerRawJsonParser(app);
   app.get('/healthz', async () => ({ ok: true }));
   await app.register(gitHooks, { deps });
