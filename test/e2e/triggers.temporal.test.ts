@@ -271,6 +271,20 @@ describe('git webhooks', () => {
     expect(res2.status).toBe(401);
     expect((await deliveries(wf)).deliveries.map((x: any) => x.delivery_key)).not.toContain('delivery-forged');
     expect((await engine.deliver('/hooks/github', '{"broken', d.headers)).status).toBe(400);
+
+    // Read before the signature is checked: fields of the wrong type are a 401 here, never a 500.
+    const unsigned = { 'x-github-event': 'push', 'x-github-delivery': 'delivery-odd' };
+    for (const odd of [{ ref: 1, head_commit: {} }, { commits: 5 }, { commits: [null] }]) {
+      expect((await engine.deliver('/hooks/github', JSON.stringify(githubPush(odd)), unsigned)).status).toBe(401);
+    }
+    // A value no string can be made of names the payload as unreadable.
+    const unreadable = await engine.deliver(
+      '/hooks/github',
+      JSON.stringify(githubPush({ repository: { name: { toString: 1 } } })),
+      unsigned,
+    );
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.body.message).toMatch(/^the github payload could not be read/);
   });
 
   it('answer ping and record why a delivery was ignored', async () => {
@@ -422,15 +436,20 @@ describe('git webhooks', () => {
     const pending = (await deliveries(wf)).deliveries.find((x: any) => x.delivery_key === 'delivery-crash');
     expect(pending).toMatchObject({ decision: 'starting' });
 
-    // The start-up sweep of the next process finishes it; the provider's redelivery then sees it done.
-    expect(
-      await finishInterruptedStarts({
+    // A sweep whose start fails again reports it and goes on; the row stays for the next one.
+    const sweepWith = (temporal: typeof engine.temporal) =>
+      finishInterruptedStarts({
         db: engine.dbHandle.db,
-        temporal: engine.temporal,
+        temporal,
         box: new SecretBox(SECRET_KEY),
         taskQueue: engine.taskQueue,
-      }),
-    ).toBe(1);
+      });
+    expect(await sweepWith(broken)).toEqual({
+      finished: 0,
+      failed: [{ deliveryId: pending.id, runNumber: pending.run_number, error: 'connection lost' }],
+    });
+    // The start-up sweep of the next process finishes it; the provider's redelivery then sees it done.
+    expect(await sweepWith(engine.temporal)).toEqual({ finished: 1, failed: [] });
     const redelivered = await engine.deliver('/hooks/github', d.body, d.headers);
     expect(redelivered.body.results[0]).toMatchObject({
       decision: 'started',
@@ -552,6 +571,14 @@ describe('general webhooks', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.issues).toEqual([{ path: 'body.env.name', message: 'required (maps to param TARGET)' }]);
     expect((await engine.deliver('/hooks/general/not-a-uuid', body, headers)).status).toBe(404);
+
+    // PostgreSQL stores no NUL: refused with its place named, and nothing recorded.
+    const nul = JSON.stringify({ env: { name: 'qa' }, note: 'a\u0000b' });
+    const before = (await deliveries('gen')).deliveries.length;
+    const refused = await engine.deliver(url, nul, { authorization: 'Bearer general-hmac-key' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.issues).toEqual([{ path: 'body.note', message: 'contains a NUL character' }]);
+    expect((await deliveries('gen')).deliveries).toHaveLength(before);
   });
 });
 
@@ -583,6 +610,9 @@ describe('Jira and Feishu Project', () => {
         },
       });
     expect((await engine.deliver(`${path}?token=wrong`, event('10002'), {})).status).toBe(401);
+    const twice = await engine.deliver(`${path}?token=jira-url-token&token=x`, event('10002'), {});
+    expect(twice.status).toBe(400);
+    expect(twice.body.issues[0].path).toBe('querystring.token');
     const skipped = await engine.deliver(`${path}?token=jira-url-token`, event('3'), {
       'x-atlassian-webhook-identifier': 'j-0',
     });

@@ -125,8 +125,23 @@ export async function finishStart(deps: RunServiceDeps, row: TriggerDeliveryRow)
  * confirmed). Run at start-up; a provider's redelivery would finish them too, but not every
  * provider redelivers.
  */
-export async function finishInterruptedStarts(deps: RunServiceDeps, olderThanMs = 0): Promise<number> {
+export async function finishInterruptedStarts(deps: RunServiceDeps, olderThanMs = 0): Promise<InterruptedStarts> {
   const rows = await listStartingDeliveries(deps.db, new Date(Date.now() - olderThanMs));
-  for (const row of rows) await finishStart(deps, row);
-  return rows.length;
+  const result: InterruptedStarts = { finished: 0, failed: [] };
+  for (const row of rows) {
+    try {
+      await finishStart(deps, row);
+      result.finished++;
+    } catch (err) {
+      // One start Temporal refuses must not keep the others, or the service, from starting: it stays
+      // `starting` for the next sweep or the provider's redelivery.
+      result.failed.push({ deliveryId: row.id, runNumber: row.runNumber, error: (err as Error).message });
+    }
+  }
+  return result;
+}
+
+export interface InterruptedStarts {
+  finished: number;
+  failed: { deliveryId: string; runNumber: number | null; error: string }[];
 }

@@ -27,7 +27,7 @@ import {
   type ParsedDelivery,
 } from '@stagecoach/triggers';
 import type { TriggerServiceDeps } from './deps.js';
-import { rawBodyOf, resultBody } from './http.js';
+import { rawBodyOf, readPayload, resultBody } from './http.js';
 
 interface Provider {
   parse(headers: Headers, body: unknown): ParsedDelivery;
@@ -78,7 +78,7 @@ export const gitHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = async 
     app.post(`/hooks/${source}`, async (request, reply) => {
       const headers = request.headers as Headers;
       const raw = rawBodyOf(request);
-      const parsed = provider.parse(headers, request.body);
+      const parsed = readPayload(source, () => provider.parse(headers, request.body));
       if (parsed.kind === 'ping') return { ok: true, message: 'pong' };
       const repo =
         parsed.kind === 'event' ? { owner: parsed.event.repoOwner, name: parsed.event.repoName } : parsed.repo;

@@ -24,6 +24,22 @@ export function registerRawJsonParser(app: FastifyInstance): void {
   });
 }
 
+/**
+ * Reads a provider's payload with `read`. The readers take fields of the wrong type as absent, and
+ * what still cannot be read (a value no string can be made of, say) is the sender's fault: a 400
+ * naming the provider, not a 500.
+ */
+export function readPayload<T>(source: string, read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof ValidationError || !(err instanceof TypeError)) throw err;
+    throw new ValidationError(`the ${source} payload could not be read: ${err.message}`, [
+      { path: 'body', message: 'malformed payload' },
+    ]);
+  }
+}
+
 export function rawBodyOf(request: FastifyRequest): Buffer {
   return (request as unknown as Record<symbol, Buffer | undefined>)[RAW] ?? Buffer.alloc(0);
 }

@@ -24,7 +24,7 @@ import {
   type Loose,
 } from '@stagecoach/triggers';
 import type { TriggerServiceDeps } from './deps.js';
-import { rawBodyOf, resultBody } from './http.js';
+import { rawBodyOf, readPayload, resultBody } from './http.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_IDEMPOTENCY_KEY = 255;
@@ -109,6 +109,8 @@ export const triggerHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = as
   for (const [kind, handler] of Object.entries(KINDS) as [TriggerKind, HookKind][]) {
     app.post<{ Params: { triggerId: string }; Querystring: Record<string, string | undefined> }>(
       `/hooks/${kind}/:triggerId`,
+      // A parameter given twice (`?token=a&token=b`) is refused here rather than compared as a list.
+      { schema: { querystring: { type: 'object', additionalProperties: { type: 'string' } } } },
       async (request) => {
         const { triggerId } = request.params;
         const trigger = UUID.test(triggerId) ? await getTrigger(deps.db, triggerId) : undefined;
@@ -122,9 +124,9 @@ export const triggerHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = as
           raw: rawBodyOf(request),
           body: request.body,
         };
-        if (!secret || !handler.verify(input))
+        if (!secret || !readPayload(kind, () => handler.verify(input)))
           throw new UnauthorizedError(`the ${kind} delivery is not signed with the trigger's secret`);
-        const outcome = handler.decide(input);
+        const outcome = readPayload(kind, () => handler.decide(input));
         const result = await fire(deps, {
           source: kind,
           deliveryKey: outcome.deliveryKey,

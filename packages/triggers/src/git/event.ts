@@ -49,23 +49,25 @@ export function header(headers: Headers, name: string): string | undefined {
 
 const BRANCH_PREFIX = 'refs/heads/';
 const TAG_PREFIX = 'refs/tags/';
-export const branchOf = (ref: string | undefined) =>
-  ref?.startsWith(BRANCH_PREFIX) ? ref.slice(BRANCH_PREFIX.length) : undefined;
-export const tagOf = (ref: string | undefined) =>
-  ref?.startsWith(TAG_PREFIX) ? ref.slice(TAG_PREFIX.length) : undefined;
+// Payloads are read before their signature is checked (the repository picks the secret): a field
+// of the wrong type must read as absent, not throw.
+export const branchOf = (ref: unknown) =>
+  typeof ref === 'string' && ref.startsWith(BRANCH_PREFIX) ? ref.slice(BRANCH_PREFIX.length) : undefined;
+export const tagOf = (ref: unknown) =>
+  typeof ref === 'string' && ref.startsWith(TAG_PREFIX) ? ref.slice(TAG_PREFIX.length) : undefined;
+
+/** A payload field that should be a list, as one: anything else reads as an empty list. */
+export const listOf = (value: unknown): Loose[] => (Array.isArray(value) ? value : []);
 export const ZERO_SHA = /^0+$/;
 
-interface PushCommit {
-  added?: string[];
-  modified?: string[];
-  removed?: string[];
-}
-
 /** Every path a push touched, from its commits' added/modified/removed lists (GitHub, GitLab, Gitee). */
-export function pushedFiles(commits: PushCommit[] | undefined): string[] {
+export function pushedFiles(commits: unknown): string[] {
   const files = new Set<string>();
-  for (const c of commits ?? [])
-    for (const f of [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])]) files.add(f);
+  for (const c of listOf(commits)) {
+    for (const f of [...listOf(c?.added), ...listOf(c?.modified), ...listOf(c?.removed)]) {
+      if (typeof f === 'string') files.add(f);
+    }
+  }
   return [...files];
 }
 
@@ -85,9 +87,9 @@ export const ignored = (event: string, reason: string, repo?: { owner: string; n
 /** A push of a branch or a tag (the ref says which), the same for every provider. */
 export function refPush(
   base: EventBase,
-  ref: string | undefined,
+  ref: unknown,
   commit: CommitFacts,
-  commits: PushCommit[] | undefined,
+  commits: unknown,
   repo: { owner: string; name: string },
 ): ParsedDelivery {
   const tag = tagOf(ref);

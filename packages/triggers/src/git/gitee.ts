@@ -3,6 +3,7 @@ import {
   githubStylePullRequest,
   header,
   ignored,
+  listOf,
   refPush,
   splitRepoPath,
   ZERO_SHA,
@@ -41,7 +42,7 @@ export function parseGitee(headers: Headers, body: Loose): ParsedDelivery {
     if (body.deleted || !sha || ZERO_SHA.test(sha)) {
       return ignored(eventName === 'Push Hook' ? 'push' : 'tag', 'the ref was deleted', repo);
     }
-    const head = body.head_commit ?? body.commits?.at(-1);
+    const head = body.head_commit ?? listOf(body.commits).at(-1);
     const commit = {
       commitId: sha,
       commitMessage: String(head?.message ?? ''),

@@ -2,6 +2,7 @@ import { constantTimeEqual } from '../signatures.js';
 import {
   header,
   ignored,
+  listOf,
   refPush,
   splitRepoPath,
   ZERO_SHA,
@@ -32,7 +33,7 @@ export function parseGitlab(headers: Headers, body: Loose): ParsedDelivery {
     if (!sha || ZERO_SHA.test(String(body.after ?? ''))) {
       return ignored(eventName === 'Push Hook' ? 'push' : 'tag', 'the ref was deleted', repo);
     }
-    const head = body.commits?.find((c: Loose) => c.id === sha) ?? body.commits?.at(-1);
+    const head = listOf(body.commits).find((c: Loose) => c?.id === sha) ?? listOf(body.commits).at(-1);
     const commit = {
       commitId: sha,
       commitMessage: String(head?.message ?? body.message ?? ''),

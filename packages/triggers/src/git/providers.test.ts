@@ -164,3 +164,26 @@ describe('Gitee', () => {
     });
   });
 });
+
+describe('payload fields of the wrong type', () => {
+  // Read before any signature is checked: they must read as absent, not throw.
+  it('read as absent in every provider', () => {
+    expect(parseGithub({ 'x-github-event': 'push' }, githubPush({ ref: 1, head_commit: {} }))).toMatchObject({
+      kind: 'ignored',
+      reason: 'unsupported ref 1',
+    });
+    expect(parseGithub({ 'x-github-event': 'push' }, githubPush({ commits: [null, 5, { added: 'a' }] }))).toMatchObject(
+      { kind: 'event', event: { changedFiles: [] } },
+    );
+    expect(parseGitlab({ 'x-gitlab-event': 'Push Hook' }, gitlabPush({ commits: {} }))).toMatchObject({
+      kind: 'event',
+      event: { changedFiles: [] },
+    });
+    expect(
+      parseGitee({ 'x-gitee-event': 'Push Hook' }, { ...giteePush(), commits: 5, head_commit: undefined }),
+    ).toMatchObject({
+      kind: 'event',
+      event: { changedFiles: [] },
+    });
+  });
+});
