@@ -572,6 +572,17 @@ describe('general webhooks', () => {
     expect(bad.body.issues).toEqual([{ path: 'body.env.name', message: 'required (maps to param TARGET)' }]);
     expect((await engine.deliver('/hooks/general/not-a-uuid', body, headers)).status).toBe(404);
 
+    // A mapped value the workflow refuses is the sender's to correct: 400, nothing recorded, so the
+    // corrected delivery under the same Idempotency-Key starts the run.
+    const retried = { authorization: 'Bearer general-hmac-key', 'idempotency-key': 'deploy-fix-1' };
+    const wrong = await engine.deliver(url, JSON.stringify({ env: { name: '{{.workflow.params.TOKEN}}' } }), retried);
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.issues).toEqual([
+      { path: 'params.TARGET', message: 'must not contain a variable reference ({{.…}})' },
+    ]);
+    const corrected = await engine.deliver(url, JSON.stringify({ env: { name: 'prod' } }), retried);
+    expect(corrected.body.results[0]).toMatchObject({ decision: 'started', duplicate: false });
+
     // PostgreSQL stores no NUL: refused with its place named, and nothing recorded.
     const nul = JSON.stringify({ env: { name: 'qa' }, note: 'a\u0000b' });
     const before = (await deliveries('gen')).deliveries.length;

@@ -9,7 +9,7 @@ import {
   type TriggerDeliveryRow,
   type TriggerRow,
 } from '@stagecoach/db';
-import { AppError } from '@stagecoach/platform';
+import { AppError, ValidationError } from '@stagecoach/platform';
 import { launchRun, prepareRun, type RunServiceDeps } from '@stagecoach/runs';
 
 /** The creator a run gets from each trigger source (Zadig's names). */
@@ -37,6 +37,12 @@ export interface FireRequest {
   context?: Record<string, string>;
   /** timers: skip this firing while a run this trigger started is unfinished (overlap policy skip) */
   skipWhileRunning?: boolean;
+  /**
+   * Params whose values the delivery's body gave (general hooks). When the workflow refuses one of
+   * them the sender has a mistake to correct: the ValidationError is thrown (a 400) and nothing is
+   * recorded, so the corrected delivery, even under the same Idempotency-Key, is a new one.
+   */
+  deliveryParams?: readonly string[];
 }
 
 export interface FireResult {
@@ -101,6 +107,7 @@ export async function fire(deps: RunServiceDeps, req: FireRequest): Promise<Fire
         fresh: true,
       };
     } catch (err) {
+      if (err instanceof ValidationError && refusesDeliveryParams(err, req.deliveryParams)) throw err;
       if (err instanceof AppError) return ignore(`the run was refused: ${err.message}`);
       throw err;
     }
@@ -108,6 +115,11 @@ export async function fire(deps: RunServiceDeps, req: FireRequest): Promise<Fire
   if (row.decision === 'starting') await finishStart(deps, row);
   if (row.decision === 'ignored') return { decision: 'ignored', reason: row.reason ?? undefined, duplicate: !fresh };
   return { decision: 'started', runNumber: row.runNumber ?? undefined, duplicate: !fresh };
+}
+
+/** Whether the run's params check refused a value the delivery gave (issues name `params.<name>`). */
+function refusesDeliveryParams(err: ValidationError, names: readonly string[] | undefined): boolean {
+  return names !== undefined && err.issues.some((issue) => names.some((name) => issue.path === `params.${name}`));
 }
 
 /** Starts the prepared run of a `starting` delivery (again, harmlessly, if it already started). */

@@ -44,6 +44,8 @@ interface HookOutcome {
   event: string;
   ignore?: string;
   params?: Record<string, string>;
+  /** the params taken from the body, which the sender answers for */
+  deliveryParams?: string[];
   context?: Record<string, string>;
 }
 
@@ -96,6 +98,7 @@ const KINDS: Partial<Record<TriggerKind, HookKind>> = {
         deliveryKey: idempotencyKey ? `key:${idempotencyKey}` : `once:${randomUUID()}`,
         event: 'webhook',
         params: mapped.params,
+        deliveryParams: Object.keys(mapped.params),
       };
     },
   },
@@ -134,6 +137,7 @@ export const triggerHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = as
           event: outcome.event,
           ignore: outcome.ignore,
           params: { ...triggerParams(deps.box, trigger), ...outcome.params },
+          deliveryParams: outcome.deliveryParams,
           variables: flattenPayload(request.body),
           context: outcome.context,
         });
