@@ -508,12 +508,22 @@ describe('git webhooks', () => {
       'x-gitlab-token': 'nope',
     });
     expect(wrong.status).toBe(401);
-    const ok = await engine.deliver('/hooks/gitlab', mr, {
+    const glHeaders = {
       'x-gitlab-event': 'Merge Request Hook',
       'x-gitlab-token': 'gitlab-token-1',
       'x-gitlab-event-uuid': 'gl-uuid-1',
-    });
+      'idempotency-key': 'gl-key-1',
+    };
+    const ok = await engine.deliver('/hooks/gitlab', mr, glHeaders);
     expect(ok.body.results[0]).toMatchObject({ decision: 'started', workflow: 'gl' });
+    // A resend carries the same Idempotency-Key under a new event UUID: the same delivery.
+    const glResent = await engine.deliver('/hooks/gitlab', mr, { ...glHeaders, 'x-gitlab-event-uuid': 'gl-uuid-2' });
+    expect(glResent.body.results[0]).toMatchObject({ duplicate: true, run_number: ok.body.results[0].run_number });
+    // Another event of the same request (same event UUID, no key from an older GitLab): its own delivery.
+    const { 'idempotency-key': _key, ...olderGitlab } = glHeaders;
+    const mrUpdate = JSON.stringify(gitlabMergeRequest({ iid: 8 }));
+    const related = await engine.deliver('/hooks/gitlab', mrUpdate, olderGitlab);
+    expect(related.body.results[0]).toMatchObject({ duplicate: false });
     const run = await engine.waitForStatus(P, 'gl', ok.body.results[0].run_number, 'passed');
     expect(job(run, 'build').outputs).toMatchObject({ BRANCH: 'feat', COMMIT: 'c'.repeat(40) });
 

@@ -4,7 +4,9 @@ import { normalizeTrigger } from './definition.js';
 import { mapParams, verifyGeneral } from './general.js';
 import { giteePush } from './git/payloads.fixture.js';
 import { matchJira, verifyJira } from './jira.js';
+import { gitlabDeliveryId } from './git/gitlab.js';
 import { matchMeego, meegoWorkItem, verifyMeego } from './meego.js';
+import { deliveryKeyOf } from './signatures.js';
 import { flattenPayload } from './variables.js';
 
 const SECRET = 'hook-secret-123';
@@ -111,5 +113,24 @@ describe('normalizeTrigger', () => {
     expect(bad.ok === false && bad.issues.map((i) => i.path)).toEqual(['secret', 'main_repo.branch']);
     const kept = normalizeTrigger('general', { name: 'g' }, { secret: SECRET });
     expect(kept.ok && kept.trigger.secrets).toEqual({ secret: SECRET });
+  });
+});
+
+describe('delivery keys', () => {
+  const body = Buffer.from('{"a":1}');
+
+  it('are the provider id, its digest when it is long, or the body digest when there is none', () => {
+    expect(deliveryKeyOf('delivery-1', body)).toBe('delivery-1');
+    expect(deliveryKeyOf(undefined, body)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(deliveryKeyOf('', body)).toBe(deliveryKeyOf(undefined, body));
+    expect(deliveryKeyOf(undefined, Buffer.from('{"a":2}'))).not.toBe(deliveryKeyOf(undefined, body));
+    const long = deliveryKeyOf('x'.repeat(5000), body);
+    expect(long).toMatch(/^id-sha256:[0-9a-f]{64}$/);
+    expect(deliveryKeyOf('x'.repeat(5001), body)).not.toBe(long);
+  });
+
+  it('of GitLab come from Idempotency-Key, not from the event UUID that related events share', () => {
+    expect(gitlabDeliveryId({ 'idempotency-key': 'k-1', 'x-gitlab-event-uuid': 'u' })).toBe('k-1');
+    expect(gitlabDeliveryId({ 'x-gitlab-event-uuid': 'u' })).toBeUndefined();
   });
 });

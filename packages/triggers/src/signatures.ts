@@ -24,6 +24,16 @@ export function verifySha256Header(secret: string, rawBody: Buffer, header: stri
 }
 
 /** A stable key for a delivery that carries no id of its own: the digest of its body. */
-export function bodyDigest(rawBody: Buffer): string {
+function bodyDigest(rawBody: Buffer): string {
   return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+}
+
+/** Provider ids longer than this are kept as their digest: the key is indexed, and senders choose it. */
+const MAX_DELIVERY_ID = 200;
+
+/** The key a delivery is deduplicated by: the provider's id where it sends one, else the body's digest. */
+export function deliveryKeyOf(providerId: string | undefined, rawBody: Buffer): string {
+  if (providerId === undefined || providerId === '') return bodyDigest(rawBody);
+  if (providerId.length <= MAX_DELIVERY_ID) return providerId;
+  return `id-sha256:${createHash('sha256').update(providerId).digest('hex')}`;
 }

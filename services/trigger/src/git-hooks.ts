@@ -4,7 +4,7 @@ import { listGitTriggersOfRepo, listSupersededRuns, type TriggerRow } from '@sta
 import { UnauthorizedError } from '@stagecoach/platform';
 import { cancelRun, type RunServiceDeps } from '@stagecoach/runs';
 import {
-  bodyDigest,
+  deliveryKeyOf,
   fire,
   flattenPayload,
   githubDeliveryId,
@@ -99,7 +99,7 @@ export const gitHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = async 
         return reply.status(202).send({ results: [], message: `no trigger watches ${repo.owner}/${repo.name}` });
       }
 
-      const deliveryKey = provider.deliveryId(headers) ?? bodyDigest(raw);
+      const deliveryKey = deliveryKeyOf(provider.deliveryId(headers), raw);
       const variables =
         parsed.kind === 'event' ? { ...flattenPayload(request.body), ...gitTriggerVariables(parsed.event) } : {};
       const results = [];

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { getTrigger, type TriggerKind, type TriggerRow } from '@stagecoach/db';
 import { NotFoundError, UnauthorizedError, ValidationError } from '@stagecoach/platform';
 import {
-  bodyDigest,
+  deliveryKeyOf,
   fire,
   flattenPayload,
   generalDeliveryId,
@@ -60,7 +60,7 @@ const KINDS: Partial<Record<TriggerKind, HookKind>> = {
     decide: (i) => {
       const match = matchJira(i.trigger.config as unknown as JiraConfig, i.body);
       return {
-        deliveryKey: jiraDeliveryId(i.headers) ?? bodyDigest(i.raw),
+        deliveryKey: deliveryKeyOf(jiraDeliveryId(i.headers), i.raw),
         event: String(i.body?.webhookEvent ?? 'unknown'),
         ignore: match.ok ? undefined : match.reason,
         context: { issue_key: String(i.body?.issue?.key ?? '') },
@@ -73,7 +73,7 @@ const KINDS: Partial<Record<TriggerKind, HookKind>> = {
       const match = matchMeego(i.body);
       const item = meegoWorkItem(i.body);
       return {
-        deliveryKey: meegoDeliveryId(i.body) ?? bodyDigest(i.raw),
+        deliveryKey: deliveryKeyOf(meegoDeliveryId(i.body), i.raw),
         event: String(i.body?.header?.event_type ?? 'unknown'),
         ignore: match.ok ? undefined : match.reason,
         context: item

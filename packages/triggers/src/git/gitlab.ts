@@ -17,8 +17,13 @@ export function verifyGitlab(headers: Headers, _rawBody: Buffer, secret: string)
   return token !== undefined && constantTimeEqual(token, secret);
 }
 
-export const gitlabDeliveryId = (headers: Headers) =>
-  header(headers, 'x-gitlab-event-uuid') ?? header(headers, 'x-gitlab-webhook-uuid');
+/**
+ * GitLab 17.4+ sends `Idempotency-Key`, the same on every retry of one event (automatic or "Resend
+ * request"). `X-Gitlab-Event-UUID` is not a delivery id: it is shared by the events one request
+ * causes (a push that opens a merge request), and a resend gets a new one. Without the key, the
+ * body's digest identifies the delivery: two different events never have the same body.
+ */
+export const gitlabDeliveryId = (headers: Headers) => header(headers, 'idempotency-key');
 
 const MR_ACTIONS = new Set(['open', 'reopen', 'update']);
 
