@@ -446,10 +446,11 @@ describe('git webhooks', () => {
       });
     expect(await sweepWith(broken)).toEqual({
       finished: 0,
+      refused: [],
       failed: [{ deliveryId: pending.id, runNumber: pending.run_number, error: 'connection lost' }],
     });
     // The start-up sweep of the next process finishes it; the provider's redelivery then sees it done.
-    expect(await sweepWith(engine.temporal)).toEqual({ finished: 1, failed: [] });
+    expect(await sweepWith(engine.temporal)).toEqual({ finished: 1, refused: [], failed: [] });
     const redelivered = await engine.deliver('/hooks/github', d.body, d.headers);
     expect(redelivered.body.results[0]).toMatchObject({
       decision: 'started',
@@ -592,6 +593,20 @@ describe('general webhooks', () => {
     ]);
     const corrected = await engine.deliver(url, JSON.stringify({ env: { name: 'prod' } }), retried);
     expect(corrected.body.results[0]).toMatchObject({ decision: 'started', duplicate: false });
+
+    // A body Temporal refuses to start a run with (over its payload size limit): recorded as
+    // ignored with the reason and the allocated run removed, not left 'starting' for ever.
+    const runsBefore = (await runsOf('gen')).runs.length;
+    // Values are capped at 4096 characters each; quotes double when the run input is encoded.
+    const fields = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f${i}`, '"'.repeat(4096)]));
+    const huge = JSON.stringify({ env: { name: 'qa' }, ...fields });
+    const tooBig = await engine.deliver(url, huge, { authorization: 'Bearer general-hmac-key' });
+    expect(tooBig.status).toBe(200);
+    expect(tooBig.body.results[0]).toMatchObject({ decision: 'ignored', run_number: null });
+    expect(tooBig.body.results[0].reason).toMatch(/^Temporal refused the run: /);
+    const recorded = (await deliveries('gen')).deliveries.find((x: any) => x.reason?.startsWith('Temporal refused'));
+    expect(recorded).toMatchObject({ decision: 'ignored', run_number: null });
+    expect((await runsOf('gen')).runs).toHaveLength(runsBefore);
 
     // PostgreSQL stores no NUL: refused with its place named, and nothing recorded.
     const nul = JSON.stringify({ env: { name: 'qa' }, note: 'a\u0000b' });

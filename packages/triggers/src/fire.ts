@@ -1,7 +1,9 @@
+import { isGrpcServiceError } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { RunInput } from '@stagecoach/contracts';
+import { runWorkflowId, type RunInput } from '@stagecoach/contracts';
 import {
   claimDelivery,
+  deleteRun,
   listStartingDeliveries,
   recordDeliveryOutcome,
   unfinishedRunOfTrigger,
@@ -112,8 +114,10 @@ export async function fire(deps: RunServiceDeps, req: FireRequest): Promise<Fire
       throw err;
     }
   });
-  if (row.decision === 'starting') await finishStart(deps, row);
-  if (row.decision === 'ignored') return { decision: 'ignored', reason: row.reason ?? undefined, duplicate: !fresh };
+  const decided = row.decision === 'starting' ? await finishStart(deps, row) : row;
+  if (decided.decision === 'ignored') {
+    return { decision: 'ignored', reason: decided.reason ?? undefined, duplicate: !fresh };
+  }
   return { decision: 'started', runNumber: row.runNumber ?? undefined, duplicate: !fresh };
 }
 
@@ -122,15 +126,43 @@ function refusesDeliveryParams(err: ValidationError, names: readonly string[] | 
   return names !== undefined && err.issues.some((issue) => names.some((name) => issue.path === `params.${name}`));
 }
 
-/** Starts the prepared run of a `starting` delivery (again, harmlessly, if it already started). */
-export async function finishStart(deps: RunServiceDeps, row: TriggerDeliveryRow): Promise<void> {
+type StartOutcome = { decision: 'started' } | { decision: 'ignored'; reason: string };
+
+/**
+ * Starts the prepared run of a `starting` delivery (again, harmlessly, if it already started). A
+ * start Temporal refuses for good (the run input over its payload size limit, say) would fail the
+ * same way at every redelivery and sweep: the allocated run is removed and the delivery recorded
+ * as ignored with Temporal's reason. Other failures are thrown and leave it `starting`.
+ */
+export async function finishStart(deps: RunServiceDeps, row: TriggerDeliveryRow): Promise<StartOutcome> {
+  const input = row.pendingStart as RunInput;
   try {
-    await launchRun(deps, row.pendingStart as RunInput);
+    await launchRun(deps, input);
   } catch (err) {
+    if (isRefusedForGood(err)) {
+      const reason = `Temporal refused the run: ${grpcDetails(err)}`;
+      await withTransaction(deps.db, async (tx) => {
+        await deleteRun(tx, runWorkflowId(input.project, input.workflow, input.runNumber));
+        await recordDeliveryOutcome(tx, row.id, { decision: 'ignored', reason, runNumber: null });
+      });
+      return { decision: 'ignored', reason };
+    }
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
   await recordDeliveryOutcome(deps.db, row.id, { decision: 'started', runNumber: row.runNumber });
+  return { decision: 'started' };
 }
+
+/** The gRPC error under the client's wrapping, if any. */
+function grpcCause(err: unknown): { code: number; details: string } | undefined {
+  for (let e = err; e; e = (e as { cause?: unknown }).cause) if (isGrpcServiceError(e)) return e;
+  return undefined;
+}
+
+/** gRPC's INVALID_ARGUMENT: the request itself is refused, and sending it again changes nothing. */
+const GRPC_INVALID_ARGUMENT = 3;
+const isRefusedForGood = (err: unknown) => grpcCause(err)?.code === GRPC_INVALID_ARGUMENT;
+const grpcDetails = (err: unknown) => grpcCause(err)?.details ?? (err as Error).message;
 
 /**
  * Finishes deliveries a crashed trigger service left `starting` (run allocated, Temporal start not
@@ -139,11 +171,12 @@ export async function finishStart(deps: RunServiceDeps, row: TriggerDeliveryRow)
  */
 export async function finishInterruptedStarts(deps: RunServiceDeps, olderThanMs = 0): Promise<InterruptedStarts> {
   const rows = await listStartingDeliveries(deps.db, new Date(Date.now() - olderThanMs));
-  const result: InterruptedStarts = { finished: 0, failed: [] };
+  const result: InterruptedStarts = { finished: 0, refused: [], failed: [] };
   for (const row of rows) {
     try {
-      await finishStart(deps, row);
-      result.finished++;
+      const outcome = await finishStart(deps, row);
+      if (outcome.decision === 'started') result.finished++;
+      else result.refused.push({ deliveryId: row.id, reason: outcome.reason });
     } catch (err) {
       // One start Temporal refuses must not keep the others, or the service, from starting: it stays
       // `starting` for the next sweep or the provider's redelivery.
@@ -155,5 +188,8 @@ export async function finishInterruptedStarts(deps: RunServiceDeps, olderThanMs 
 
 export interface InterruptedStarts {
   finished: number;
+  /** recorded as ignored: Temporal refuses these runs for good */
+  refused: { deliveryId: string; reason: string }[];
+  /** still `starting`: the start failed in a way that may pass */
   failed: { deliveryId: string; runNumber: number | null; error: string }[];
 }

@@ -23,8 +23,9 @@ const deps = {
   taskQueue: config.taskQueue,
 };
 // A previous process may have died between allocating a run and starting it in Temporal.
-const { finished, failed } = await finishInterruptedStarts(deps);
+const { finished, refused, failed } = await finishInterruptedStarts(deps);
 if (finished > 0) logger.info({ finished }, 'finished run starts an earlier process left behind');
+for (const start of refused) logger.warn(start, 'Temporal refused a run start an earlier process left behind');
 for (const start of failed) logger.error(start, 'could not finish a run start an earlier process left behind');
 const app = await buildTriggerApp(deps);
 
