@@ -271,6 +271,8 @@ describe('git webhooks', () => {
     expect(res2.status).toBe(401);
     expect((await deliveries(wf)).deliveries.map((x: any) => x.delivery_key)).not.toContain('delivery-forged');
     expect((await engine.deliver('/hooks/github', '{"broken', d.headers)).status).toBe(400);
+    const asText = await engine.deliver('/hooks/github', d.body, { ...d.headers, 'content-type': 'text/plain' });
+    expect(asText.status).toBe(415);
 
     // Read before the signature is checked: fields of the wrong type are a 401 here, never a 500.
     const unsigned = { 'x-github-event': 'push', 'x-github-delivery': 'delivery-odd' };

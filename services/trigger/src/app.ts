@@ -13,6 +13,9 @@ export async function buildTriggerApp(deps: TriggerServiceDeps): Promise<Fastify
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
   registerErrorHandler(app);
   rejectNulCharacters(app);
+  // Signatures and delivery keys need the bytes as they came, which only the JSON parser keeps:
+  // any other body (Fastify parses text/plain by default) is a 415.
+  app.removeContentTypeParser('text/plain');
   registerRawJsonParser(app);
   app.get('/healthz', async () => ({ ok: true }));
   await app.register(gitHooks, { deps });
