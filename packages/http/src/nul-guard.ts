@@ -1,25 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '@stagecoach/platform';
-
-/** Where in `value` a string (or an object key) holds a NUL character, as a dotted path. */
-export function nulPath(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = nulPath(value[i], `${path}.${i}`);
-      if (found) return found;
-    }
-    return undefined;
-  }
-  if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (key.includes('\u0000')) return `${path}.${key.replaceAll('\u0000', '\\u0000')}`;
-      const found = nulPath(item, `${path}.${key}`);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
+import { nulPath } from '@stagecoach/spec';
 
 /**
  * Refuses requests whose body, query or path carries a NUL character. PostgreSQL stores none, in
@@ -29,11 +10,17 @@ export function nulPath(value: unknown, path: string): string | undefined {
 export function rejectNulCharacters(app: FastifyInstance): void {
   app.addHook('preValidation', async (request) => {
     const where =
-      nulPath(request.params, 'params') ?? nulPath(request.query, 'querystring') ?? nulPath(request.body, 'body');
+      located('params', request.params) ?? located('querystring', request.query) ?? located('body', request.body);
     if (where) {
       throw new ValidationError(`${where} contains a NUL character, which cannot be stored`, [
         { path: where, message: 'contains a NUL character' },
       ]);
     }
   });
+}
+
+/** The dotted path (`body.env.0.name`, as Fastify's own validation names fields) of a NUL in `value`. */
+function located(root: string, value: unknown): string | undefined {
+  const path = nulPath(value);
+  return path && [root, ...path].join('.');
 }

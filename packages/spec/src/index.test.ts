@@ -38,6 +38,7 @@ describe('package root entry (imported by Temporal workflow code)', () => {
       'json-schema.ts',
       'kube-specs.ts',
       'notify.ts',
+      'nul.ts',
       'params.ts',
       'recipients.ts',
       'render.ts',

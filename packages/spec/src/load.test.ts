@@ -231,3 +231,26 @@ describe('loadDefinition: JSON', () => {
     });
   });
 });
+
+describe('NUL characters', () => {
+  it('are refused where a YAML escape spells one, with path and line', () => {
+    const text = [
+      'name: nul',
+      'project: demo',
+      'stages:',
+      '  - name: build',
+      '    jobs:',
+      '      - name: compile',
+      '        type: freestyle',
+      '        spec:',
+      '          script: "echo \\0 hi"',
+      '',
+    ].join('\n');
+    const result = loadDefinition(text);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues).toEqual([
+      { path: 'stages[0].jobs[0].spec.script', message: 'contains a NUL character, which cannot be stored', line: 9 },
+    ]);
+  });
+});

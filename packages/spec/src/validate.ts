@@ -2,6 +2,7 @@ import { EXECUTE_VERBS } from './execute-policy.js';
 import { checkChannelConfig, checkNotifyCtls, WEBHOOK_TYPES } from './notify.js';
 import { absent, Checker, isObj, join, quoteList, type Obj } from './checker.js';
 import { checkKubeReferences, checkKubeSpec, KUBE_JOB_TYPES, type KubeJobType } from './kube-specs.js';
+import { nulPath } from './nul.js';
 import { JOB_TYPES } from './types.js';
 import type { JobType, SpecIssue, WorkflowDefinition } from './types.js';
 
@@ -421,6 +422,11 @@ export function validateDefinition(value: unknown): SpecResult<WorkflowDefinitio
     return { ok: false, issues: c.issues };
   }
   const out: Obj = { ...value };
+  const nul = nulPath(value);
+  if (nul) {
+    const path = nul.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+    c.add(path, 'contains a NUL character, which cannot be stored');
+  }
 
   const name = c.string(value, 'name', '', true);
   if (name !== undefined && !WORKFLOW_NAME_RE.test(name)) {
