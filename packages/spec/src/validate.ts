@@ -424,7 +424,7 @@ export function validateDefinition(value: unknown): SpecResult<WorkflowDefinitio
   const out: Obj = { ...value };
   const nul = nulPath(value);
   if (nul) {
-    const path = nul.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+    const path = nul.reduce<string>((p, s) => (typeof s === 'number' ? `${p}[${s}]` : join(p, s)), '');
     c.add(path, 'contains a NUL character, which cannot be stored');
   }
 

@@ -43,9 +43,8 @@ interface HookOutcome {
   deliveryKey: string;
   event: string;
   ignore?: string;
+  /** params taken from the body, which the sender answers for */
   params?: Record<string, string>;
-  /** the params taken from the body, which the sender answers for */
-  deliveryParams?: string[];
   context?: Record<string, string>;
 }
 
@@ -98,7 +97,6 @@ const KINDS: Partial<Record<TriggerKind, HookKind>> = {
         deliveryKey: idempotencyKey ? `key:${idempotencyKey}` : `once:${randomUUID()}`,
         event: 'webhook',
         params: mapped.params,
-        deliveryParams: Object.keys(mapped.params),
       };
     },
   },
@@ -137,7 +135,7 @@ export const triggerHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = as
           event: outcome.event,
           ignore: outcome.ignore,
           params: { ...triggerParams(deps.box, trigger), ...outcome.params },
-          deliveryParams: outcome.deliveryParams,
+          deliveryParams: outcome.params && Object.keys(outcome.params),
           variables: flattenPayload(request.body),
           context: outcome.context,
         });

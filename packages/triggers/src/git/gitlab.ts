@@ -38,13 +38,14 @@ export function parseGitlab(headers: Headers, body: Loose): ParsedDelivery {
     if (!sha || ZERO_SHA.test(String(body.after ?? ''))) {
       return ignored(eventName === 'Push Hook' ? 'push' : 'tag', 'the ref was deleted', repo);
     }
-    const head = listOf(body.commits).find((c: Loose) => c?.id === sha) ?? listOf(body.commits).at(-1);
+    const commits = listOf(body.commits);
+    const head = commits.find((c: Loose) => c?.id === sha) ?? commits.at(-1);
     const commit = {
       commitId: sha,
       commitMessage: String(head?.message ?? body.message ?? ''),
       committer: String(body.user_username ?? body.user_name ?? head?.author?.name ?? ''),
     };
-    return refPush(base, body.ref, commit, body.commits, repo);
+    return refPush(base, body.ref, commit, commits, repo);
   }
 
   if (eventName === 'Merge Request Hook') {

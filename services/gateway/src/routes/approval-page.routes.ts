@@ -69,8 +69,9 @@ export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
     // The notifier makes the links from its own read of the run's events, and the projection may not
     // have caught up with them yet: the run itself says whether the job still waits. Not asked when
     // the projection already shows the link's execution ended or a later retry.
-    const behind = run && (run.retryNum < link.retryNum || (run.retryNum === link.retryNum && !isTerminal(run.status)));
-    const waiting = behind ? await waitingApproval(link) : undefined;
+    const mayStillWait =
+      run && (run.retryNum < link.retryNum || (run.retryNum === link.retryNum && !isTerminal(run.status)));
+    const waiting = mayStillWait ? await waitingApproval(link) : undefined;
     if (run && waiting) return { ok: true, link, run, jobs, approval: waiting.approval };
     return { ok: false, status: 410, title: 'Approval closed', message: 'This approval is no longer waiting.' };
   }
