@@ -32,6 +32,22 @@ try {
           },
           { name: 'flaky', type: 'freestyle', spec: { script: 'exit 1' }, error_policy: { policy: 'ignore_error' } },
           {
+            // Fails its first attempt and passes the retry 10 s later: the marker file outlives the workspace.
+            name: 'retried',
+            type: 'freestyle',
+            spec: {
+              script:
+                'F="${TMPDIR:-/tmp}/replay-retried-$WORKFLOW-$TASK_ID"; if [ -e "$F" ]; then rm -f "$F"; else touch "$F"; exit 1; fi',
+            },
+            error_policy: { policy: 'retry', maximum_retry: 1 },
+          },
+          {
+            name: 'checked',
+            type: 'freestyle',
+            spec: { script: 'exit 1' },
+            error_policy: { policy: 'manual_check', approval_users: [{ user_name: 'ann' }] },
+          },
+          {
             // Resolves dynamic_recipients in the workflow; no SMTP here, so the delivery fails and is ignored.
             name: 'tell',
             type: 'notification',
@@ -62,9 +78,26 @@ try {
       },
     ],
   };
-  /** A run that passes (approval, manual-exec resume with edited inputs) and one cancelled at its approval. */
+  /** A run that passes (a retry, a manual check, approval, manual-exec resume with edited inputs) and one cancelled at its approval. */
   const record = async (workflow: string, suffix: string) => {
-    const passed = await engine.startRun('replay', workflow);
+    /** Starts a run and lets ann ignore the failure of its `checked` job. */
+    const startPastTheCheck = async () => {
+      const run = await engine.startRun('replay', workflow);
+      await engine.waitForRun(
+        'replay',
+        workflow,
+        run,
+        (r) => r.stages[0].jobs[3].status === 'wait_for_manual_error_handling',
+      );
+      await engine.api(
+        'POST',
+        `/api/v1/projects/replay/workflows/${workflow}/runs/${run}/decisions`,
+        { job: 'checked', decision: 'ignore' },
+        { user: 'ann' },
+      );
+      return run;
+    };
+    const passed = await startPastTheCheck();
     await engine.waitForRun('replay', workflow, passed, (r) => r.stages[1].jobs[0].status === 'wait_for_approval');
     await engine.api(
       'POST',
@@ -81,7 +114,7 @@ try {
     );
     await engine.waitForStatus('replay', workflow, passed, 'passed');
 
-    const cancelled = await engine.startRun('replay', workflow);
+    const cancelled = await startPastTheCheck();
     await engine.waitForRun('replay', workflow, cancelled, (r) => r.stages[1].jobs[0].status === 'wait_for_approval');
     await engine.api('POST', `/api/v1/projects/replay/workflows/${workflow}/runs/${cancelled}/cancel`);
     await engine.waitForStatus('replay', workflow, cancelled, 'cancelled');
