@@ -132,6 +132,19 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     ...(input.resume?.context ?? {}),
   };
 
+  /**
+   * Whether this run takes a change released behind patched() before run input version 2. A version-2
+   * run began with all of them in place, so it takes them without asking, and without the marker and
+   * TemporalChangeVersion upsert each check writes into its workflow task. Only a replay asks, to match
+   * the markers a worker from before version 2 wrote had it run this run's tasks. Runs of version 1 ask
+   * as they always did. A change released later needs patched() itself: version-2 runs may be in flight.
+   */
+  const patchedBeforeV2 = (patchId: string): boolean => {
+    if (input.version < 2) return patched(patchId);
+    if (workflowInfo().unsafe.isReplaying) patched(patchId);
+    return true;
+  };
+
   let runStatus: Status = 'created';
   let runError: string | undefined;
   let seq = 0;
@@ -161,7 +174,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     if (pending.length === 0) return;
     const batch = pending.splice(0, pending.length);
     // The sink saves the run's last workflow task a second activation and the local activity's dispatch.
-    if (patched('events-by-sink')) runEvents.publish(batch);
+    if (patchedBeforeV2('events-by-sink')) runEvents.publish(batch);
     else await CancellationScope.nonCancellable(() => emitEvents(batch));
   };
   const setRunStatus = (status: Status) => {
@@ -314,7 +327,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
    * (params, trigger payload, earlier jobs' outputs), before rendering turns templated keys into values.
    */
   const withRecipients = (job: Job): Job =>
-    job.type === 'notification' && patched('notification-dynamic-recipients')
+    job.type === 'notification' && patchedBeforeV2('notification-dynamic-recipients')
       ? { ...job, spec: withDynamicRecipients(job.spec as NotifyCtl, context) }
       : job;
 
@@ -482,7 +495,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         setRunStatus('pause');
         await flush();
         // Zadig frees the queue slot while a run waits for a person, and queues it again on resume.
-        const yieldsPermit = gated && patched('pause-frees-permit');
+        const yieldsPermit = gated && patchedBeforeV2('pause-frees-permit');
         if (yieldsPermit) await releaseSlot(gateId, runId);
         await condition(() => resumedStages.has(stageDef.name));
         pausedStage = undefined;
@@ -529,7 +542,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         : runStatusFromStages(stages.map((s) => s.status));
     // Every job's cleanup, in reverse order, whatever the outcome: compensation lives here.
     const compensating = cleanupOrder(definition).filter((job) => COMPENSATING_JOB_TYPES.includes(job.type));
-    if (compensating.length > 0 && patched('kube-compensation')) {
+    if (compensating.length > 0 && patchedBeforeV2('kube-compensation')) {
       try {
         await compensateJobs({
           runId,
@@ -539,7 +552,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         runError = `cleanup failed: ${err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message}`;
       }
     }
-    if (patched('cleanup-leftovers-only')) {
+    if (patchedBeforeV2('cleanup-leftovers-only')) {
       // Most runs have none, and skip the round trip.
       const leftovers = cleanupOrder(definition).filter((job) => mayHaveLeftovers.has(job.name));
       if (leftovers.length > 0) await cleanupJobs({ runId, jobs: leftovers });

@@ -5,9 +5,12 @@ export interface RunCreator {
   name: string;
 }
 
-/** Everything a run needs, frozen when it is created. Versioned from day one. */
+/**
+ * Everything a run needs, frozen when it is created. Versioned from day one: version 2 runs take every
+ * workflow change released before it without a patch check (see the run workflow).
+ */
 export interface RunInput {
-  version: 1;
+  version: 1 | 2;
   project: string;
   projectDisplayName: string;
   workflow: string;

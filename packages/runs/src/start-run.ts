@@ -144,7 +144,7 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
   await storeRunSecrets(tx, runId, params.secrets, deps.box);
 
   const input: RunInput = {
-    version: 1,
+    version: 2,
     project: req.project,
     projectDisplayName: workflow.projectDisplayName,
     workflow: req.workflow,
