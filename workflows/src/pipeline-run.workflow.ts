@@ -170,12 +170,12 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
    */
   const mayHaveLeftovers = new Set<string>();
   // Always delivered, also while the run is being cancelled.
-  const flush = async () => {
+  const flush = (): Promise<void> | undefined => {
     if (pending.length === 0) return;
     const batch = pending.splice(0, pending.length);
     // The sink saves the run's last workflow task a second activation and the local activity's dispatch.
     if (patchedBeforeV2('events-by-sink')) runEvents.publish(batch);
-    else await CancellationScope.nonCancellable(() => emitEvents(batch));
+    else return CancellationScope.nonCancellable(() => emitEvents(batch));
   };
   const setRunStatus = (status: Status) => {
     if (runStatus === status) return;
@@ -533,37 +533,41 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   }
   cancelled ||= CancellationScope.current().consideredCancelled;
 
-  return await CancellationScope.nonCancellable(async () => {
-    if (cancelled) markUnfinished(stages, 'cancelled', emit);
-    const status: Status = cancelled
-      ? 'cancelled'
-      : runError
-        ? 'failed'
-        : runStatusFromStages(stages.map((s) => s.status));
-    // Every job's cleanup, in reverse order, whatever the outcome: compensation lives here.
-    const compensating = cleanupOrder(definition).filter((job) => COMPENSATING_JOB_TYPES.includes(job.type));
-    if (compensating.length > 0 && patchedBeforeV2('kube-compensation')) {
-      try {
-        await compensateJobs({
+  // The run's end happens also while the run is being cancelled: each of its waits is non-cancellable.
+  // A run that leaves nothing to undo waits for nothing here, and makes no promise (see the job path).
+  const uncancellable = <T>(fn: () => Promise<T>) => CancellationScope.nonCancellable(fn);
+  if (cancelled) markUnfinished(stages, 'cancelled', emit);
+  const status: Status = cancelled
+    ? 'cancelled'
+    : runError
+      ? 'failed'
+      : runStatusFromStages(stages.map((s) => s.status));
+  // Every job's cleanup, in reverse order, whatever the outcome: compensation lives here.
+  const compensating = cleanupOrder(definition).filter((job) => COMPENSATING_JOB_TYPES.includes(job.type));
+  if (compensating.length > 0 && patchedBeforeV2('kube-compensation')) {
+    try {
+      await uncancellable(() =>
+        compensateJobs({
           runId,
           jobs: compensating.map((job) => ({ ...job, fromSpec: fromSpecOf(jobIndex.get(job.name)!.def) })),
-        });
-      } catch (err) {
-        runError = `cleanup failed: ${err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message}`;
-      }
+        }),
+      );
+    } catch (err) {
+      runError = `cleanup failed: ${err instanceof ActivityFailure && err.cause ? err.cause.message : (err as Error).message}`;
     }
-    if (patchedBeforeV2('cleanup-leftovers-only')) {
-      // Most runs have none, and skip the round trip.
-      const leftovers = cleanupOrder(definition).filter((job) => mayHaveLeftovers.has(job.name));
-      if (leftovers.length > 0) await cleanupJobs({ runId, jobs: leftovers });
-    } else {
-      await cleanupJobs({ runId, jobs: cleanupOrder(definition) });
-    }
-    if (gated) await releaseSlot(gateId, runId);
-    setRunStatus(status);
-    await flush();
-    return snapshot();
-  });
+  }
+  if (patchedBeforeV2('cleanup-leftovers-only')) {
+    // Most runs have none, and skip the round trip.
+    const leftovers = cleanupOrder(definition).filter((job) => mayHaveLeftovers.has(job.name));
+    if (leftovers.length > 0) await uncancellable(() => cleanupJobs({ runId, jobs: leftovers }));
+  } else {
+    await uncancellable(() => cleanupJobs({ runId, jobs: cleanupOrder(definition) }));
+  }
+  if (gated) await uncancellable(() => releaseSlot(gateId, runId));
+  setRunStatus(status);
+  const flushed = flush();
+  if (flushed) await flushed;
+  return snapshot();
 }
 
 async function releaseSlot(gateId: string, runWorkflowId: string): Promise<void> {
