@@ -27,6 +27,7 @@ import {
   runStateQuery,
   SA_STATUS,
   type JobActivityInput,
+  type JobActivityResult,
   type JobResult,
   type RunActivities,
   type RunEvent,
@@ -175,7 +176,11 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     const batch = pending.splice(0, pending.length);
     // The sink saves the run's last workflow task a second activation and the local activity's dispatch.
     if (patchedBeforeV2('events-by-sink')) runEvents.publish(batch);
-    else return CancellationScope.nonCancellable(() => emitEvents(batch));
+    // As deep as when flush was an async function awaiting it: histories from then hold what followed.
+    else
+      return (async () => {
+        await CancellationScope.nonCancellable(() => emitEvents(batch));
+      })();
   };
   const setRunStatus = (status: Status) => {
     if (runStatus === status) return;
@@ -334,7 +339,9 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   // The job path below chains `then`s instead of nesting async functions. The SDK captures and
   // source-maps a stack trace for every promise workflow code creates (temporalio/sdk-typescript#1587),
   // about 0.1 ms each: two nested async functions made four promises a job besides the activity's own,
-  // this makes one.
+  // this makes two. They keep the old path's depth: an attempt's outcome is acted on two microtask steps
+  // after the activity settles, as it was through two awaits, so the commands of jobs that settle in
+  // one workflow task (a retry timer, the next attempt) come out in the order recorded histories hold.
 
   /** Ends a job whose attempt or wait was cancelled; anything else is not the job's to handle. */
   const cancelledJob = (stage: Stage, result: JobResult) => (err: unknown) => {
@@ -342,13 +349,8 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     finishJob(stage, result, 'cancelled');
   };
 
-  /** Runs the job's activity once; `outcome` hears `passed`, `failed` or `timeout`, and a cancellation ends the job. */
-  const runActivityJob = (
-    stage: Stage,
-    job: Job,
-    result: JobResult,
-    outcome: (status: Status) => void | Promise<void>,
-  ): Promise<void> => {
+  /** Runs the job's activity once, to `passed`, `failed` or `timeout`; a cancellation rejects. */
+  const runActivityJob = (stage: Stage, job: Job, result: JobResult): Promise<Status> => {
     const spec = job.spec as FreestyleSpec;
     const timeout = spec.advanced_setting?.timeout ?? DEFAULT_JOB_TIMEOUT_MINUTES;
     result.status = 'running';
@@ -370,8 +372,9 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       retryCount: result.retryCount,
     });
     mayHaveLeftovers.add(job.name);
-    return jobActivities(timeout)
-      .runJob({
+    let activity: Promise<JobActivityResult>;
+    try {
+      activity = jobActivities(timeout).runJob({
         runId,
         project: input.project,
         workflow: input.workflow,
@@ -385,25 +388,28 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         secretParams: input.secretParams,
         startEvents,
         passedEvent,
-      })
-      .then(
-        ({ outputs }) => {
-          publishedPassed.add(job.name);
-          mayHaveLeftovers.delete(job.name);
-          result.outputs = outputs;
-          result.error = undefined;
-          return outcome('passed');
-        },
-        (err: unknown) => {
-          if (isCancellation(err)) return cancelledJob(stage, result)(err);
-          const cause =
-            err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-          // The activity's own failure: its code ran to the end, cleanup included.
-          if (cause) mayHaveLeftovers.delete(job.name);
-          result.error = cause?.message ?? (err as Error).message;
-          return outcome(cause?.type === ErrorType.JobTimeout ? 'timeout' : 'failed');
-        },
-      );
+      });
+    } catch (err) {
+      // Its arguments could not be built: the attempt fails like any other.
+      activity = Promise.reject(err);
+    }
+    return activity.then(
+      ({ outputs }): Status => {
+        publishedPassed.add(job.name);
+        mayHaveLeftovers.delete(job.name);
+        result.outputs = outputs;
+        result.error = undefined;
+        return 'passed';
+      },
+      (err: unknown): Status => {
+        if (isCancellation(err)) throw err;
+        const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+        // The activity's own failure: its code ran to the end, cleanup included.
+        if (cause) mayHaveLeftovers.delete(job.name);
+        result.error = cause?.message ?? (err as Error).message;
+        return cause?.type === ErrorType.JobTimeout ? 'timeout' : 'failed';
+      },
+    );
   };
 
   /** A failed job under `manual_check` waits for a listed user: `ignore` makes it unstable, `reject` keeps the failure. */
@@ -441,9 +447,11 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       }
       return finishJob(stage, result, status);
     };
-    return job.type === 'approval'
-      ? runApproval(stage, result, job.spec as ApprovalSpec).then(afterAttempt, cancelled)
-      : runActivityJob(stage, job, result, afterAttempt);
+    const outcome =
+      job.type === 'approval'
+        ? runApproval(stage, result, job.spec as ApprovalSpec)
+        : runActivityJob(stage, job, result);
+    return outcome.then(afterAttempt, cancelled);
   };
 
   /** Runs a job to its end; nothing to wait for when it ends at once (kept from before, or skipped). */

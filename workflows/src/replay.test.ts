@@ -7,7 +7,9 @@ import type { RunSinks } from '@stagecoach/contracts';
 
 // The determinism guard: every recorded history must replay against today's workflow code. A change
 // to released workflow logic that is not behind patched() fails here. New fixtures come from
-// scripts/record-replay-histories.ts.
+// scripts/record-replay-histories.ts. The `built-` ones were written by hand, for interleavings a live
+// run produces only by chance (two jobs of a parallel stage settling in one workflow task, in either
+// order); the code of ef97110 replays them.
 const fixtures = resolve(import.meta.dirname, '../test-fixtures');
 const files = readdirSync(fixtures).filter((f) => f.endsWith('.json'));
 
