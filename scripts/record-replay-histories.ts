@@ -87,7 +87,9 @@ try {
         'replay',
         workflow,
         run,
-        (r) => r.stages[0].jobs[3].status === 'wait_for_manual_error_handling',
+        (r) =>
+          r.stages[0].jobs.find((j: { name: string }) => j.name === 'checked').status ===
+          'wait_for_manual_error_handling',
       );
       await engine.api(
         'POST',

@@ -543,7 +543,6 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
 
   // The run's end happens also while the run is being cancelled: each of its waits is non-cancellable.
   // A run that leaves nothing to undo waits for nothing here, and makes no promise (see the job path).
-  const uncancellable = <T>(fn: () => Promise<T>) => CancellationScope.nonCancellable(fn);
   if (cancelled) markUnfinished(stages, 'cancelled', emit);
   const status: Status = cancelled
     ? 'cancelled'
@@ -554,7 +553,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   const compensating = cleanupOrder(definition).filter((job) => COMPENSATING_JOB_TYPES.includes(job.type));
   if (compensating.length > 0 && patchedBeforeV2('kube-compensation')) {
     try {
-      await uncancellable(() =>
+      await CancellationScope.nonCancellable(() =>
         compensateJobs({
           runId,
           jobs: compensating.map((job) => ({ ...job, fromSpec: fromSpecOf(jobIndex.get(job.name)!.def) })),
@@ -567,11 +566,11 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   if (patchedBeforeV2('cleanup-leftovers-only')) {
     // Most runs have none, and skip the round trip.
     const leftovers = cleanupOrder(definition).filter((job) => mayHaveLeftovers.has(job.name));
-    if (leftovers.length > 0) await uncancellable(() => cleanupJobs({ runId, jobs: leftovers }));
+    if (leftovers.length > 0) await CancellationScope.nonCancellable(() => cleanupJobs({ runId, jobs: leftovers }));
   } else {
-    await uncancellable(() => cleanupJobs({ runId, jobs: cleanupOrder(definition) }));
+    await CancellationScope.nonCancellable(() => cleanupJobs({ runId, jobs: cleanupOrder(definition) }));
   }
-  if (gated) await uncancellable(() => releaseSlot(gateId, runId));
+  if (gated) await CancellationScope.nonCancellable(() => releaseSlot(gateId, runId));
   setRunStatus(status);
   const flushed = flush();
   if (flushed) await flushed;

@@ -12,6 +12,7 @@ import type { RunSinks } from '@stagecoach/contracts';
 // order); the code of ef97110 replays them.
 const fixtures = resolve(import.meta.dirname, '../test-fixtures');
 const files = readdirSync(fixtures).filter((f) => f.endsWith('.json'));
+const fixture = (file: string) => JSON.parse(readFileSync(join(fixtures, file), 'utf8'));
 
 let workflowBundle: { code: string };
 /** The run workflow's sink as the worker registers it; a replay publishes nothing (callDuringReplay is off). */
@@ -36,8 +37,7 @@ describe('replaying recorded histories', () => {
   it.each(files)(
     '%s replays without nondeterminism',
     async (file) => {
-      const history = JSON.parse(readFileSync(join(fixtures, file), 'utf8'));
-      await expect(Worker.runReplayHistory({ workflowBundle, sinks }, history, file)).resolves.toBeUndefined();
+      await expect(Worker.runReplayHistory({ workflowBundle, sinks }, fixture(file), file)).resolves.toBeUndefined();
     },
     60_000,
   );
@@ -48,7 +48,7 @@ describe('replaying recorded histories', () => {
   it.each(files.filter((f) => f.startsWith('v5-')))(
     '%s with its input raised to version 2 replays without nondeterminism',
     async (file) => {
-      const history = withInputVersion(JSON.parse(readFileSync(join(fixtures, file), 'utf8')), 2);
+      const history = withInputVersion(fixture(file), 2);
       await expect(Worker.runReplayHistory({ workflowBundle, sinks }, history, file)).resolves.toBeUndefined();
     },
     60_000,
