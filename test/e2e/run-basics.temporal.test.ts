@@ -1,9 +1,17 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SA_STATUS } from '@stagecoach/contracts';
+import {
+  PIPELINE_RUN_WORKFLOW,
+  SA_STATUS,
+  type JobActivityInput,
+  type RunInput,
+  type RunResult,
+} from '@stagecoach/contracts';
+import type { Job } from '@stagecoach/spec';
 import { ADMIN_TOKEN, Engine, job } from '@stagecoach/testkit';
 
 let engine: Engine;
@@ -203,6 +211,50 @@ describe('a freestyle run end to end', () => {
     expect(seq.status).toBe('failed');
     expect(job(seq, 'first').status).toBe('failed');
     expect(job(seq, 'second').status).toBe('');
+  });
+
+  it('a parallel job that cannot even start fails the run, and the jobs beside it still start', async () => {
+    // Validation refuses a job without a spec, so only a workflow started around it can carry one.
+    const handle = await engine.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {
+      workflowId: `p1/unstartable/${randomBytes(4).toString('hex')}`,
+      taskQueue: engine.taskQueue,
+      args: [
+        {
+          version: 2,
+          project: 'p1',
+          projectDisplayName: 'p1',
+          workflow: 'unstartable',
+          runNumber: 1,
+          creator: 'alice',
+          createdAt: Date.now(),
+          definition: {
+            name: 'unstartable',
+            project: 'p1',
+            stages: [
+              {
+                name: 'par',
+                parallel: true,
+                jobs: [
+                  { name: 'no-spec', type: 'freestyle' } as Job,
+                  { name: 'beside', type: 'freestyle', spec: { script: 'true' } },
+                ],
+              },
+            ],
+          },
+          params: {},
+          secretParams: [],
+        } satisfies RunInput,
+      ],
+    });
+    const result = (await handle.result()) as RunResult;
+    expect(result.status).toBe('failed');
+    expect(result.error).toContain('advanced_setting');
+    const started = (await handle.fetchHistory()).events!.flatMap((event) => {
+      const scheduled = event.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name !== 'runJob') return [];
+      return [(JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as JobActivityInput).job];
+    });
+    expect(started).toEqual(['beside']);
   });
 
   it('ignore_error makes the job unstable and the run passed; execute_policy and run_policy skip jobs', async () => {

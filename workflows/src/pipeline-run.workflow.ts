@@ -515,7 +515,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       emit({ kind: 'stage', stage: stage.name, status: 'running' });
       const pairs = stageDef.jobs.map((def, ji) => ({ def, result: stage.jobs[ji]! }));
       if (stageDef.parallel) {
-        await Promise.all(pairs.map(({ def, result }) => runOneJob(stageDef, def, result)));
+        await Promise.all(pairs.map(({ def, result }) => startedInParallel(() => runOneJob(stageDef, def, result))));
       } else {
         for (const { def, result } of pairs) {
           await runOneJob(stageDef, def, result);
@@ -575,6 +575,19 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   const flushed = flush();
   if (flushed) await flushed;
   return snapshot();
+}
+
+/**
+ * A job of a parallel stage whose start throws (a definition validation would refuse, such as a job
+ * without a spec) fails the stage as a rejection, as it did when jobs started through async functions:
+ * the jobs after it in the stage still start.
+ */
+function startedInParallel(start: () => Promise<void> | void): Promise<void> | void {
+  try {
+    return start();
+  } catch (err) {
+    return Promise.reject(err);
+  }
 }
 
 async function releaseSlot(gateId: string, runWorkflowId: string): Promise<void> {
