@@ -169,4 +169,17 @@ stages:
     expect(paths).toContain('/api/v1/projects/{project}/workflows/{name}/runs/{number}/approvals');
     expect(paths).toContain('/api/v1/projects/{project}/workflows/{name}/runs/{number}/jobs/{job}/logs');
   });
+
+  it('serves the API docs page and the script it loads', async () => {
+    const page = await engine.app.inject({ method: 'GET', url: '/docs' });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toContain('text/html');
+    const script = page.body.match(/src="([^"]+swagger-ui-bundle\.js)"/)?.[1];
+    expect(script).toBe('/docs/static/swagger-ui-bundle.js');
+    // Files under /docs/static come from @fastify/static.
+    const asset = await engine.app.inject({ method: 'GET', url: script! });
+    expect(asset.statusCode).toBe(200);
+    expect(asset.headers['content-type']).toContain('javascript');
+    expect(asset.body).toContain('SwaggerUIBundle');
+  });
 });
