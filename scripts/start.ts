@@ -12,7 +12,7 @@ import {
   startLocalCluster,
   startNats,
   startTemporal,
-  waitFor,
+  waitUntilListening,
   type LocalCluster,
   type Managed,
 } from '@stagecoach/stack';
@@ -106,7 +106,8 @@ try {
   }
   const gatewayUrl = `http://${env.GATEWAY_HOST}:${env.GATEWAY_PORT}`;
   const gateway = started.find((p) => p.name === 'gateway')!;
-  await waitFor('gateway', () => isPortOpen(Number(env.GATEWAY_PORT), env.GATEWAY_HOST), 60_000, gateway.child);
+  // The gateway's own socket, not just any listener: a port held by something else must not pass for it.
+  await waitUntilListening(gateway, 'gateway', Number(env.GATEWAY_PORT), 60_000);
   await seedDemo(gatewayUrl);
 
   console.log(`
