@@ -454,8 +454,8 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     return outcome.then(afterAttempt, cancelled);
   };
 
-  /** Runs a job to its end; nothing to wait for when it ends at once (kept from before, or skipped). */
-  const runOneJob = (stage: Stage, job: Job, result: JobResult): Promise<void> | void => {
+  /** Starts a job and runs it to its end; nothing to wait for when it ends at once (kept from before, or skipped). */
+  const startJob = (stage: Stage, job: Job, result: JobResult): Promise<void> | void => {
     if (isDone(result.status)) {
       // Kept from the previous execution of this run (retry): only its status variable is re-published.
       context[jobStatusKey(result.name)] = result.status;
@@ -467,6 +467,19 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     const rendered = renderJob(withRecipients(job), context, renderOptions);
     if (!shouldExecute(rendered.execute_policy, (field) => field)) return finishJob(stage, result, 'skipped');
     return attemptJob(stage, rendered, result, 0);
+  };
+
+  /**
+   * startJob, with a throw while starting (a definition validation would refuse, such as a job without
+   * a spec) handed back as a rejection, as when jobs started through async functions: in a parallel
+   * stage the jobs after it still start.
+   */
+  const runOneJob = (stage: Stage, job: Job, result: JobResult): Promise<void> | void => {
+    try {
+      return startJob(stage, job, result);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   };
 
   const limit = definition.concurrency_limit ?? -1;
@@ -515,7 +528,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       emit({ kind: 'stage', stage: stage.name, status: 'running' });
       const pairs = stageDef.jobs.map((def, ji) => ({ def, result: stage.jobs[ji]! }));
       if (stageDef.parallel) {
-        await Promise.all(pairs.map(({ def, result }) => startedInParallel(() => runOneJob(stageDef, def, result))));
+        await Promise.all(pairs.map(({ def, result }) => runOneJob(stageDef, def, result)));
       } else {
         for (const { def, result } of pairs) {
           await runOneJob(stageDef, def, result);
@@ -575,19 +588,6 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   const flushed = flush();
   if (flushed) await flushed;
   return snapshot();
-}
-
-/**
- * A job of a parallel stage whose start throws (a definition validation would refuse, such as a job
- * without a spec) fails the stage as a rejection, as it did when jobs started through async functions:
- * the jobs after it in the stage still start.
- */
-function startedInParallel(start: () => Promise<void> | void): Promise<void> | void {
-  try {
-    return start();
-  } catch (err) {
-    return Promise.reject(err);
-  }
 }
 
 async function releaseSlot(gateId: string, runWorkflowId: string): Promise<void> {
