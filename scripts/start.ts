@@ -18,7 +18,6 @@ import {
 } from '@stagecoach/stack';
 
 const root = resolve(import.meta.dirname, '..');
-const stateDir = join(root, '.stagecoach');
 
 /** .env.example holds the development defaults; .env and the real environment override them. */
 function loadEnv(): Record<string, string> {
@@ -43,6 +42,8 @@ const hostPort = (address: string) => {
 };
 
 const env = loadEnv();
+/** The Temporal dev server's data and the NATS store of a start that runs its own servers. */
+const stateDir = resolve(root, env.STAGECOACH_STATE_DIR || '.stagecoach');
 const started: Managed[] = [];
 let localCluster: LocalCluster | undefined;
 let stopping = false;
@@ -65,11 +66,12 @@ try {
   await migrateDatabase(env.DATABASE_URL!);
 
   const temporal = hostPort(env.TEMPORAL_ADDRESS!);
-  let temporalUi = 'http://127.0.0.1:8233';
+  const uiPort = Number(env.TEMPORAL_UI_PORT || 8233);
+  let temporalUi = `http://127.0.0.1:${uiPort}`;
   if (await isPortOpen(temporal.port, temporal.host)) {
     console.log(`using the Temporal server already at ${env.TEMPORAL_ADDRESS}`);
   } else {
-    const server = await startTemporal({ dbFile: join(stateDir, 'temporal.db'), port: temporal.port, uiPort: 8233 });
+    const server = await startTemporal({ dbFile: join(stateDir, 'temporal.db'), port: temporal.port, uiPort });
     started.push(server.process);
     temporalUi = server.uiUrl;
   }

@@ -1,0 +1,255 @@
+// `npm start` as a new user runs it: the README's command in the repository, with .env.example's
+// defaults and only the ports, database and state folder moved aside so that it can run beside the
+// test servers. It must start its own Temporal dev server and NATS, create and migrate its database,
+// start the four services, seed the demo, print where everything is, run the demo end to end, keep
+// Temporal's data in its state folder across a restart, and stop everything it started on Ctrl-C.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runWorkflowId } from '@stagecoach/contracts';
+import { isPortOpen } from '@stagecoach/stack';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const TOKEN = 'dev-admin-token';
+
+interface Ports {
+  temporal: number;
+  temporalUi: number;
+  nats: number;
+  gateway: number;
+  grpc: number;
+  trigger: number;
+}
+
+/** A running `npm start`, in a process group of its own as in a terminal, and what it printed so far. */
+class NpmStart {
+  output = '';
+  /** npm's own end, once everything that shares its output (all it started) has ended too */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcess;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.child = spawn('npm', ['start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (chunk: Buffer) => (this.output += chunk.toString());
+    this.child.stdout!.on('data', collect);
+    this.child.stderr!.on('data', collect);
+    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
+  }
+
+  async waitFor(text: string, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let exited = false;
+    void this.exited.then(() => (exited = true));
+    while (!this.output.includes(text)) {
+      if (exited || Date.now() > deadline)
+        throw new Error(`npm start did not print "${text}"${exited ? ' (it exited)' : ''}:\n${this.output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Ctrl-C: SIGINT to the whole foreground group, as a terminal sends it. */
+  async interrupt(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    process.kill(-this.child.pid!, 'SIGINT');
+    const gaveUp = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`npm start still running 60 s after Ctrl-C:\n${this.output}`)), 60_000).unref(),
+    );
+    return Promise.race([this.exited, gaveUp]);
+  }
+
+  kill(): void {
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/**
+ * A port nothing listens on, below Linux's ephemeral range (32768 and up): a port the kernel hands out
+ * would, between here and the service binding it, be free for the kernel to give to any outgoing
+ * connection of the stack npm start brings up (seen: the gateway's gRPC port taken that way).
+ */
+async function portToListenOn(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port)) continue;
+    const bindable = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (bindable) {
+      taken.add(port);
+      return port;
+    }
+  }
+}
+
+/** Processes started with `text` in their environment: all that npm start ran carry its state folder there. */
+function processesWith(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+let ports: Ports;
+let stateDir: string;
+let databaseUrl: string;
+let databaseName: string;
+let env: NodeJS.ProcessEnv;
+const running: NpmStart[] = [];
+
+beforeAll(async () => {
+  const taken = new Set<number>();
+  ports = {
+    temporal: await portToListenOn(taken),
+    temporalUi: await portToListenOn(taken),
+    nats: await portToListenOn(taken),
+    gateway: await portToListenOn(taken),
+    grpc: await portToListenOn(taken),
+    trigger: await portToListenOn(taken),
+  };
+  stateDir = mkdtempSync(join(tmpdir(), 'stagecoach-npm-start-'));
+  databaseName = `sc_npm_start_${Date.now().toString(36)}`;
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/${databaseName}`;
+  databaseUrl = url.toString();
+  // A new user's environment: nothing of the test servers', so .env.example supplies the rest.
+  const kept = [
+    'PATH',
+    'HOME',
+    'TMPDIR',
+    'LANG',
+    'STAGECOACH_CACHE_DIR',
+    'STAGECOACH_TEMPORAL_BIN',
+    'STAGECOACH_NATS_BIN',
+  ];
+  env = {
+    ...Object.fromEntries(kept.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+    TEMPORAL_UI_PORT: String(ports.temporalUi),
+    NATS_URL: `nats://127.0.0.1:${ports.nats}`,
+    GATEWAY_PORT: String(ports.gateway),
+    GATEWAY_GRPC_PORT: String(ports.grpc),
+    TRIGGER_PORT: String(ports.trigger),
+    STAGECOACH_PUBLIC_URL: `http://127.0.0.1:${ports.gateway}`,
+    STAGECOACH_HOOKS_URL: `http://127.0.0.1:${ports.trigger}`,
+    STAGECOACH_STATE_DIR: stateDir,
+    LOG_LEVEL: 'warn',
+  };
+});
+
+afterAll(async () => {
+  for (const start of running) start.kill();
+  for (const pid of processesWith(stateDir)) process.kill(pid, 'SIGKILL');
+  rmSync(stateDir, { recursive: true, force: true });
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+  await admin.end();
+});
+
+async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`http://127.0.0.1:${ports.gateway}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      'x-user': 'you',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text };
+}
+
+async function waitForRun(n: number, done: (run: any) => boolean): Promise<any> {
+  const deadline = Date.now() + 60_000;
+  let run: any;
+  while (Date.now() < deadline) {
+    run = (await api('GET', `/api/v1/projects/demo/workflows/hello/runs/${n}`)).body;
+    if (done(run)) return run;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`demo run ${n} did not get there; last: ${JSON.stringify(run)}`);
+}
+
+const job = (run: any, name: string) => run.stages.flatMap((s: any) => s.jobs).find((j: any) => j.name === name);
+
+async function startAndWait(): Promise<NpmStart> {
+  const start = new NpmStart(env);
+  running.push(start);
+  await start.waitFor('Ctrl-C stops everything.', 150_000);
+  return start;
+}
+
+async function expectAllStopped(start: NpmStart): Promise<void> {
+  // npm itself ends on the SIGINT (as it does in a terminal); the script's own work shows in what it printed and left.
+  expect([
+    { code: 0, signal: null },
+    { code: null, signal: 'SIGINT' },
+  ]).toContainEqual(await start.interrupt());
+  expect(start.output).toContain('stopping ...');
+  for (const [name, port] of Object.entries(ports))
+    expect({ name, open: await isPortOpen(port) }).toEqual({ name, open: false });
+  expect(processesWith(stateDir)).toEqual([]);
+}
+
+describe('npm start', () => {
+  it('starts everything with embedded defaults, runs the demo, and stops it all on Ctrl-C', async () => {
+    const start = await startAndWait();
+    expect(start.output).toContain(`API            http://127.0.0.1:${ports.gateway}/api/v1`);
+    expect(start.output).toContain(`API docs       http://127.0.0.1:${ports.gateway}/docs`);
+    expect(start.output).toContain(`Temporal UI    http://127.0.0.1:${ports.temporalUi}`);
+    expect(start.output).not.toContain('already at');
+    expect((await fetch(`http://127.0.0.1:${ports.gateway}/docs`)).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${ports.temporalUi}`)).status).toBe(200);
+
+    // The seeded demo, run as the README says, through its approval to the end.
+    const started = await api('POST', '/api/v1/projects/demo/workflows/hello/runs', {});
+    expect(started.status).toBe(201);
+    const n = started.body.run_number as number;
+    await waitForRun(n, (run) => job(run, 'release-approval')?.status === 'wait_for_approval');
+    const vote = await api('POST', `/api/v1/projects/demo/workflows/hello/runs/${n}/approvals`, {
+      job: 'release-approval',
+      approve: true,
+    });
+    expect(vote.status).toBe(200);
+    const run = await waitForRun(n, (r) => ['passed', 'failed', 'cancelled', 'timeout'].includes(r.status));
+    expect(run.status).toBe('passed');
+    expect(job(run, 'build').outputs).toEqual({ IMAGE: `demo/hello:${n}` });
+    const smoke = await api('GET', `/api/v1/projects/demo/workflows/hello/runs/${n}/jobs/smoke/logs`);
+    expect(smoke.body).toContain(`smoke testing demo/hello:${n} on staging`);
+
+    await expectAllStopped(start);
+
+    // Started again on the same state folder: Temporal kept the run, and seeding again changed nothing.
+    const again = await startAndWait();
+    const temporal = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS! }) });
+    try {
+      const described = await temporal.workflow.getHandle(runWorkflowId('demo', 'hello', n)).describe();
+      expect(described.status.name).toBe('COMPLETED');
+    } finally {
+      await temporal.connection.close();
+    }
+    const versions = await api('GET', '/api/v1/projects/demo/workflows/hello/versions');
+    expect(versions.status).toBe(200);
+    expect(versions.body.versions).toHaveLength(1);
+    await expectAllStopped(again);
+  }, 420_000);
+});
