@@ -1,6 +1,7 @@
 // `npm start`: the whole local stack with embedded defaults. PostgreSQL (DATABASE_URL or the local
 // server, installed and started if absent), a Temporal dev server whose data lives in
-// .stagecoach/temporal.db, NATS with JetStream, migrations, then gateway, trigger, worker and notifier.
+// $STAGECOACH_STATE_DIR/temporal.db (.stagecoach/ by default), NATS with JetStream, migrations, then
+// gateway, trigger, worker and notifier.
 // Seeds a demo project and workflow and prints where everything is. Ctrl-C stops what it started.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -67,6 +68,8 @@ try {
 
   const temporal = hostPort(env.TEMPORAL_ADDRESS!);
   const uiPort = Number(env.TEMPORAL_UI_PORT || 8233);
+  if (!Number.isInteger(uiPort) || uiPort < 1 || uiPort > 65_535)
+    throw new Error(`TEMPORAL_UI_PORT must be a port number, not "${env.TEMPORAL_UI_PORT}"`);
   let temporalUi = `http://127.0.0.1:${uiPort}`;
   if (await isPortOpen(temporal.port, temporal.host)) {
     console.log(`using the Temporal server already at ${env.TEMPORAL_ADDRESS}`);

@@ -5,7 +5,7 @@
 // Temporal's data in its state folder across a restart, and stop everything it started on Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,11 +63,7 @@ class NpmStart {
   }
 
   kill(): void {
-    try {
-      process.kill(-this.child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+    killQuietly(-this.child.pid!);
   }
 }
 
@@ -112,6 +108,8 @@ let databaseUrl: string;
 let databaseName: string;
 let env: NodeJS.ProcessEnv;
 const running: NpmStart[] = [];
+/** Set once cleanup began: a test body vitest timed out must not start the stack again after it. */
+let tornDown = false;
 
 beforeAll(async () => {
   const taken = new Set<number>();
@@ -128,7 +126,8 @@ beforeAll(async () => {
   const url = new URL(process.env.DATABASE_URL!);
   url.pathname = `/${databaseName}`;
   databaseUrl = url.toString();
-  // A new user's environment: nothing of the test servers', so .env.example supplies the rest.
+  // A new user's environment: .env.example's settings, given explicitly so that a developer's own .env
+  // (which start.ts reads under the environment) changes nothing here; the built server binaries are reused.
   const kept = [
     'PATH',
     'HOME',
@@ -138,8 +137,13 @@ beforeAll(async () => {
     'STAGECOACH_TEMPORAL_BIN',
     'STAGECOACH_NATS_BIN',
   ];
+  const defaults = readFileSync(join(ROOT, '.env.example'), 'utf8')
+    .split('\n')
+    .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]);
   env = {
     ...Object.fromEntries(kept.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
+    ...Object.fromEntries(defaults),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     TEMPORAL_UI_PORT: String(ports.temporalUi),
@@ -155,14 +159,34 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const start of running) start.kill();
-  for (const pid of processesWith(stateDir)) process.kill(pid, 'SIGKILL');
-  rmSync(stateDir, { recursive: true, force: true });
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-  await admin.end();
+  tornDown = true;
+  try {
+    for (const start of running) start.kill();
+    // What npm start ran lives in process groups of its own: anything it left is found by its environment.
+    for (let round = 0; stateDir && round < 50; round++) {
+      const left = processesWith(stateDir);
+      if (left.length === 0) break;
+      for (const pid of left) killQuietly(pid);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  } finally {
+    if (databaseName) {
+      const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
+      await admin.end();
+    }
+  }
 });
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // ended meanwhile
+  }
+}
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`http://127.0.0.1:${ports.gateway}${path}`, {
@@ -178,8 +202,8 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text };
 }
 
-async function waitForRun(n: number, done: (run: any) => boolean): Promise<any> {
-  const deadline = Date.now() + 60_000;
+async function waitForRun(n: number, done: (run: any) => boolean, timeoutMs = 60_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
   let run: any;
   while (Date.now() < deadline) {
     run = (await api('GET', `/api/v1/projects/demo/workflows/hello/runs/${n}`)).body;
@@ -192,6 +216,7 @@ async function waitForRun(n: number, done: (run: any) => boolean): Promise<any> 
 const job = (run: any, name: string) => run.stages.flatMap((s: any) => s.jobs).find((j: any) => j.name === name);
 
 async function startAndWait(): Promise<NpmStart> {
+  if (tornDown) throw new Error('cleaned up already');
   const start = new NpmStart(env);
   running.push(start);
   await start.waitFor('Ctrl-C stops everything.', 150_000);
@@ -224,7 +249,8 @@ describe('npm start', () => {
     const started = await api('POST', '/api/v1/projects/demo/workflows/hello/runs', {});
     expect(started.status).toBe(201);
     const n = started.body.run_number as number;
-    await waitForRun(n, (run) => job(run, 'release-approval')?.status === 'wait_for_approval');
+    // The first job waits for the worker, which bundles the workflow code as it starts.
+    await waitForRun(n, (run) => job(run, 'release-approval')?.status === 'wait_for_approval', 180_000);
     const vote = await api('POST', `/api/v1/projects/demo/workflows/hello/runs/${n}/approvals`, {
       job: 'release-approval',
       approve: true,
@@ -237,6 +263,9 @@ describe('npm start', () => {
     expect(smoke.body).toContain(`smoke testing demo/hello:${n} on staging`);
 
     await expectAllStopped(start);
+    // Its servers kept their data where it was told to.
+    expect(existsSync(join(stateDir, 'temporal.db'))).toBe(true);
+    expect(existsSync(join(stateDir, 'nats', 'jetstream'))).toBe(true);
 
     // Started again on the same state folder: Temporal kept the run, and seeding again changed nothing.
     const again = await startAndWait();
@@ -251,5 +280,5 @@ describe('npm start', () => {
     expect(versions.status).toBe(200);
     expect(versions.body.versions).toHaveLength(1);
     await expectAllStopped(again);
-  }, 420_000);
+  }, 900_000);
 });
