@@ -9,6 +9,7 @@ import { migrateDatabase } from '@stagecoach/db';
 import {
   ensurePostgres,
   isPortOpen,
+  readEnvFile,
   startManaged,
   startLocalCluster,
   startNats,
@@ -22,19 +23,11 @@ const root = resolve(import.meta.dirname, '..');
 
 /** .env.example holds the development defaults; .env and the real environment override them. */
 function loadEnv(): Record<string, string> {
-  const parse = (file: string) =>
-    existsSync(file)
-      ? Object.fromEntries(
-          readFileSync(file, 'utf8')
-            .split('\n')
-            .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
-            .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-        )
-      : {};
+  const fromFile = (name: string) => (existsSync(join(root, name)) ? readEnvFile(join(root, name)) : {});
   const defined = Object.fromEntries(
     Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined),
   );
-  return { ...parse(join(root, '.env.example')), ...parse(join(root, '.env')), ...defined };
+  return { ...fromFile('.env.example'), ...fromFile('.env'), ...defined };
 }
 
 const hostPort = (address: string) => {

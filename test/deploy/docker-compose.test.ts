@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEV_SERVER_SEARCH_ATTRIBUTES, TEMPORAL_CLI_VERSIONS, TEMPORAL_DYNAMIC_CONFIG } from '@stagecoach/stack';
+import {
+  DEV_SERVER_SEARCH_ATTRIBUTES,
+  readEnvFile,
+  TEMPORAL_CLI_VERSIONS,
+  TEMPORAL_DYNAMIC_CONFIG,
+} from '@stagecoach/stack';
 import { LOGGER_SETTING, SERVICES, settingsRead } from './service-settings.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,19 +26,9 @@ const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { 
   services: Record<string, ComposeService>;
 };
 
-/** `KEY=value` lines of an env file, comments and blank lines skipped */
-function envFile(file: string): Record<string, string> {
-  const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
-  return Object.fromEntries(
-    lines
-      .filter((line) => /^[A-Z_]+=/.test(line))
-      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-  );
-}
-
 /** What a service's process sees: its env_file, then its environment on top. */
 function environmentOf(service: ComposeService): Record<string, string> {
-  const fromFile = service.env_file ? envFile(service.env_file) : {};
+  const fromFile = service.env_file ? readEnvFile(join(ROOT, service.env_file)) : {};
   const own = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, String(v)]));
   return { ...fromFile, ...own };
 }

@@ -4,8 +4,7 @@
 // start the four services, seed the demo, print where everything is, run the demo end to end, keep
 // Temporal's data in its state folder across a restart, and stop everything it started on Ctrl-C.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +12,9 @@ import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorkflowId } from '@stagecoach/contracts';
-import { isPortOpen } from '@stagecoach/stack';
+import { listProcesses, ownProcessGroup, signalGroup, type ProcessStat } from '@stagecoach/launcher';
+import { freePortBelowEphemeralRange, isPortOpen, readEnvFile } from '@stagecoach/stack';
+import { job } from '@stagecoach/testkit';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = 'dev-admin-token';
@@ -55,7 +56,7 @@ class NpmStart {
 
   /** Ctrl-C: SIGINT to the whole foreground group, as a terminal sends it. */
   async interrupt(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    process.kill(-this.child.pid!, 'SIGINT');
+    signalGroup(this.child.pid!, 'SIGINT');
     const gaveUp = new Promise<never>((_, reject) =>
       setTimeout(() => reject(new Error(`npm start still running 60 s after Ctrl-C:\n${this.output}`)), 60_000).unref(),
     );
@@ -63,43 +64,19 @@ class NpmStart {
   }
 
   kill(): void {
-    killQuietly(-this.child.pid!);
-  }
-}
-
-/**
- * A port nothing listens on, below Linux's ephemeral range (32768 and up): a port the kernel hands out
- * would, between here and the service binding it, be free for the kernel to give to any outgoing
- * connection of the stack npm start brings up (seen: the gateway's gRPC port taken that way).
- */
-async function portToListenOn(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (taken.has(port)) continue;
-    const bindable = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-    });
-    if (bindable) {
-      taken.add(port);
-      return port;
-    }
+    signalGroup(this.child.pid!, 'SIGKILL');
   }
 }
 
 /** Processes started with `text` in their environment: all that npm start ran carry its state folder there. */
-function processesWith(text: string): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(text);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
+function processesWith(text: string): ProcessStat[] {
+  return listProcesses().filter(({ pid }) => {
+    try {
+      return pid !== process.pid && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(text);
+    } catch {
+      return false; // ended meanwhile
+    }
+  });
 }
 
 let ports: Ports;
@@ -112,14 +89,16 @@ const running: NpmStart[] = [];
 let tornDown = false;
 
 beforeAll(async () => {
+  // Ports the stack's own outgoing connections cannot take before its services bind them (seen: the
+  // gateway's gRPC port, picked by the kernel, lost that way).
   const taken = new Set<number>();
   ports = {
-    temporal: await portToListenOn(taken),
-    temporalUi: await portToListenOn(taken),
-    nats: await portToListenOn(taken),
-    gateway: await portToListenOn(taken),
-    grpc: await portToListenOn(taken),
-    trigger: await portToListenOn(taken),
+    temporal: await freePortBelowEphemeralRange(taken),
+    temporalUi: await freePortBelowEphemeralRange(taken),
+    nats: await freePortBelowEphemeralRange(taken),
+    gateway: await freePortBelowEphemeralRange(taken),
+    grpc: await freePortBelowEphemeralRange(taken),
+    trigger: await freePortBelowEphemeralRange(taken),
   };
   stateDir = mkdtempSync(join(tmpdir(), 'stagecoach-npm-start-'));
   databaseName = `sc_npm_start_${Date.now().toString(36)}`;
@@ -137,13 +116,9 @@ beforeAll(async () => {
     'STAGECOACH_TEMPORAL_BIN',
     'STAGECOACH_NATS_BIN',
   ];
-  const defaults = readFileSync(join(ROOT, '.env.example'), 'utf8')
-    .split('\n')
-    .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]);
   env = {
     ...Object.fromEntries(kept.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
-    ...Object.fromEntries(defaults),
+    ...readEnvFile(join(ROOT, '.env.example')),
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     TEMPORAL_UI_PORT: String(ports.temporalUi),
@@ -162,11 +137,12 @@ afterAll(async () => {
   tornDown = true;
   try {
     for (const start of running) start.kill();
-    // What npm start ran lives in process groups of its own: anything it left is found by its environment.
+    // Anything npm start left is found by its environment.
     for (let round = 0; stateDir && round < 50; round++) {
       const left = processesWith(stateDir);
       if (left.length === 0) break;
-      for (const pid of left) killQuietly(pid);
+      // Each server and service npm start ran leads a process group of its own (never this one's).
+      for (const { pgrp } of left) if (pgrp !== ownProcessGroup()) signalGroup(pgrp, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 200));
     }
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
@@ -179,14 +155,6 @@ afterAll(async () => {
     }
   }
 });
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // ended meanwhile
-  }
-}
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`http://127.0.0.1:${ports.gateway}${path}`, {
@@ -212,8 +180,6 @@ async function waitForRun(n: number, done: (run: any) => boolean, timeoutMs = 60
   }
   throw new Error(`demo run ${n} did not get there; last: ${JSON.stringify(run)}`);
 }
-
-const job = (run: any, name: string) => run.stages.flatMap((s: any) => s.jobs).find((j: any) => j.name === name);
 
 async function startAndWait(): Promise<NpmStart> {
   if (tornDown) throw new Error('cleaned up already');
@@ -250,7 +216,7 @@ describe('npm start', () => {
     expect(started.status).toBe(201);
     const n = started.body.run_number as number;
     // The first job waits for the worker, which bundles the workflow code as it starts.
-    await waitForRun(n, (run) => job(run, 'release-approval')?.status === 'wait_for_approval', 180_000);
+    await waitForRun(n, (run) => job(run, 'release-approval').status === 'wait_for_approval', 180_000);
     const vote = await api('POST', `/api/v1/projects/demo/workflows/hello/runs/${n}/approvals`, {
       job: 'release-approval',
       approve: true,

@@ -4,15 +4,34 @@ import { createServer, connect } from 'node:net';
 
 /** A port the OS says is free right now. */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const port = await bindAndRelease(0);
+  if (port === undefined) throw new Error('no free port');
+  return port;
+}
+
+/**
+ * A free port below Linux's ephemeral range (32768 and up), for a port that must stay free for a
+ * while before its server binds it: one the kernel hands out (freePort) is, meanwhile, free for the
+ * kernel to give any outgoing connection as its local port. Never one of `taken`, which it joins.
+ */
+export async function freePortBelowEphemeralRange(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(candidate) || (await bindAndRelease(candidate)) === undefined) continue;
+    taken.add(candidate);
+    return candidate;
+  }
+}
+
+/** Binds `port` on loopback and lets it go: the port bound (the OS's pick for 0), undefined when it is taken. */
+function bindAndRelease(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : undefined));
     });
   });
 }
