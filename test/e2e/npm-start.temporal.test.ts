@@ -57,8 +57,9 @@ class NpmStart {
   /** Ctrl-C: SIGINT to the whole foreground group, as a terminal sends it. */
   async interrupt(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     signalGroup(this.child.pid!, 'SIGINT');
+    // start.ts stops up to six processes one after another, each given 10 s before SIGKILL.
     const gaveUp = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error(`npm start still running 60 s after Ctrl-C:\n${this.output}`)), 60_000).unref(),
+      setTimeout(() => reject(new Error(`npm start still running 90 s after Ctrl-C:\n${this.output}`)), 90_000).unref(),
     );
     return Promise.race([this.exited, gaveUp]);
   }
