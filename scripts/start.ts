@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { migrateDatabase } from '@stagecoach/db';
+import { loadConfig, port, str } from '@stagecoach/platform';
 import {
   ensurePostgres,
   isPortOpen,
@@ -36,8 +37,6 @@ const hostPort = (address: string) => {
 };
 
 const env = loadEnv();
-/** The Temporal dev server's data and the NATS store of a start that runs its own servers. */
-const stateDir = resolve(root, env.STAGECOACH_STATE_DIR || '.stagecoach');
 const started: Managed[] = [];
 let localCluster: LocalCluster | undefined;
 let stopping = false;
@@ -56,18 +55,32 @@ process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
 try {
+  // Read (and refused) before anything is installed or started.
+  const settings = loadConfig(
+    {
+      stateDir: str(
+        'STAGECOACH_STATE_DIR',
+        "the Temporal dev server's data and the NATS store of a start that runs its own servers",
+        '.stagecoach',
+      ),
+      temporalUiPort: port('TEMPORAL_UI_PORT', 'Temporal Web UI port', 8233),
+    },
+    env,
+  );
+  const stateDir = resolve(root, settings.stateDir);
   await ensurePostgres(env.DATABASE_URL!);
   await migrateDatabase(env.DATABASE_URL!);
 
   const temporal = hostPort(env.TEMPORAL_ADDRESS!);
-  const uiPort = Number(env.TEMPORAL_UI_PORT || 8233);
-  if (!Number.isInteger(uiPort) || uiPort < 1 || uiPort > 65_535)
-    throw new Error(`TEMPORAL_UI_PORT must be a port number, not "${env.TEMPORAL_UI_PORT}"`);
-  let temporalUi = `http://127.0.0.1:${uiPort}`;
+  let temporalUi = `http://127.0.0.1:${settings.temporalUiPort}`;
   if (await isPortOpen(temporal.port, temporal.host)) {
     console.log(`using the Temporal server already at ${env.TEMPORAL_ADDRESS}`);
   } else {
-    const server = await startTemporal({ dbFile: join(stateDir, 'temporal.db'), port: temporal.port, uiPort });
+    const server = await startTemporal({
+      dbFile: join(stateDir, 'temporal.db'),
+      port: temporal.port,
+      uiPort: settings.temporalUiPort,
+    });
     started.push(server.process);
     temporalUi = server.uiUrl;
   }

@@ -12,6 +12,7 @@ import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWorkflowId } from '@stagecoach/contracts';
+import { isTerminal } from '@stagecoach/spec';
 import { listProcesses, ownProcessGroup, signalGroup, type ProcessStat } from '@stagecoach/launcher';
 import { freePortBelowEphemeralRange, isPortOpen, readEnvFile } from '@stagecoach/stack';
 import { job } from '@stagecoach/testkit';
@@ -33,6 +34,7 @@ class NpmStart {
   output = '';
   /** npm's own end, once everything that shares its output (all it started) has ended too */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private hasExited = false;
   private readonly child: ChildProcess;
 
   constructor(env: NodeJS.ProcessEnv) {
@@ -40,16 +42,19 @@ class NpmStart {
     const collect = (chunk: Buffer) => (this.output += chunk.toString());
     this.child.stdout!.on('data', collect);
     this.child.stderr!.on('data', collect);
-    this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.child.on('close', (code, signal) => {
+        this.hasExited = true;
+        resolve({ code, signal });
+      }),
+    );
   }
 
   async waitFor(text: string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let exited = false;
-    void this.exited.then(() => (exited = true));
     while (!this.output.includes(text)) {
-      if (exited || Date.now() > deadline)
-        throw new Error(`npm start did not print "${text}"${exited ? ' (it exited)' : ''}:\n${this.output}`);
+      if (this.hasExited || Date.now() > deadline)
+        throw new Error(`npm start did not print "${text}"${this.hasExited ? ' (it exited)' : ''}:\n${this.output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -223,7 +228,7 @@ describe('npm start', () => {
       approve: true,
     });
     expect(vote.status).toBe(200);
-    const run = await waitForRun(n, (r) => ['passed', 'failed', 'cancelled', 'timeout'].includes(r.status));
+    const run = await waitForRun(n, (r) => isTerminal(r.status));
     expect(run.status).toBe('passed');
     expect(job(run, 'build').outputs).toEqual({ IMAGE: `demo/hello:${n}` });
     const smoke = await api('GET', `/api/v1/projects/demo/workflows/hello/runs/${n}/jobs/smoke/logs`);

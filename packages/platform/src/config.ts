@@ -23,6 +23,19 @@ export const int = (key: string, description: string, dflt?: number): Setting<nu
   },
 });
 
+/** A TCP port: an integer from 1 to 65535. */
+export const port = (key: string, description: string, dflt?: number): Setting<number> => {
+  const integer = int(key, description, dflt);
+  return {
+    ...integer,
+    parse: (raw) => {
+      const value = integer.parse(raw);
+      if (value < 1 || value > 65_535) throw new Error(`expected a port number (1-65535), got "${raw}"`);
+      return value;
+    },
+  };
+};
+
 type Values<S extends Record<string, Setting<unknown>>> = {
   readonly [K in keyof S]: S[K] extends Setting<infer T> ? T : never;
 };
