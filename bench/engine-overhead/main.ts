@@ -6,7 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { JobActivityInput } from '@stagecoach/contracts';
-import { ADMIN_TOKEN, Engine, startTestStack } from '@stagecoach/testkit';
+import { ADMIN_TOKEN, Engine, scheduledJob, startTestStack } from '@stagecoach/testkit';
 import { post } from '../lib/http.js';
 import { percentile } from '../lib/stats.js';
 import type { bareShapeWorkflow } from './bare.workflow.js';
@@ -135,10 +135,9 @@ async function handoffs(runId: string): Promise<RunTimings> {
     return Number(typeof ts.seconds === 'object' ? ts.seconds!.toNumber() : ts.seconds) * 1000 + (ts.nanos ?? 0) / 1e6;
   };
   for (const event of history.events ?? []) {
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name === 'runJob') {
-      const payload = JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as JobActivityInput;
-      const stage = Number(payload.job.slice(1, payload.job.indexOf('-')));
+    const job = scheduledJob(event);
+    if (job) {
+      const stage = Number(job.job.slice(1, job.job.indexOf('-')));
       stageOf.set(Number(event.eventId), stage);
       scheduledAt[stage]!.push(ms(event.eventTime));
     }

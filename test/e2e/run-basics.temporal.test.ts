@@ -4,15 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  PIPELINE_RUN_WORKFLOW,
-  SA_STATUS,
-  type JobActivityInput,
-  type RunInput,
-  type RunResult,
-} from '@stagecoach/contracts';
+import { PIPELINE_RUN_WORKFLOW, SA_STATUS, type RunInput, type RunResult } from '@stagecoach/contracts';
 import type { Job } from '@stagecoach/spec';
-import { ADMIN_TOKEN, Engine, job } from '@stagecoach/testkit';
+import { ADMIN_TOKEN, Engine, job, scheduledJob } from '@stagecoach/testkit';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -249,11 +243,7 @@ describe('a freestyle run end to end', () => {
     const result = (await handle.result()) as RunResult;
     expect(result.status).toBe('failed');
     expect(result.error).toContain('advanced_setting');
-    const started = (await handle.fetchHistory()).events!.flatMap((event) => {
-      const scheduled = event.activityTaskScheduledEventAttributes;
-      if (scheduled?.activityType?.name !== 'runJob') return [];
-      return [(JSON.parse(Buffer.from(scheduled.input!.payloads![0]!.data!).toString()) as JobActivityInput).job];
-    });
+    const started = (await handle.fetchHistory()).events!.flatMap((event) => scheduledJob(event)?.job ?? []);
     expect(started).toEqual(['beside']);
   });
 
