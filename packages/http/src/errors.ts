@@ -1,10 +1,11 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { AppError, ValidationError } from '@stagecoach/platform';
 
 /**
  * One place that turns failures into HTTP answers: our AppErrors keep their status and details,
- * Fastify's schema errors become 400 with the failing field, 5xx bodies stay generic.
+ * Fastify's schema errors become 400 with the failing field, a body Fastify cannot read is named like
+ * any other bad input, 5xx bodies stay generic.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
@@ -27,6 +28,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       }));
       return reply.status(400).send({ error: 'validation_failed', message: err.message, issues });
     }
+    const refused = bodyRefusal(fastifyError, request);
+    if (refused) return reply.status(fastifyError.statusCode!).send(refused);
     if (fastifyError.statusCode && fastifyError.statusCode < 500) {
       return reply
         .status(fastifyError.statusCode)
@@ -36,3 +39,42 @@ export function registerErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send({ error: 'internal', message: 'internal server error' });
   });
 }
+
+/**
+ * Fastify's refusals of a body before any route sees it, in the shape of every other bad input: an error
+ * of ours, a message saying what is wrong, and the issue at `body` (or at the header that decided it).
+ */
+function bodyRefusal(
+  err: FastifyError,
+  request: FastifyRequest,
+): { error: string; message: string; issues: { path: string; message: string }[] } | undefined {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return refusal('validation_failed', 'the body is not valid JSON', 'body', 'invalid JSON');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return refusal('validation_failed', 'the body is empty, but its Content-Type says JSON', 'body', 'empty');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return refusal('validation_failed', 'the body is not as long as Content-Length says', 'body', 'truncated');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': {
+      const limit = `${Math.round(request.routeOptions.bodyLimit / 1024)} KiB`;
+      return refusal('payload_too_large', `the body is too large: the limit is ${limit}`, 'body', `over ${limit}`);
+    }
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': {
+      const type = (request.headers['content-type'] ?? '(none)').slice(0, 100);
+      return refusal(
+        'unsupported_media_type',
+        `a body of type ${type} is not accepted here`,
+        'headers.content-type',
+        'unsupported',
+      );
+    }
+    default:
+      return undefined;
+  }
+}
+
+const refusal = (error: string, message: string, path: string, issue: string) => ({
+  error,
+  message,
+  issues: [{ path, message: issue }],
+});

@@ -1,0 +1,67 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '@stagecoach/platform';
+import { registerErrorHandler } from './errors.js';
+
+let app: FastifyInstance;
+beforeAll(async () => {
+  app = Fastify({ bodyLimit: 2048 });
+  registerErrorHandler(app);
+  app.post('/echo', async (request) => ({ got: request.body }));
+  app.post('/refuse', async () => {
+    throw new ValidationError('invalid run params', [{ path: 'params.x', message: 'unknown param "x"' }]);
+  });
+  app.post('/break', async () => {
+    throw new Error('connection to 10.0.0.5 refused, password=hunter2');
+  });
+  await app.ready();
+});
+afterAll(() => app.close());
+
+const post = (url: string, body: string, contentType = 'application/json') =>
+  app.inject({ method: 'POST', url, payload: body, headers: { 'content-type': contentType } });
+
+describe('registerErrorHandler', () => {
+  it('names a body that is not JSON, or empty, as a bad input at `body`', async () => {
+    const broken = await post('/echo', '{"params":');
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json()).toEqual({
+      error: 'validation_failed',
+      message: 'the body is not valid JSON',
+      issues: [{ path: 'body', message: 'invalid JSON' }],
+    });
+    const empty = await post('/echo', '');
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json()).toMatchObject({ error: 'validation_failed', issues: [{ path: 'body', message: 'empty' }] });
+  });
+
+  it('says which content type is not accepted, and what the size limit is', async () => {
+    const xml = await post('/echo', '<run/>', 'application/xml');
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json()).toEqual({
+      error: 'unsupported_media_type',
+      message: 'a body of type application/xml is not accepted here',
+      issues: [{ path: 'headers.content-type', message: 'unsupported' }],
+    });
+    const big = await post('/echo', JSON.stringify({ pad: 'x'.repeat(4096) }));
+    expect(big.statusCode).toBe(413);
+    expect(big.json()).toEqual({
+      error: 'payload_too_large',
+      message: 'the body is too large: the limit is 2 KiB',
+      issues: [{ path: 'body', message: 'over 2 KiB' }],
+    });
+  });
+
+  it('keeps our validation errors with their issues, and says nothing of an internal failure', async () => {
+    const refused = await post('/refuse', '{}');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toEqual({
+      error: 'validation_failed',
+      message: 'invalid run params',
+      issues: [{ path: 'params.x', message: 'unknown param "x"' }],
+    });
+    const broke = await post('/break', '{}');
+    expect(broke.statusCode).toBe(500);
+    expect(broke.json()).toEqual({ error: 'internal', message: 'internal server error' });
+  });
+});
