@@ -51,7 +51,7 @@ describe('the user-groups API', () => {
     const badName = await engine.api('POST', '/api/v1/user-groups', { name: 'no spaces', extra: 1 });
     expect(badName.status).toBe(400);
     expect(badName.body.issues.map((i: { path: string }) => i.path)).toEqual(
-      expect.arrayContaining(['body.name', 'body']),
+      expect.arrayContaining(['body.name', 'body.extra']),
     );
     const badMembers = await engine.api('PUT', `${groupUrl('release')}/members`, { users: ['carol', ''] });
     expect(badMembers.status).toBe(400);

@@ -5,9 +5,24 @@ import { registerErrorHandler } from './errors.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
-  app = Fastify({ bodyLimit: 2048 });
+  // The services' validator settings: extra properties are refused, not dropped.
+  app = Fastify({ bodyLimit: 2048, ajv: { customOptions: { removeAdditional: false, allErrors: true } } });
   registerErrorHandler(app);
   app.post('/echo', async (request) => ({ got: request.body }));
+  app.post(
+    '/vote',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['job', 'approve'],
+          additionalProperties: false,
+          properties: { job: { type: 'string' }, approve: { type: 'boolean' } },
+        },
+      },
+    },
+    async () => ({ ok: true }),
+  );
   app.post('/refuse', async () => {
     throw new ValidationError('invalid run params', [{ path: 'params.x', message: 'unknown param "x"' }]);
   });
@@ -50,6 +65,16 @@ describe('registerErrorHandler', () => {
       message: 'the body is too large: the limit is 2 KiB',
       issues: [{ path: 'body', message: 'over 2 KiB' }],
     });
+  });
+
+  it('points a schema error at the property it is about', async () => {
+    const missing = await post('/vote', '{"job":"release"}');
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json().issues).toEqual([{ path: 'body.approve', message: "must have required property 'approve'" }]);
+    const extra = await post('/vote', '{"job":"release","approve":true,"aprove":true}');
+    expect(extra.json().issues).toEqual([{ path: 'body.aprove', message: 'must NOT have additional properties' }]);
+    const wrongType = await post('/vote', '{"job":"release","approve":"yes"}');
+    expect(wrongType.json().issues).toEqual([{ path: 'body.approve', message: 'must be boolean' }]);
   });
 
   it('keeps our validation errors with their issues, and says nothing of an internal failure', async () => {

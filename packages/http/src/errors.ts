@@ -23,7 +23,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const fastifyError = err as FastifyError;
     if (fastifyError.validation) {
       const issues = fastifyError.validation.map((v) => ({
-        path: [fastifyError.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.') || 'body',
+        path:
+          [fastifyError.validationContext, ...v.instancePath.split('/').filter(Boolean), namedProperty(v.params)]
+            .filter(Boolean)
+            .join('.') || 'body',
         message: v.message ?? 'invalid',
       }));
       return reply.status(400).send({ error: 'validation_failed', message: err.message, issues });
@@ -78,3 +81,9 @@ const refusal = (error: string, message: string, path: string, issue: string) =>
   message,
   issues: [{ path, message: issue }],
 });
+
+/** The property a `required` or `additionalProperties` error is about: the path then ends at it, not at its parent. */
+function namedProperty(params: Record<string, unknown>): string | undefined {
+  const name = params.missingProperty ?? params.additionalProperty;
+  return typeof name === 'string' ? name : undefined;
+}
