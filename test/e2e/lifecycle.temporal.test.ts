@@ -293,6 +293,16 @@ describe('listing runs', () => {
     const url = '/api/v1/projects/life/workflows/listed/runs';
     const failed = await engine.api('GET', `${url}?status=failed`);
     expect(failed.body.runs.map((r: any) => r.run_number)).toEqual([bad]);
+    const ended = await engine.api('GET', `${url}?status=failed,passed`);
+    expect(ended.body.runs.map((r: any) => r.run_number)).toEqual([ok2, bad, ok1]);
+    // A misspelt status is named, not answered with an empty list.
+    const typo = await engine.api('GET', `${url}?status=failed,pased`);
+    expect(typo.status).toBe(400);
+    expect(typo.body.message).toBe('unknown run status "pased"');
+    expect(typo.body.issues[0]).toMatchObject({
+      path: 'querystring.status',
+      message: expect.stringContaining('passed'),
+    });
     const anns = await engine.api('GET', `${url}?creator=ann`);
     expect(anns.body.runs.map((r: any) => r.run_number)).toEqual([ok2, ok1]);
     const page2 = await engine.api('GET', `${url}?page=2&page_size=2`);

@@ -169,31 +169,34 @@ export interface WorkflowDefinition {
 }
 
 /** Zadig's config.Status values. */
-export type Status =
-  | ''
-  | 'disabled'
-  | 'created'
-  | 'running'
-  | 'passed'
-  | 'skipped'
-  | 'failed'
-  | 'timeout'
-  | 'cancelled'
-  | 'pause'
-  | 'waiting'
-  | 'queued'
-  | 'blocked'
-  | 'pending'
-  | 'changed'
-  | 'notRun'
-  | 'prepare'
-  | 'reject'
-  | 'distributed'
-  | 'wait_for_approval'
-  | 'debug_before'
-  | 'debug_after'
-  | 'unstable'
-  | 'wait_for_manual_error_handling';
+export const STATUSES = [
+  '',
+  'disabled',
+  'created',
+  'running',
+  'passed',
+  'skipped',
+  'failed',
+  'timeout',
+  'cancelled',
+  'pause',
+  'waiting',
+  'queued',
+  'blocked',
+  'pending',
+  'changed',
+  'notRun',
+  'prepare',
+  'reject',
+  'distributed',
+  'wait_for_approval',
+  'debug_before',
+  'debug_after',
+  'unstable',
+  'wait_for_manual_error_handling',
+] as const;
+
+export type Status = (typeof STATUSES)[number];
 
 export interface SpecIssue {
   /** JSON path, e.g. "stages[0].jobs[1].name" */

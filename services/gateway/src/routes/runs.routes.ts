@@ -10,7 +10,7 @@ import {
   type ListRunsQuery,
   type RunRow,
 } from '@stagecoach/db';
-import { NotFoundError } from '@stagecoach/platform';
+import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import {
   approveJob,
   cancelRun,
@@ -20,7 +20,7 @@ import {
   startRun,
   type RunServiceDeps,
 } from '@stagecoach/runs';
-import type { Status } from '@stagecoach/spec';
+import { STATUSES, type Status } from '@stagecoach/spec';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, RunDetail, RunParams, RunSummary, WorkflowParams } from '../schemas.js';
 import { access, inProject } from '../access/rules.js';
@@ -158,7 +158,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
         tags: ['runs'],
         params: WorkflowParams,
         querystring: Type.Object({
-          status: Type.Optional(Type.String()),
+          status: Type.Optional(Type.String({ description: 'statuses, comma-separated (`failed,timeout`)' })),
           creator: Type.Optional(Type.String()),
           page: Type.Integer({ minimum: 1, default: 1 }),
           page_size: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
@@ -171,7 +171,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       return listWorkflowRuns(deps.db, {
         project: request.params.project,
         workflow: request.params.name,
-        status: status ? (status.split(',') as Status[]) : undefined,
+        status: statusFilter(status),
         creator,
         limit: page_size,
         offset: (page - 1) * page_size,
@@ -307,3 +307,18 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     },
   );
 };
+
+const RUN_STATUSES = new Set<string>(STATUSES.filter((status) => status !== ''));
+
+/** The runs list's `status` filter: each of its comma-separated statuses one Zadig knows, or a 400 naming the others. */
+function statusFilter(value: string | undefined): Status[] | undefined {
+  if (!value) return undefined;
+  const statuses = value.split(',');
+  const unknown = statuses.filter((status) => !RUN_STATUSES.has(status));
+  if (unknown.length > 0) {
+    throw new ValidationError(`unknown run status ${unknown.map((status) => JSON.stringify(status)).join(', ')}`, [
+      { path: 'querystring.status', message: `expected any of ${[...RUN_STATUSES].join(', ')}` },
+    ]);
+  }
+  return statuses as Status[];
+}
