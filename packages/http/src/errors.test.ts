@@ -17,7 +17,11 @@ beforeAll(async () => {
           type: 'object',
           required: ['job', 'approve'],
           additionalProperties: false,
-          properties: { job: { type: 'string' }, approve: { type: 'boolean' } },
+          properties: {
+            job: { type: 'string' },
+            approve: { type: 'boolean' },
+            role: { type: 'string', enum: ['admin', 'member', 'viewer'] },
+          },
         },
       },
     },
@@ -75,6 +79,8 @@ describe('registerErrorHandler', () => {
     expect(extra.json().issues).toEqual([{ path: 'body.aprove', message: 'must NOT have additional properties' }]);
     const wrongType = await post('/vote', '{"job":"release","approve":"yes"}');
     expect(wrongType.json().issues).toEqual([{ path: 'body.approve', message: 'must be boolean' }]);
+    const notListed = await post('/vote', '{"job":"release","approve":true,"role":"owner"}');
+    expect(notListed.json().issues).toEqual([{ path: 'body.role', message: 'must be one of admin, member, viewer' }]);
   });
 
   it('keeps our validation errors with their issues, and says nothing of an internal failure', async () => {

@@ -27,7 +27,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
           [fastifyError.validationContext, ...v.instancePath.split('/').filter(Boolean), namedProperty(v.params)]
             .filter(Boolean)
             .join('.') || 'body',
-        message: v.message ?? 'invalid',
+        message: Array.isArray(v.params.allowedValues)
+          ? `must be one of ${v.params.allowedValues.join(', ')}`
+          : (v.message ?? 'invalid'),
       }));
       return reply.status(400).send({ error: 'validation_failed', message: err.message, issues });
     }
