@@ -273,6 +273,14 @@ describe('git webhooks', () => {
     expect((await engine.deliver('/hooks/github', '{"broken', d.headers)).status).toBe(400);
     const asText = await engine.deliver('/hooks/github', d.body, { ...d.headers, 'content-type': 'text/plain' });
     expect(asText.status).toBe(415);
+    const { repository: _repository, ...noRepository } = JSON.parse(d.body);
+    const anonymous = await engine.deliver('/hooks/github', JSON.stringify(noRepository), d.headers);
+    expect(anonymous.status).toBe(400);
+    expect(anonymous.body).toEqual({
+      error: 'validation_failed',
+      message: 'github: the payload names no repository',
+      issues: [{ path: 'body.repository', message: 'required' }],
+    });
 
     // Read before the signature is checked: fields of the wrong type are a 401 here, never a 500.
     const unsigned = { 'x-github-event': 'push', 'x-github-delivery': 'delivery-odd' };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { runWorkflowId } from '@stagecoach/contracts';
 import { listGitTriggersOfRepo, listSupersededRuns, type TriggerRow } from '@stagecoach/db';
-import { UnauthorizedError } from '@stagecoach/platform';
+import { UnauthorizedError, ValidationError } from '@stagecoach/platform';
 import { cancelRun, type RunServiceDeps } from '@stagecoach/runs';
 import {
   deliveryKeyOf,
@@ -28,6 +28,13 @@ import {
 } from '@stagecoach/triggers';
 import type { TriggerServiceDeps } from './deps.js';
 import { rawBodyOf, readPayload, resultBody } from './http.js';
+
+/** Where each provider's payload names the repository a delivery is about. */
+const REPOSITORY_FIELD: Record<GitSource, string> = {
+  github: 'body.repository',
+  gitlab: 'body.project.path_with_namespace',
+  gitee: 'body.repository.full_name',
+};
 
 interface Provider {
   parse(headers: Headers, body: unknown): ParsedDelivery;
@@ -82,8 +89,10 @@ export const gitHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = async 
       if (parsed.kind === 'ping') return { ok: true, message: 'pong' };
       const repo =
         parsed.kind === 'event' ? { owner: parsed.event.repoOwner, name: parsed.event.repoName } : parsed.repo;
-      if (!repo)
-        return reply.status(400).send({ error: 'bad_request', message: `the ${source} payload names no repository` });
+      if (!repo) {
+        const reason = parsed.kind === 'ignored' ? parsed.reason : 'the payload names no repository';
+        throw new ValidationError(`${source}: ${reason}`, [{ path: REPOSITORY_FIELD[source], message: 'required' }]);
+      }
 
       const candidates = await listGitTriggersOfRepo(deps.db, repoKey(source, repo.owner, repo.name));
       const verified = candidates.filter((t) => {
