@@ -12,7 +12,8 @@ import { listProcesses, ownProcessGroup, signalGroup, type ProcessStat } from '@
 import { freePortBelowEphemeralRange, isPortOpen, readEnvFile } from '@stagecoach/stack';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const TOKEN = 'dev-admin-token';
+/** .env.example's admin token. */
+const TOKEN = 'dev-admin-token';
 
 export interface Ports {
   temporal: number;
@@ -79,7 +80,7 @@ export class NpmStart {
 }
 
 /** Processes started with `text` in their environment: all that npm start ran carry its state folder there. */
-export function processesWith(text: string): ProcessStat[] {
+function processesWith(text: string): ProcessStat[] {
   return listProcesses().filter(({ pid }) => {
     try {
       return pid !== process.pid && readFileSync(`/proc/${pid}/environ`, 'utf8').includes(text);
@@ -160,15 +161,16 @@ export class NpmStartSandbox {
     return start;
   }
 
-  async api(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<ApiAnswer> {
+  /** A call to the gateway as the admin, with a JSON body when there is one. */
+  async api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
     const res = await fetch(`http://127.0.0.1:${this.ports.gateway}${path}`, {
       method,
       headers: {
         authorization: `Bearer ${TOKEN}`,
         'x-user': 'you',
-        ...(body === undefined ? {} : { 'content-type': contentType }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     return { status: res.status, body: text.startsWith('{') ? JSON.parse(text) : text };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDone, isFailedish, isTerminal, runStatusFromStages, stageStatusFromJobs } from './status.js';
-import type { Status } from './types.js';
+import { STATUSES, type Status } from './types.js';
 
 const STAGE_ORDER: Status[] = ['cancelled', 'timeout', 'failed', 'pause', 'reject', 'passed', 'unstable', 'skipped'];
 const RUN_ORDER: Status[] = ['pause', 'reject', 'cancelled', 'timeout', 'failed', 'passed', 'unstable', 'skipped'];
@@ -71,32 +71,7 @@ describe('runStatusFromStages', () => {
 });
 
 describe('status predicates', () => {
-  const all: Status[] = [
-    '',
-    'disabled',
-    'created',
-    'running',
-    'passed',
-    'skipped',
-    'failed',
-    'timeout',
-    'cancelled',
-    'pause',
-    'waiting',
-    'queued',
-    'blocked',
-    'pending',
-    'changed',
-    'notRun',
-    'prepare',
-    'reject',
-    'distributed',
-    'wait_for_approval',
-    'debug_before',
-    'debug_after',
-    'unstable',
-    'wait_for_manual_error_handling',
-  ];
+  const all = STATUSES;
   it('isFailedish', () => {
     expect(all.filter(isFailedish)).toEqual(['failed', 'timeout', 'cancelled', 'reject']);
   });

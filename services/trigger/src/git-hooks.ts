@@ -87,12 +87,14 @@ export const gitHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = async 
       const raw = rawBodyOf(request);
       const parsed = readPayload(source, () => provider.parse(headers, request.body));
       if (parsed.kind === 'ping') return { ok: true, message: 'pong' };
-      const repo =
-        parsed.kind === 'event' ? { owner: parsed.event.repoOwner, name: parsed.event.repoName } : parsed.repo;
-      if (!repo) {
-        const reason = parsed.kind === 'ignored' ? parsed.reason : 'the payload names no repository';
-        throw new ValidationError(`${source}: ${reason}`, [{ path: REPOSITORY_FIELD[source], message: 'required' }]);
+      // An event always names its repository; an ignored delivery may not, and says why.
+      if (parsed.kind === 'ignored' && !parsed.repo) {
+        throw new ValidationError(`${source}: ${parsed.reason}`, [
+          { path: REPOSITORY_FIELD[source], message: 'required' },
+        ]);
       }
+      const repo =
+        parsed.kind === 'event' ? { owner: parsed.event.repoOwner, name: parsed.event.repoName } : parsed.repo!;
 
       const candidates = await listGitTriggersOfRepo(deps.db, repoKey(source, repo.owner, repo.name));
       const verified = candidates.filter((t) => {
