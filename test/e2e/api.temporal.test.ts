@@ -32,7 +32,9 @@ describe('projects and workflows', () => {
     // PostgreSQL stores no NUL: a 400 naming the field, not a failed write.
     const nul = await engine.api('POST', '/api/v1/projects', { name: 'nul', display_name: 'N\u0000UL' });
     expect(nul.status).toBe(400);
-    expect(nul.body.issues).toEqual([{ path: 'body.display_name', message: 'contains a NUL character' }]);
+    expect(nul.body.issues).toEqual([
+      { path: 'body.display_name', message: 'contains a NUL character, which cannot be stored' },
+    ]);
     const list = await engine.api('GET', '/api/v1/projects');
     expect(list.body.projects.map((p: any) => p.name)).toContain('api');
     expect(list.body.projects.map((p: any) => p.name)).not.toContain('nul');
@@ -107,6 +109,31 @@ stages:
       { contentType: 'application/yaml' },
     );
     expect(noProject.status).toBe(404);
+
+    // Documents that would overflow the code walking them: a 400 naming where, not a 500.
+    const recursive = await engine.api(
+      'PUT',
+      '/api/v1/projects/api/workflows/loop',
+      'name: loop\nproject: api\nstages: &s [*s]\n',
+      {
+        contentType: 'application/yaml',
+      },
+    );
+    expect(recursive.status).toBe(400);
+    expect(recursive.body.issues).toEqual([
+      { path: 'stages[0]', message: 'contains itself (a YAML alias to a node around it)', line: 3 },
+    ]);
+    expect((await engine.api('GET', '/api/v1/projects/api/workflows/loop')).status).toBe(404);
+    const deep = await engine.api(
+      'POST',
+      '/api/v1/projects',
+      `{"name": "deep", "display_name": ${'['.repeat(5000)}${']'.repeat(5000)}}`,
+      { contentType: 'application/json' },
+    );
+    expect(deep.status).toBe(400);
+    expect(deep.body.issues).toEqual([
+      { path: `body.display_name${'.0'.repeat(63)}`, message: 'nests deeper than 64 levels' },
+    ]);
   });
 
   it('lints without saving, deletes, and needs the admin token to change anything', async () => {

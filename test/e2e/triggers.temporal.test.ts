@@ -623,7 +623,9 @@ describe('general webhooks', () => {
     const before = (await deliveries('gen')).deliveries.length;
     const refused = await engine.deliver(url, nul, { authorization: 'Bearer general-hmac-key' });
     expect(refused.status).toBe(400);
-    expect(refused.body.issues).toEqual([{ path: 'body.note', message: 'contains a NUL character' }]);
+    expect(refused.body.issues).toEqual([
+      { path: 'body.note', message: 'contains a NUL character, which cannot be stored' },
+    ]);
     expect((await deliveries('gen')).deliveries).toHaveLength(before);
   });
 });

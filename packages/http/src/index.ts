@@ -1,2 +1,2 @@
 export { registerErrorHandler } from './errors.js';
-export { rejectNulCharacters } from './nul-guard.js';
+export { rejectUnstorableInput } from './input-guard.js';

@@ -38,12 +38,12 @@ describe('package root entry (imported by Temporal workflow code)', () => {
       'json-schema.ts',
       'kube-specs.ts',
       'notify.ts',
-      'nul.ts',
       'params.ts',
       'recipients.ts',
       'render.ts',
       'status.ts',
       'types.ts',
+      'unstorable.ts',
       'users.ts',
       'validate.ts',
     ]);

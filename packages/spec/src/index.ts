@@ -12,4 +12,4 @@ export * from './status.js';
 export * from './execute-policy.js';
 export * from './users.js';
 export * from './json-schema.js';
-export * from './nul.js';
+export * from './unstorable.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadDefinition, pathSegments } from './load.js';
+import { MAX_NESTING_DEPTH } from './unstorable.js';
 
 const VALID_YAML = `# comment line
 name: build-deploy
@@ -252,5 +253,47 @@ describe('NUL characters', () => {
     expect(result.issues).toEqual([
       { path: 'stages[0].jobs[0].spec.script', message: 'contains a NUL character, which cannot be stored', line: 9 },
     ]);
+  });
+});
+
+describe('documents that cannot be walked', () => {
+  it('refuses a YAML alias inside the node it names, at the alias', () => {
+    const result = loadDefinition(['name: loop', 'project: demo', 'stages: &s', '  - *s', ''].join('\n'));
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ path: 'stages[0]', message: 'contains itself (a YAML alias to a node around it)', line: 4 }],
+    });
+  });
+
+  it('refuses nesting deeper than the limit, in YAML and in JSON, with the path where it goes too deep', () => {
+    const levels = MAX_NESTING_DEPTH + 1;
+    const deep = `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    for (const text of [
+      `name: deep\nproject: demo\nspec: ${deep}`,
+      `{"name": "deep", "project": "demo", "spec": ${deep}}`,
+    ]) {
+      const result = loadDefinition(text);
+      expect(result.ok).toBe(false);
+      if (result.ok) continue;
+      expect(result.issues).toHaveLength(1);
+      expect(result.issues[0]).toMatchObject({
+        path: `spec${'[0]'.repeat(MAX_NESTING_DEPTH - 1)}`,
+        message: `nests deeper than ${MAX_NESTING_DEPTH} levels`,
+      });
+    }
+  });
+
+  it('says so once when the YAML is too deep for the parser itself', () => {
+    const result = loadDefinition(`name: deep\nspec: ${'['.repeat(5000)}${']'.repeat(5000)}`);
+    expect(result).toEqual({
+      ok: false,
+      issues: [
+        {
+          path: '',
+          message: `YAML nested too deeply to read (definitions may nest ${MAX_NESTING_DEPTH} levels)`,
+          line: 2,
+        },
+      ],
+    });
   });
 });

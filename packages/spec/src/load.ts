@@ -1,6 +1,7 @@
-import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document } from 'yaml';
 import type { WorkflowDefinition } from './types.js';
+import { MAX_NESTING_DEPTH } from './unstorable.js';
 import { validateDefinition } from './validate.js';
 import type { SpecResult } from './validate.js';
 
@@ -29,12 +30,13 @@ function offsetOf(doc: Document, segments: Segment[]): number | undefined {
   if (isMap(parent)) {
     const pair = parent.items.find((p) => keyMatches(p.key, last as Segment));
     const key: unknown = pair?.key;
-    if (isScalar(key) || isMap(key) || isSeq(key)) return key.range?.[0];
+    if (isNode(key)) return key.range?.[0];
     return undefined;
   }
   if (isSeq(parent) && typeof last === 'number') {
     const item: unknown = parent.items[last];
-    if (isScalar(item) || isMap(item) || isSeq(item)) return item.range?.[0];
+    // An alias too: a list item may be `*name`.
+    if (isNode(item)) return item.range?.[0];
   }
   return undefined;
 }
@@ -91,6 +93,16 @@ function jsonErrorLine(text: string, err: unknown): number {
   return text.slice(0, offset).split('\n').length;
 }
 
+/** The yaml parser runs out of stack on a document nested a few hundred levels deep, and says only that. */
+function yamlErrorMessage(message: string): string {
+  return /Maximum call stack size exceeded/.test(message)
+    ? `YAML nested too deeply to read (definitions may nest ${MAX_NESTING_DEPTH} levels)`
+    : `YAML syntax error: ${message}`;
+}
+
+const sameIssue = (a: { message: string; line: number }, b: { message: string; line: number }) =>
+  a.message === b.message && a.line === b.line;
+
 /**
  * Parses a workflow definition from YAML or JSON (JSON when the text starts with `{`), then validates it. Issues
  * carry the 1-based source line of their path where it can be found.
@@ -114,14 +126,13 @@ export function loadDefinition(text: string, contentType?: 'yaml' | 'json'): Spe
   } else {
     doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
     if (doc.errors.length > 0) {
-      return {
-        ok: false,
-        issues: doc.errors.map((e) => ({
-          path: '',
-          message: `YAML syntax error: ${e.message}`,
-          line: lines.linePos(e.pos[0]).line,
-        })),
-      };
+      const issues = doc.errors.map((e) => ({
+        path: '',
+        message: yamlErrorMessage(e.message),
+        line: lines.linePos(e.pos[0]).line,
+      }));
+      // The parser reports running out of stack once for every node it gave up on.
+      return { ok: false, issues: issues.filter((issue, i) => issues.findIndex((o) => sameIssue(o, issue)) === i) };
     }
     try {
       data = doc.toJS();

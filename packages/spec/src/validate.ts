@@ -2,7 +2,7 @@ import { EXECUTE_VERBS } from './execute-policy.js';
 import { checkChannelConfig, checkNotifyCtls, WEBHOOK_TYPES } from './notify.js';
 import { absent, Checker, isObj, join, quoteList, type Obj } from './checker.js';
 import { checkKubeReferences, checkKubeSpec, KUBE_JOB_TYPES, type KubeJobType } from './kube-specs.js';
-import { nulPath } from './nul.js';
+import { unstorablePart } from './unstorable.js';
 import { JOB_TYPES } from './types.js';
 import type { JobType, SpecIssue, WorkflowDefinition } from './types.js';
 
@@ -422,10 +422,12 @@ export function validateDefinition(value: unknown): SpecResult<WorkflowDefinitio
     return { ok: false, issues: c.issues };
   }
   const out: Obj = { ...value };
-  const nul = nulPath(value);
-  if (nul) {
-    const path = nul.reduce<string>((p, s) => (typeof s === 'number' ? `${p}[${s}]` : join(p, s)), '');
-    c.add(path, 'contains a NUL character, which cannot be stored');
+  const unstorable = unstorablePart(value);
+  if (unstorable) {
+    const path = unstorable.path.reduce<string>((p, s) => (typeof s === 'number' ? `${p}[${s}]` : join(p, s)), '');
+    c.add(path, unstorable.message);
+    // The checks below walk the definition too: one too deep or containing itself would overflow them.
+    if (unstorable.kind !== 'nul') return { ok: false, issues: c.issues };
   }
 
   const name = c.string(value, 'name', '', true);

@@ -9,7 +9,7 @@ import { auditRoutes } from './routes/audit.routes.js';
 import { clusterRoutes } from './routes/clusters.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
 import { imAppRoutes } from './routes/im-apps.routes.js';
-import { registerErrorHandler, rejectNulCharacters } from '@stagecoach/http';
+import { registerErrorHandler, rejectUnstorableInput } from '@stagecoach/http';
 import { approvalPageRoutes } from './routes/approval-page.routes.js';
 import { logRoutes } from './routes/logs.routes.js';
 import { memberRoutes } from './routes/members.routes.js';
@@ -41,7 +41,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   );
 
   registerErrorHandler(app);
-  rejectNulCharacters(app);
+  rejectUnstorableInput(app);
   registerAuth(app, { db: deps.db, adminToken: deps.adminToken });
   registerAuditLog(app, deps.db);
 

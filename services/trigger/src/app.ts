@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { registerErrorHandler, rejectNulCharacters } from '@stagecoach/http';
+import { registerErrorHandler, rejectUnstorableInput } from '@stagecoach/http';
 import type { TriggerServiceDeps } from './deps.js';
 import { gitHooks } from './git-hooks.js';
 import { registerRawJsonParser } from './http.js';
@@ -12,7 +12,7 @@ const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 export async function buildTriggerApp(deps: TriggerServiceDeps): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
   registerErrorHandler(app);
-  rejectNulCharacters(app);
+  rejectUnstorableInput(app);
   // Signatures and delivery keys need the bytes as they came, which only the JSON parser keeps:
   // any other body (Fastify parses text/plain by default) is a 415.
   app.removeContentTypeParser('text/plain');
