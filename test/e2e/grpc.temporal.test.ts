@@ -241,6 +241,17 @@ describe('gRPC API', () => {
     }
   });
 
+  it('refuses a NUL character in a request as INVALID_ARGUMENT naming the field, and starts nothing', async () => {
+    await expect(
+      call(runs, 'StartRun', { project: P, workflow: 'pipeline', remark: 'a\u0000b' }, as('mona')),
+    ).rejects.toEqual(refused(grpc.status.INVALID_ARGUMENT, /^invalid request: remark: contains a NUL character/));
+    await expect(
+      call(runs, 'StartRun', { project: P, workflow: 'pipeline', skip_jobs: ['x\u0000'] }, as('mona')),
+    ).rejects.toEqual(refused(grpc.status.INVALID_ARGUMENT, /skip_jobs\.0: contains a NUL character/));
+    const listed = await call(runs, 'ListRuns', { project: P, workflow: 'pipeline' }, as('mona'));
+    expect(listed.total_size).toBe(0);
+  });
+
   it('starts a run and streams its status changes and log lines until it ends', async () => {
     const started = await call(runs, 'StartRun', { project: P, workflow: 'pipeline', remark: 'via gRPC' }, as('mona'));
     expect(started).toEqual({ run_number: 1, run_id: `${P}/pipeline/1` });

@@ -6,6 +6,7 @@ import type { GatewayDeps } from '../deps.js';
 import { accessInterceptor } from './access.js';
 import { errorInterceptor } from './errors.js';
 import { runService } from './run-service.js';
+import { unstorableInputInterceptor } from './validate.js';
 import { workflowService } from './workflow-service.js';
 
 export type GrpcServer = FastifyInstance<Http2Server>;
@@ -35,7 +36,11 @@ export async function buildGrpcServer(deps: GatewayDeps): Promise<GrpcServer> {
       router.service(RunService, runService(deps, closing.signal));
     },
     // The first interceptor is the outermost: it also maps the access check's refusals.
-    interceptors: [errorInterceptor(deps.logger), accessInterceptor({ db: deps.db, adminToken: deps.adminToken })],
+    interceptors: [
+      errorInterceptor(deps.logger),
+      accessInterceptor({ db: deps.db, adminToken: deps.adminToken }),
+      unstorableInputInterceptor,
+    ],
     shutdownTimeoutMs: SHUTDOWN_GRACE_MS,
   });
   await server.ready();

@@ -1,6 +1,7 @@
+import type { Interceptor } from '@connectrpc/connect';
 import Value from 'typebox/value';
 import { ValidationError } from '@stagecoach/platform';
-import type { SpecIssue } from '@stagecoach/spec';
+import { unstorablePart, type SpecIssue } from '@stagecoach/spec';
 import { Key } from '../schemas.js';
 
 // Proto3 fields are never missing, only empty: these checks give gRPC requests the limits REST's
@@ -30,3 +31,19 @@ export function checkRequest(...checks: Check[]): void {
   const issues = checks.filter((c): c is SpecIssue => c !== undefined);
   if (issues.length > 0) throw new ValidationError('invalid request', issues);
 }
+
+/**
+ * REST's rejectUnstorableInput for gRPC: a request whose fields hold a NUL character (which
+ * PostgreSQL cannot store) is INVALID_ARGUMENT naming the field, before the call runs.
+ */
+export const unstorableInputInterceptor: Interceptor = (next) => async (req) => {
+  const part = req.stream ? undefined : unstorablePart(req.message);
+  if (part) {
+    const path = part.path.map((segment, i) => (i === 0 ? protoFieldName(String(segment)) : segment)).join('.');
+    throw new ValidationError('invalid request', [{ path, message: part.message }]);
+  }
+  return next(req);
+};
+
+/** `skipJobs` → `skip_jobs`: the name the .proto gives the field, as the other checks' paths use. */
+const protoFieldName = (localName: string) => localName.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
