@@ -258,6 +258,38 @@ describe('git webhooks', () => {
     });
   });
 
+  it('take a GitHub delivery sent as a form (payload=<json>), signed over the form as sent', async () => {
+    const before = (await runsOf(wf)).total;
+    const form = `payload=${encodeURIComponent(JSON.stringify(githubPush({ after: 'c'.repeat(40), head_commit: { ...githubPush().head_commit, id: 'c'.repeat(40) } })))}`;
+    const headers = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-github-event': 'push',
+      'x-github-delivery': 'delivery-form',
+      'x-hub-signature-256': sign(form),
+    };
+    const res = await engine.deliver('/hooks/github', form, headers);
+    expect(res.status).toBe(200);
+    expect(res.body.results[0]).toMatchObject({ decision: 'started', duplicate: false });
+    const run = await engine.waitForStatus(P, wf, res.body.results[0].run_number, 'passed');
+    expect(job(run, 'build').outputs).toMatchObject({ COMMIT: 'c'.repeat(40), BRANCH: 'main' });
+    expect((await runsOf(wf)).total).toBe(before + 1);
+
+    // The signature covers the form's bytes: the same JSON signed as JSON does not verify.
+    const resigned = {
+      ...headers,
+      'x-github-delivery': 'delivery-form-2',
+      'x-hub-signature-256': sign(decodeURIComponent(form.slice(8))),
+    };
+    expect((await engine.deliver('/hooks/github', form, resigned)).status).toBe(401);
+    const noPayload = await engine.deliver('/hooks/github', 'data=%7B%7D', headers);
+    expect(noPayload.status).toBe(400);
+    expect(noPayload.body.issues).toEqual([{ path: 'body.payload', message: 'required' }]);
+    const broken = await engine.deliver('/hooks/github', 'payload=%7B', headers);
+    expect(broken.body.issues).toEqual([{ path: 'body.payload', message: 'invalid JSON' }]);
+    // Only GitHub sends forms.
+    expect((await engine.deliver('/hooks/gitlab', form, headers)).status).toBe(415);
+  });
+
   it('refuse a wrong signature with 401 and record nothing', async () => {
     const d = github('push', githubPush(), 'delivery-forged', 'not-the-secret');
     const res = await engine.deliver('/hooks/github', d.body, d.headers);
@@ -346,7 +378,11 @@ describe('git webhooks', () => {
       params: [{ name: 'TOKEN', type: 'string', value: '', is_credential: true }],
       stages: [{ name: 's', jobs: [{ name: 'j', type: 'freestyle', spec: { script: 'true' } }] }],
     });
-    const d2 = github('push', githubPush({ after: 'f'.repeat(40) }), 'delivery-drifted');
+    const d2 = github(
+      'push',
+      githubPush({ after: 'c'.repeat(40), head_commit: { ...githubPush().head_commit, id: 'c'.repeat(40) } }),
+      'delivery-drifted',
+    );
     const r2 = await engine.deliver('/hooks/github', d2.body, d2.headers);
     expect(r2.body.results.find((r: any) => r.workflow === 'drift')).toMatchObject({
       decision: 'ignored',

@@ -27,7 +27,7 @@ import {
   type ParsedDelivery,
 } from '@stagecoach/triggers';
 import type { TriggerServiceDeps } from './deps.js';
-import { rawBodyOf, readPayload, resultBody } from './http.js';
+import { rawBodyOf, readPayload, registerGithubFormParser, resultBody } from './http.js';
 
 /** Where each provider's payload names the repository a delivery is about. */
 const REPOSITORY_FIELD: Record<GitSource, string> = {
@@ -82,61 +82,65 @@ export const gitHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = async 
 
   for (const source of Object.keys(PROVIDERS) as GitSource[]) {
     const provider = PROVIDERS[source];
-    app.post(`/hooks/${source}`, async (request, reply) => {
-      const headers = request.headers as Headers;
-      const raw = rawBodyOf(request);
-      const parsed = readPayload(source, () => provider.parse(headers, request.body));
-      if (parsed.kind === 'ping') return { ok: true, message: 'pong' };
-      // An event always names its repository; an ignored delivery may not, and says why.
-      if (parsed.kind === 'ignored' && !parsed.repo) {
-        throw new ValidationError(`${source}: ${parsed.reason}`, [
-          { path: REPOSITORY_FIELD[source], message: 'required' },
-        ]);
-      }
-      const repo =
-        parsed.kind === 'event' ? { owner: parsed.event.repoOwner, name: parsed.event.repoName } : parsed.repo!;
-
-      const candidates = await listGitTriggersOfRepo(deps.db, repoKey(source, repo.owner, repo.name));
-      const verified = candidates.filter((t) => {
-        const secret = triggerSecrets(deps.box, t).secret;
-        return secret !== undefined && provider.verify(headers, raw, secret);
-      });
-      if (candidates.length > 0 && verified.length === 0) {
-        throw new UnauthorizedError(
-          `the ${source} delivery's signature does not verify with any trigger of ${repo.owner}/${repo.name}`,
-        );
-      }
-      if (verified.length === 0) {
-        return reply.status(202).send({ results: [], message: `no trigger watches ${repo.owner}/${repo.name}` });
-      }
-
-      const deliveryKey = deliveryKeyOf(provider.deliveryId(headers), raw);
-      const variables =
-        parsed.kind === 'event' ? { ...flattenPayload(request.body), ...gitTriggerVariables(parsed.event) } : {};
-      const results = [];
-      for (const trigger of verified) {
-        const config = trigger.config as { main_repo: MainRepo; auto_cancel?: boolean };
-        const match =
-          parsed.kind === 'event'
-            ? matchGitTrigger(config.main_repo, parsed.event)
-            : { ok: false as const, reason: parsed.reason };
-        const event = parsed.kind === 'event' ? parsed.event : undefined;
-        const result = await fire(runs, {
-          source,
-          deliveryKey,
-          trigger,
-          event: event?.event ?? (parsed.kind === 'ignored' ? parsed.event : ''),
-          ignore: match.ok ? undefined : match.reason,
-          params: triggerParams(deps.box, trigger),
-          variables,
-          context: event ? { subject: subjectOf(event), commit_id: event.commitId } : {},
-        });
-        if (event && result.decision === 'started' && !result.duplicate && config.auto_cancel) {
-          await autoCancel(trigger, event, result.runNumber!);
+    // Scoped to the one route: only GitHub sends forms.
+    await app.register(async (route) => {
+      if (source === 'github') registerGithubFormParser(route);
+      route.post(`/hooks/${source}`, async (request, reply) => {
+        const headers = request.headers as Headers;
+        const raw = rawBodyOf(request);
+        const parsed = readPayload(source, () => provider.parse(headers, request.body));
+        if (parsed.kind === 'ping') return { ok: true, message: 'pong' };
+        // An event always names its repository; an ignored delivery may not, and says why.
+        if (parsed.kind === 'ignored' && !parsed.repo) {
+          throw new ValidationError(`${source}: ${parsed.reason}`, [
+            { path: REPOSITORY_FIELD[source], message: 'required' },
+          ]);
         }
-        results.push(resultBody(trigger, result));
-      }
-      return { results };
+        const repo =
+          parsed.kind === 'event' ? { owner: parsed.event.repoOwner, name: parsed.event.repoName } : parsed.repo!;
+
+        const candidates = await listGitTriggersOfRepo(deps.db, repoKey(source, repo.owner, repo.name));
+        const verified = candidates.filter((t) => {
+          const secret = triggerSecrets(deps.box, t).secret;
+          return secret !== undefined && provider.verify(headers, raw, secret);
+        });
+        if (candidates.length > 0 && verified.length === 0) {
+          throw new UnauthorizedError(
+            `the ${source} delivery's signature does not verify with any trigger of ${repo.owner}/${repo.name}`,
+          );
+        }
+        if (verified.length === 0) {
+          return reply.status(202).send({ results: [], message: `no trigger watches ${repo.owner}/${repo.name}` });
+        }
+
+        const deliveryKey = deliveryKeyOf(provider.deliveryId(headers), raw);
+        const variables =
+          parsed.kind === 'event' ? { ...flattenPayload(request.body), ...gitTriggerVariables(parsed.event) } : {};
+        const results = [];
+        for (const trigger of verified) {
+          const config = trigger.config as { main_repo: MainRepo; auto_cancel?: boolean };
+          const match =
+            parsed.kind === 'event'
+              ? matchGitTrigger(config.main_repo, parsed.event)
+              : { ok: false as const, reason: parsed.reason };
+          const event = parsed.kind === 'event' ? parsed.event : undefined;
+          const result = await fire(runs, {
+            source,
+            deliveryKey,
+            trigger,
+            event: event?.event ?? (parsed.kind === 'ignored' ? parsed.event : ''),
+            ignore: match.ok ? undefined : match.reason,
+            params: triggerParams(deps.box, trigger),
+            variables,
+            context: event ? { subject: subjectOf(event), commit_id: event.commitId } : {},
+          });
+          if (event && result.decision === 'started' && !result.duplicate && config.auto_cancel) {
+            await autoCancel(trigger, event, result.runNumber!);
+          }
+          results.push(resultBody(trigger, result));
+        }
+        return { results };
+      });
     });
   }
 };

@@ -10,18 +10,54 @@ const RAW = Symbol('rawBody');
  * raw bytes, and a re-serialised object would not match them.
  */
 export function registerRawJsonParser(app: FastifyInstance): void {
-  app.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'buffer' }, (request, body, done) => {
-    (request as unknown as Record<symbol, Buffer>)[RAW] = body as Buffer;
-    try {
-      done(null, body.length === 0 ? {} : JSON.parse(body.toString('utf8')));
-    } catch (err) {
-      done(
-        new ValidationError(`the body is not valid JSON: ${(err as Error).message}`, [
-          { path: 'body', message: 'invalid JSON' },
-        ]),
-      );
-    }
-  });
+  app.addContentTypeParser(['application/json', 'application/*+json'], { parseAs: 'buffer' }, (request, body, done) =>
+    keepingRaw(request, body as Buffer, done, (text) => {
+      if (text.length === 0) return {};
+      return parseJson(text, 'body', 'the body');
+    }),
+  );
+}
+
+/**
+ * GitHub can send a webhook's JSON as the `payload` field of a form (the content type its settings
+ * page offers first), signed over the form's bytes: those are kept as the raw body.
+ */
+export function registerGithubFormParser(app: FastifyInstance): void {
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (request, body, done) =>
+    keepingRaw(request, body as Buffer, done, (text) => {
+      const payload = new URLSearchParams(text).get('payload');
+      if (payload === null) {
+        throw new ValidationError('a form body carries the JSON payload in its `payload` field', [
+          { path: 'body.payload', message: 'required' },
+        ]);
+      }
+      return parseJson(payload, 'body.payload', 'the payload field');
+    }),
+  );
+}
+
+function keepingRaw(
+  request: FastifyRequest,
+  body: Buffer,
+  done: (err: Error | null, value?: unknown) => void,
+  parse: (text: string) => unknown,
+): void {
+  (request as unknown as Record<symbol, Buffer>)[RAW] = body;
+  try {
+    done(null, parse(body.toString('utf8')));
+  } catch (err) {
+    done(err as Error);
+  }
+}
+
+function parseJson(text: string, path: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ValidationError(`${what} is not valid JSON: ${(err as Error).message}`, [
+      { path, message: 'invalid JSON' },
+    ]);
+  }
 }
 
 /**
