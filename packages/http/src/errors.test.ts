@@ -41,6 +41,14 @@ const post = (url: string, body: string, contentType = 'application/json') =>
   app.inject({ method: 'POST', url, payload: body, headers: { 'content-type': contentType } });
 
 describe('registerErrorHandler', () => {
+  it('answers a path or method no route serves in the same shape, without echoing the query', async () => {
+    const missing = await app.inject({ method: 'GET', url: '/nowhere?token=abc' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ error: 'not_found', message: 'no route serves GET /nowhere' });
+    const wrongMethod = await app.inject({ method: 'DELETE', url: '/echo' });
+    expect(wrongMethod.json()).toEqual({ error: 'not_found', message: 'no route serves DELETE /echo' });
+  });
+
   it('names a body that is not JSON, or empty, as a bad input at `body`', async () => {
     const broken = await post('/echo', '{"params":');
     expect(broken.statusCode).toBe(400);

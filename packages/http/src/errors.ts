@@ -5,9 +5,15 @@ import { AppError, ValidationError } from '@stagecoach/platform';
 /**
  * One place that turns failures into HTTP answers: our AppErrors keep their status and details,
  * Fastify's schema errors become 400 with the failing field, a body Fastify cannot read is named like
- * any other bad input, 5xx bodies stay generic.
+ * any other bad input, an unknown route is a 404 like any other, 5xx bodies stay generic.
  */
 export function registerErrorHandler(app: FastifyInstance): void {
+  // A path or method no route serves, in the same shape as every other refusal.
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ error: 'not_found', message: `no route serves ${request.method} ${request.url.split('?')[0]}` }),
+  );
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
     if (err instanceof ValidationError) {
       return reply.status(400).send({ error: err.code, message: err.message, issues: err.issues });
