@@ -21,6 +21,7 @@ beforeAll(async () => {
             job: { type: 'string' },
             approve: { type: 'boolean' },
             role: { type: 'string', enum: ['admin', 'member', 'viewer'] },
+            kind: { const: 'lark' },
           },
         },
       },
@@ -89,6 +90,8 @@ describe('registerErrorHandler', () => {
     expect(wrongType.json().issues).toEqual([{ path: 'body.approve', message: 'must be boolean' }]);
     const notListed = await post('/vote', '{"job":"release","approve":true,"role":"owner"}');
     expect(notListed.json().issues).toEqual([{ path: 'body.role', message: 'must be one of admin, member, viewer' }]);
+    const notTheOne = await post('/vote', '{"job":"release","approve":true,"kind":"slack"}');
+    expect(notTheOne.json().issues).toEqual([{ path: 'body.kind', message: 'must be lark' }]);
   });
 
   it('keeps our validation errors with their issues, and says nothing of an internal failure', async () => {

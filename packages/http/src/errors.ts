@@ -35,7 +35,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
             .join('.') || 'body',
         message: Array.isArray(v.params.allowedValues)
           ? `must be one of ${v.params.allowedValues.join(', ')}`
-          : (v.message ?? 'invalid'),
+          : 'allowedValue' in v.params
+            ? `must be ${String(v.params.allowedValue)}`
+            : (v.message ?? 'invalid'),
       }));
       return reply.status(400).send({ error: 'validation_failed', message: err.message, issues });
     }

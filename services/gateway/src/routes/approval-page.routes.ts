@@ -20,7 +20,7 @@ import { approvalPage, messagePage } from '../approval-page.js';
 const QUERY_DEADLINE_MS = 2000;
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) });
 const Decision = Type.Object({
-  decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
+  decision: Type.Enum(['approve', 'reject']),
   comment: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 

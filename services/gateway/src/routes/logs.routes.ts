@@ -25,9 +25,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
           "A job's output: plain text of what is stored, or with `follow=1` a live Server-Sent Events stream that ends with an `end` event when the job finishes.",
         params: JobLogParams,
         querystring: Type.Object({
-          follow: Type.Optional(
-            Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')]),
-          ),
+          follow: Type.Optional(Type.Enum(['1', 'true', '0', 'false'])),
         }),
         response: { 200: Type.String(), ...errorResponses },
       },

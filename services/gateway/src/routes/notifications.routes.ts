@@ -62,7 +62,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
           'Notifications of every run of the workflow, newest first; `?status=failed` lists what was not delivered.',
         params: WorkflowParams,
         querystring: Type.Object({
-          status: Type.Optional(Type.Union([Type.Literal('sending'), Type.Literal('sent'), Type.Literal('failed')])),
+          status: Type.Optional(Type.Enum(['sending', 'sent', 'failed'])),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
           offset: Type.Integer({ minimum: 0, default: 0 }),
         }),

@@ -293,7 +293,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
         body: Type.Object(
           {
             job: Type.String({ minLength: 1 }),
-            decision: Type.Union([Type.Literal('ignore'), Type.Literal('reject')]),
+            decision: Type.Enum(['ignore', 'reject']),
           },
           { additionalProperties: false },
         ),

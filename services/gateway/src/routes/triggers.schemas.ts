@@ -29,7 +29,7 @@ export const TRIGGER_BODIES: Record<TriggerKind, TObject> = {
       auto_cancel: Type.Optional(Type.Boolean()),
       main_repo: Type.Object(
         {
-          source: Type.Union([Type.Literal('github'), Type.Literal('gitlab'), Type.Literal('gitee')]),
+          source: Type.Enum(['github', 'gitlab', 'gitee']),
           repo_owner: Type.String({ minLength: 1, maxLength: 255 }),
           repo_name: Type.String({ minLength: 1, maxLength: 255 }),
           branch: Type.Optional(Type.String({ maxLength: 255 })),
@@ -40,7 +40,7 @@ export const TRIGGER_BODIES: Record<TriggerKind, TObject> = {
           pr_is_regular: Type.Optional(Type.Boolean()),
           tag: Type.Optional(Type.String({ maxLength: 255 })),
           tag_is_regular: Type.Optional(Type.Boolean()),
-          events: Type.Array(Type.Union([Type.Literal('push'), Type.Literal('pull_request'), Type.Literal('tag')]), {
+          events: Type.Array(Type.Enum(['push', 'pull_request', 'tag']), {
             minItems: 1,
             uniqueItems: true,
           }),
@@ -54,12 +54,7 @@ export const TRIGGER_BODIES: Record<TriggerKind, TObject> = {
   timer: Type.Object(
     {
       ...Common,
-      job_type: Type.Union([
-        Type.Literal('timing'),
-        Type.Literal('gap'),
-        Type.Literal('crontab'),
-        Type.Literal('unix_stamp'),
-      ]),
+      job_type: Type.Enum(['timing', 'gap', 'crontab', 'unix_stamp']),
       frequency: Type.Optional(Type.String()),
       time: Type.Optional(Type.String()),
       number: Type.Optional(Type.Integer()),
