@@ -147,6 +147,19 @@ stages:
     });
     expect(wrongToken.status).toBe(401);
     expect(wrongToken.text).not.toContain('test-admin-token');
+    // The person the admin token acts for is a user name, stored and a run's search attribute: bounded.
+    const longName = await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly', undefined, {
+      user: 'u'.repeat(65),
+    });
+    expect(longName.status).toBe(400);
+    expect(longName.body.issues).toEqual([{ path: 'headers.x-user', message: 'must be at most 64 characters' }]);
+    // A choice of values names them.
+    const decision = await engine.api('POST', '/api/v1/projects/api/workflows/yamly/runs/1/decisions', {
+      job: 'build',
+      decision: 'maybe',
+    });
+    expect(decision.status).toBe(400);
+    expect(decision.body.issues).toEqual([{ path: 'body.decision', message: 'must be one of ignore, reject' }]);
     expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly')).status).toBe(204);
     expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly')).status).toBe(404);
   });

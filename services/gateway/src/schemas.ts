@@ -11,6 +11,11 @@ export const ErrorBody = Type.Object({
 /** Keys: `[a-zA-Z0-9-]+`, as Zadig requires for project and workflow keys used in URLs. */
 export const Key = Type.String({ pattern: '^[a-zA-Z0-9-]+$', minLength: 1, maxLength: 64 });
 
+/** The longest user name anywhere: accounts, members, group members, the admin token's X-User. */
+export const MAX_USERNAME_LENGTH = 64;
+/** A name a user is known by (accounts themselves are stricter: see identity.routes.ts). */
+export const Username = Type.String({ minLength: 1, maxLength: MAX_USERNAME_LENGTH });
+
 export const ProjectParams = Type.Object({ project: Key });
 export const WorkflowParams = Type.Object({ project: Key, name: Key });
 export const RunParams = Type.Object({ project: Key, name: Key, number: Type.Integer({ minimum: 1 }) });

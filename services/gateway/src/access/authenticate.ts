@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { findLiveCredential, touchCredential, type Db, type UserRow } from '@stagecoach/db';
 import { bearerTokenHash, UnauthorizedError, ValidationError } from '@stagecoach/platform';
+import { MAX_USERNAME_LENGTH } from '../schemas.js';
 
 /** Who is asking, once their bearer token checked out. */
 export interface Principal {
@@ -44,6 +45,12 @@ export async function authenticate(
     if (user === '' && mutating) {
       throw new ValidationError('with the admin token, the X-User header names the caller and is required', [
         { path: 'headers.x-user', message: 'required' },
+      ]);
+    }
+    // The name is stored with what the caller does, and is a search attribute of the runs they start.
+    if (user.length > MAX_USERNAME_LENGTH) {
+      throw new ValidationError(`the X-User header names a user: at most ${MAX_USERNAME_LENGTH} characters`, [
+        { path: 'headers.x-user', message: `must be at most ${MAX_USERNAME_LENGTH} characters` },
       ]);
     }
     return { username: user || 'admin', systemAdmin: true };

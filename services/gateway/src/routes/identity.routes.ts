@@ -23,7 +23,7 @@ import {
 } from '@stagecoach/platform';
 import type { GatewayDeps } from '../deps.js';
 import type { Principal } from '../access/authenticate.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, MAX_USERNAME_LENGTH } from '../schemas.js';
 import { PUBLIC, SIGNED_IN, SYSTEM_ADMIN, access } from '../access/rules.js';
 
 const SESSION_HOURS = 12;
@@ -37,7 +37,7 @@ class TooManyAttemptsError extends AppError {
   }
 }
 
-const Username = Type.String({ pattern: '^[a-zA-Z0-9._@-]+$', minLength: 1, maxLength: 64 });
+const AccountName = Type.String({ pattern: '^[a-zA-Z0-9._@-]+$', minLength: 1, maxLength: MAX_USERNAME_LENGTH });
 const Password = Type.String({ minLength: 1, maxLength: 1024 });
 const UserView = Type.Object({
   username: Type.String(),
@@ -79,7 +79,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       schema: {
         tags,
         security: [],
-        body: Type.Object({ username: Username, password: Password }, { additionalProperties: false }),
+        body: Type.Object({ username: AccountName, password: Password }, { additionalProperties: false }),
         response: {
           200: Type.Object({ token: Type.String(), expires_at: Type.String(), user: UserView }),
           429: errorResponses[401],
@@ -147,7 +147,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
         description: 'System admins create users.',
         body: Type.Object(
           {
-            username: Username,
+            username: AccountName,
             password: Type.String({ minLength: 12, maxLength: 1024 }),
             display_name: Type.Optional(Type.String({ maxLength: 128 })),
             email: Type.Optional(Type.String({ format: 'email' })),

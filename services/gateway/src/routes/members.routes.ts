@@ -17,9 +17,8 @@ import { NotFoundError } from '@stagecoach/platform';
 import { access, inProject } from '../access/rules.js';
 import type { GatewayDeps } from '../deps.js';
 import { findProject, findWorkflow } from '../lookups.js';
-import { errorResponses, Key, ProjectParams, WorkflowParams } from '../schemas.js';
+import { errorResponses, Key, ProjectParams, WorkflowParams, Username } from '../schemas.js';
 
-const Username = Type.String({ minLength: 1, maxLength: 64 });
 const Role = Type.Unsafe<ProjectRole>({ type: 'string', enum: [...PROJECT_ROLES] });
 const GrantVerb = Type.Unsafe<WorkflowGrantVerb>({ type: 'string', enum: [...WORKFLOW_GRANT_VERBS] });
 const MemberParams = Type.Object({ project: Key, username: Username });

@@ -13,11 +13,10 @@ import {
 import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import { access, SYSTEM_ADMIN } from '../access/rules.js';
 import type { GatewayDeps } from '../deps.js';
-import { errorResponses } from '../schemas.js';
+import { errorResponses, Username } from '../schemas.js';
 
 /** Group names appear in URLs and in definitions' `group_name`. */
 const GroupName = Type.String({ pattern: '^[a-zA-Z0-9][a-zA-Z0-9._-]*$', minLength: 1, maxLength: 64 });
-const Username = Type.String({ minLength: 1, maxLength: 64 });
 const NameParams = Type.Object({ name: GroupName });
 const UserGroupView = Type.Object({
   id: Type.String({ description: "What a definition's `group_id` names (its `group_name` may be used instead)." }),
