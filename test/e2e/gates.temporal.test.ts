@@ -38,64 +38,23 @@ describe('approval jobs', () => {
     const n = await engine.startRun('gates', 'two-of-three', {}, 'erin');
     await engine.waitForRun('gates', 'two-of-three', n, (r) => job(r, 'approve').status === 'wait_for_approval');
 
-    const stranger = await engine.api(
-      'POST',
-      `${runUrl('two-of-three', n)}/approvals`,
-      { job: 'approve', approve: true },
-      { user: 'mallory' },
-    );
-    expect(stranger.status).toBe(403);
-    const wrongJob = await engine.api(
-      'POST',
-      `${runUrl('two-of-three', n)}/approvals`,
-      { job: 'after', approve: true },
-      { user: 'carol' },
-    );
-    expect(wrongJob.status).toBe(409);
-    const noAuth = await engine.api(
-      'POST',
-      `${runUrl('two-of-three', n)}/approvals`,
-      { job: 'approve', approve: true },
-      { user: 'carol', token: null },
-    );
-    expect(noAuth.status).toBe(401);
-    const badBody = await engine.api(
-      'POST',
-      `${runUrl('two-of-three', n)}/approvals`,
-      { job: 'approve', approve: 'yes' },
-      { user: 'carol' },
-    );
+    const vote = (body: object, user: string, options: { token?: null } = {}) =>
+      engine.api('POST', `${runUrl('two-of-three', n)}/approvals`, body, { user, ...options });
+
+    expect((await vote({ job: 'approve', approve: true }, 'mallory')).status).toBe(403);
+    expect((await vote({ job: 'after', approve: true }, 'carol')).status).toBe(409);
+    const noSuchJob = await vote({ job: 'nope', approve: true }, 'carol');
+    expect(noSuchJob.status).toBe(404);
+    expect(noSuchJob.body.message).toBe(`run ${n} has no job "nope"`);
+    expect((await vote({ job: 'approve', approve: true }, 'carol', { token: null })).status).toBe(401);
+    const badBody = await vote({ job: 'approve', approve: 'yes' }, 'carol');
     expect(badBody.status).toBe(400);
     expect(JSON.stringify(badBody.body.issues)).toContain('approve');
 
-    expect(
-      (
-        await engine.api(
-          'POST',
-          `${runUrl('two-of-three', n)}/approvals`,
-          { job: 'approve', approve: true, comment: 'lgtm' },
-          { user: 'carol' },
-        )
-      ).status,
-    ).toBe(200);
-    const twice = await engine.api(
-      'POST',
-      `${runUrl('two-of-three', n)}/approvals`,
-      { job: 'approve', approve: true },
-      { user: 'carol' },
-    );
-    expect(twice.status).toBe(409);
+    expect((await vote({ job: 'approve', approve: true, comment: 'lgtm' }, 'carol')).status).toBe(200);
+    expect((await vote({ job: 'approve', approve: true }, 'carol')).status).toBe(409);
     // The run creator is an approver through `task_creator`.
-    expect(
-      (
-        await engine.api(
-          'POST',
-          `${runUrl('two-of-three', n)}/approvals`,
-          { job: 'approve', approve: true },
-          { user: 'erin' },
-        )
-      ).status,
-    ).toBe(200);
+    expect((await vote({ job: 'approve', approve: true }, 'erin')).status).toBe(200);
 
     const run = await engine.waitForStatus('gates', 'two-of-three', n, ['passed', 'failed', 'reject']);
     expect(run.status).toBe('passed');
@@ -202,6 +161,9 @@ describe('manual-exec stages', () => {
     expect(notListed.status).toBe(403);
     const wrongStage = await engine.api('POST', `${runUrl('staged', n)}/resume`, { stage: 'staging' }, { user: 'ops' });
     expect(wrongStage.status).toBe(409);
+    const noSuchStage = await engine.api('POST', `${runUrl('staged', n)}/resume`, { stage: 'qa' }, { user: 'ops' });
+    expect(noSuchStage.status).toBe(404);
+    expect(noSuchStage.body.message).toBe(`run ${n} has no stage "qa"`);
     const unknownJob = await engine.api(
       'POST',
       `${runUrl('staged', n)}/resume`,
@@ -267,6 +229,13 @@ describe('manual_check error policy', () => {
         )
       ).status,
     ).toBe(400);
+    const noSuchJob = await engine.api(
+      'POST',
+      `${runUrl('checked', n)}/decisions`,
+      { job: 'nope', decision: 'ignore' },
+      { user: 'lead' },
+    );
+    expect(noSuchJob.status).toBe(404);
     expect(
       (
         await engine.api(

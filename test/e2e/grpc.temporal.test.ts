@@ -449,6 +449,9 @@ describe('gRPC API', () => {
     await expect(call(runs, 'Approve', { ...vote, job: 'after' }, as('carol'))).rejects.toEqual(
       refused(grpc.status.FAILED_PRECONDITION),
     );
+    await expect(call(runs, 'Approve', { ...vote, job: 'nope' }, as('carol'))).rejects.toEqual(
+      refused(grpc.status.NOT_FOUND, /has no job "nope"/),
+    );
     await call(runs, 'Approve', { ...vote, comment: 'ship it' }, as('carol'));
 
     const items = await watching;

@@ -15,7 +15,14 @@ import {
 import { approveJob, cancelRun, retryRun, startRun } from '@stagecoach/runs';
 import { isTerminal, type Status } from '@stagecoach/spec';
 import type { GatewayDeps } from '../deps.js';
-import { existingRun, listWorkflowRuns, runDetail, runServiceDeps, type runSummary } from '../routes/runs.routes.js';
+import {
+  ensureRunHasJob,
+  existingRun,
+  listWorkflowRuns,
+  runDetail,
+  runServiceDeps,
+  type runSummary,
+} from '../routes/runs.routes.js';
 import { callerOf } from './access.js';
 import { atMost, checkRequest, key, positive, required } from './validate.js';
 
@@ -193,7 +200,7 @@ export function runService(deps: GatewayDeps, closing: AbortSignal): ServiceImpl
     async approve(req, ctx) {
       const run = runKey(req);
       checkRequest(required('job', req.job), atMost('comment', req.comment, 2000));
-      await existingRun(deps.db, run);
+      ensureRunHasJob(await existingRun(deps.db, run), req.job);
       await approveJob(runs, runWorkflowId(run.project, run.name, run.number), {
         job: req.job,
         approve: req.approve,

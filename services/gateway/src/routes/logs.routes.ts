@@ -1,9 +1,8 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_STREAM_NAMES, jobLogSubject, readJobLog } from '@stagecoach/events';
-import { NotFoundError } from '@stagecoach/platform';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, JobLogParams } from '../schemas.js';
-import { existingRun } from './runs.routes.js';
+import { ensureRunHasJob, existingRun } from './runs.routes.js';
 import { access, inProject } from '../access/rules.js';
 
 /** One SSE event carrying a chunk of log text; every line gets its own `data:` field, as the format requires. */
@@ -33,8 +32,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     async (request, reply) => {
       const { project, name, number, job } = request.params;
       const run = await existingRun(deps.db, { project, name, number });
-      if (!run.stages.some((s) => s.jobs.some((j) => j.name === job)))
-        throw new NotFoundError(`run ${number} has no job "${job}"`);
+      ensureRunHasJob(run, job);
       const names = deps.names ?? DEFAULT_STREAM_NAMES;
       const subject = jobLogSubject(names, project, name, number, job);
       const follow = request.query.follow === '1' || request.query.follow === 'true';

@@ -105,6 +105,18 @@ export async function existingRun(db: Db, p: { project: string; name: string; nu
   return row;
 }
 
+/** 404 for a job `run` does not hold (it holds the jobs it was started with). */
+export function ensureRunHasJob(run: RunRow, job: string): void {
+  if (!run.stages.some((s) => s.jobs.some((j) => j.name === job)))
+    throw new NotFoundError(`run ${run.runNumber} has no job "${job}"`);
+}
+
+/** 404 for a stage `run` does not hold. */
+function ensureRunHasStage(run: RunRow, stage: string): void {
+  if (!run.stages.some((s) => s.name === stage))
+    throw new NotFoundError(`run ${run.runNumber} has no stage "${stage}"`);
+}
+
 /** A page of a workflow's runs, newest first, with the total matching; 404 when the workflow does not exist. */
 export async function listWorkflowRuns(db: Db, query: ListRunsQuery) {
   if (!(await getWorkflow(db, query.project, query.workflow)))
@@ -245,7 +257,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       },
     },
     async (request) => {
-      await existing(request.params);
+      ensureRunHasJob(await existing(request.params), request.body.job);
       await approveJob(runs, idOf(request.params), { ...request.body, user: request.caller! });
       return { ok: true };
     },
@@ -271,7 +283,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       },
     },
     async (request) => {
-      await existing(request.params);
+      ensureRunHasStage(await existing(request.params), request.body.stage);
       await resumeStage(runs, idOf(request.params), {
         stage: request.body.stage,
         inputs: request.body.inputs,
@@ -301,7 +313,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       },
     },
     async (request) => {
-      await existing(request.params);
+      ensureRunHasJob(await existing(request.params), request.body.job);
       await decideJob(runs, idOf(request.params), { ...request.body, user: request.caller! });
       return { ok: true };
     },
