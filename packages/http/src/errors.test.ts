@@ -1,14 +1,19 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '@stagecoach/platform';
-import { registerErrorHandler } from './errors.js';
+import { frameworkErrors, registerErrorHandler } from './errors.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
   // The services' validator settings: extra properties are refused, not dropped.
-  app = Fastify({ bodyLimit: 2048, ajv: { customOptions: { removeAdditional: false, allErrors: true } } });
+  app = Fastify({
+    bodyLimit: 2048,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    frameworkErrors,
+  });
   registerErrorHandler(app);
   app.post('/echo', async (request) => ({ got: request.body }));
+  app.get('/links/:token', async () => ({ ok: true }));
   app.post(
     '/vote',
     {
@@ -42,6 +47,24 @@ const post = (url: string, body: string, contentType = 'application/json') =>
   app.inject({ method: 'POST', url, payload: body, headers: { 'content-type': contentType } });
 
 describe('registerErrorHandler', () => {
+  it('refuses a malformed path or an overlong path part before routing, in the same shape, echoing neither', async () => {
+    const long = await app.inject({ method: 'GET', url: `/links/${'t'.repeat(101)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.json()).toEqual({
+      error: 'uri_too_long',
+      message: 'a part of the path is over 100 characters',
+      issues: [{ path: 'url', message: 'over 100 characters' }],
+    });
+    expect((await app.inject({ method: 'GET', url: `/links/${'t'.repeat(100)}` })).statusCode).toBe(200);
+    const malformed = await app.inject({ method: 'GET', url: '/links/%E0%A4%A' });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toEqual({
+      error: 'validation_failed',
+      message: 'the path is not valid percent-encoding',
+      issues: [{ path: 'url', message: 'malformed' }],
+    });
+  });
+
   it('answers a path or method no route serves in the same shape, without echoing the query', async () => {
     const missing = await app.inject({ method: 'GET', url: '/nowhere?token=abc' });
     expect(missing.statusCode).toBe(404);

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { AppError, ValidationError } from '@stagecoach/platform';
 
@@ -84,6 +84,26 @@ function bodyRefusal(
     default:
       return undefined;
   }
+}
+
+/** find-my-way's limit on one path parameter, which Fastify keeps by default. */
+const MAX_PARAM_LENGTH = 100;
+
+/**
+ * Fastify's refusals before any route is found (a path that is not valid percent-encoding, or a path
+ * parameter over the router's length limit) in the house shape. They never reach the error handler:
+ * pass this as the `frameworkErrors` option when the instance is built. The path is not echoed: an
+ * approval link's token is a path parameter.
+ */
+export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const over = `over ${MAX_PARAM_LENGTH} characters`;
+    void reply.status(414).send(refusal('uri_too_long', `a part of the path is ${over}`, 'url', over));
+    return;
+  }
+  void reply
+    .status(400)
+    .send(refusal('validation_failed', 'the path is not valid percent-encoding', 'url', 'malformed'));
 }
 
 const refusal = (error: string, message: string, path: string, issue: string) => ({

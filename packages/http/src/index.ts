@@ -1,2 +1,2 @@
-export { registerErrorHandler } from './errors.js';
+export { frameworkErrors, registerErrorHandler } from './errors.js';
 export { rejectUnstorableInput } from './input-guard.js';

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { registerErrorHandler, rejectUnstorableInput } from '@stagecoach/http';
+import { frameworkErrors, registerErrorHandler, rejectUnstorableInput } from '@stagecoach/http';
 import type { TriggerServiceDeps } from './deps.js';
 import { gitHooks } from './git-hooks.js';
 import { registerRawJsonParser } from './http.js';
@@ -10,7 +10,11 @@ const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
 
 /** Builds the trigger service without listening (tests use inject, main.ts listens). */
 export async function buildTriggerApp(deps: TriggerServiceDeps): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, bodyLimit: BODY_LIMIT_BYTES });
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    frameworkErrors,
+  });
   registerErrorHandler(app);
   rejectUnstorableInput(app);
   // Signatures and delivery keys need the bytes as they came, which only the JSON parser keeps:
