@@ -91,7 +91,8 @@ const KINDS: Partial<Record<TriggerKind, HookKind>> = {
         ]);
       }
       const mapped = mapParams((i.trigger.config as GeneralConfig).param_mapping, i.body);
-      if (!mapped.ok) throw new ValidationError('the body does not give the params the trigger maps from it', mapped.issues);
+      if (!mapped.ok)
+        throw new ValidationError('the body does not give the params the trigger maps from it', mapped.issues);
       return {
         // Without an Idempotency-Key every delivery is new: identical bodies may be meant twice.
         deliveryKey: idempotencyKey ? `key:${idempotencyKey}` : `once:${randomUUID()}`,
