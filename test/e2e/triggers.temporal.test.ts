@@ -7,7 +7,8 @@ import { timerScheduleId } from '@stagecoach/contracts';
 import { createLogger, SecretBox } from '@stagecoach/platform';
 import { startNotifier, type Notifier } from '@stagecoach/notifier';
 import { buildTriggerApp } from '@stagecoach/trigger';
-import { finishInterruptedStarts } from '@stagecoach/triggers';
+import { finishInterruptedStarts, syncTimerSchedule } from '@stagecoach/triggers';
+import type { TriggerRow } from '@stagecoach/db';
 import { freePort, isPortOpen } from '@stagecoach/stack';
 import { Engine, job, SECRET_KEY } from '@stagecoach/testkit';
 import {
@@ -745,9 +746,34 @@ describe('Jira and Feishu Project', () => {
 });
 
 describe('timers', () => {
+  const addTimer = (wf: string, body: Record<string, unknown>) => engine.api('POST', triggers(wf, 'timer'), body);
+
+  it('refuse a time Temporal could not schedule with a 400 naming the field, and save nothing', async () => {
+    await defineCi('never', 'true');
+    const refusedCron = await addTimer('never', { name: 'bad-cron', job_type: 'crontab', cron: '61 * * * *' });
+    expect(refusedCron.status).toBe(400);
+    expect(refusedCron.body.issues).toEqual([{ path: 'cron', message: 'minute "61": values must be 0-59' }]);
+    const refusedStamp = await addTimer('never', { name: 'bad-stamp', job_type: 'unix_stamp', unix_stamp: 1 });
+    expect(refusedStamp.status).toBe(400);
+    expect(refusedStamp.body.issues[0]).toMatchObject({ path: 'unix_stamp', message: expect.stringMatching(/future/) });
+    expect((await engine.api('GET', triggers('never', 'timer'))).body).toEqual([]);
+
+    // Should a timer pass these checks and the server still refuse it, the refusal is named the same way.
+    const unchecked = {
+      id: '00000000-0000-4000-8000-000000000001',
+      enabled: true,
+      config: { job_type: 'crontab', cron: '61 * * * *' },
+    };
+    await expect(
+      syncTimerSchedule(engine.temporal, unchecked as unknown as TriggerRow, engine.taskQueue),
+    ).rejects.toMatchObject({
+      issues: [{ path: 'cron', message: expect.stringMatching(/Minute is not in range \[0-59\]/) }],
+    });
+  });
+
   it('are Temporal schedules kept in step with the trigger; a firing starts a run as timer, overlapping firings skip', async () => {
     await defineCi('nightly', 'sleep 8; T="{{.workflow.params.TARGET}}"');
-    const created = await engine.api('POST', triggers('nightly', 'timer'), {
+    const created = await addTimer('nightly', {
       name: 'nightly',
       job_type: 'timing',
       frequency: 'day',

@@ -1,6 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { TASK_QUEUE, TIMER_FIRE_WORKFLOW, timerScheduleId, type TimerFireInput } from '@stagecoach/contracts';
 import type { TriggerRow } from '@stagecoach/db';
+import { ValidationError } from '@stagecoach/platform';
 import { scheduleSpecOf, type TimerConfig } from './timer.js';
 
 /**
@@ -27,18 +28,34 @@ export async function syncTimerSchedule(temporal: Client, trigger: TriggerRow, t
   const scheduleId = timerScheduleId(trigger.id);
   const handle = temporal.schedule.getHandle(scheduleId);
   try {
-    await handle.update((previous) => ({ ...previous, spec, action, state: { ...previous.state, ...state } }));
+    try {
+      await handle.update((previous) => ({ ...previous, spec, action, state: { ...previous.state, ...state } }));
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+      await temporal.schedule.create({
+        scheduleId,
+        spec,
+        action,
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+        state,
+      });
+    }
   } catch (err) {
-    if (!(err instanceof ScheduleNotFoundError)) throw err;
-    await temporal.schedule.create({
-      scheduleId,
-      spec,
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-      state,
-    });
+    // The client reports the server's INVALID_ARGUMENT as a TypeError: a timer timerIssues let through.
+    if (!(err instanceof TypeError)) throw err;
+    throw new ValidationError(`Temporal refused the timer's schedule: ${err.message}`, [
+      { path: WHEN_FIELD[config.job_type], message: err.message },
+    ]);
   }
 }
+
+/** The field that says when each kind of timer fires. */
+const WHEN_FIELD: Record<TimerConfig['job_type'], string> = {
+  timing: 'time',
+  gap: 'number',
+  crontab: 'cron',
+  unix_stamp: 'unix_stamp',
+};
 
 export async function deleteTimerSchedule(temporal: Client, triggerId: string): Promise<void> {
   try {

@@ -44,5 +44,22 @@ describe('timer forms', () => {
       { path: 'time_zone', message: 'unknown time zone "Mars/Olympus"' },
     ]);
     expect(timerIssues({ job_type: 'crontab', cron: '*/5 * * * *', time_zone: 'Europe/Berlin' })).toEqual([]);
+    expect(timerIssues({ job_type: 'crontab', cron: '0 61 * * *' })).toEqual([
+      { path: 'cron', message: 'hour "61": values must be 0-23' },
+    ]);
+    expect(timerIssues({ job_type: 'crontab' })).toEqual([{ path: 'cron', message: 'is required' }]);
+  });
+
+  it('takes a one-shot time only in the future, and before the end of Temporal calendars', () => {
+    const now = new Date('2026-11-29T12:00:00Z');
+    const at = (iso: string) => ({ job_type: 'unix_stamp' as const, unix_stamp: Date.parse(iso) / 1000 });
+    expect(timerIssues(at('2026-11-29T12:00:01Z'), now)).toEqual([]);
+    expect(timerIssues(at('2026-11-29T11:59:59Z'), now)).toEqual([
+      { path: 'unix_stamp', message: 'must be in the future (it is 2026-11-29T11:59:59.000Z)' },
+    ]);
+    expect(timerIssues(at('2100-12-31T23:59:59Z'), now)).toEqual([]);
+    expect(timerIssues(at('2101-01-01T00:00:00Z'), now)).toEqual([
+      { path: 'unix_stamp', message: 'must be before 2101' },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { DayOfWeek, ScheduleSpec } from '@temporalio/client';
 import type { SpecIssue } from '@stagecoach/spec';
+import { cronProblem } from './cron.js';
 
 /** Zadig's cron job forms (`job_type`), with a time zone of our own (Zadig uses the server's). */
 export interface TimerConfig {
@@ -20,7 +21,8 @@ export interface TimerConfig {
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const HH_MM = /^([01]?\d|2[0-3]):([0-5]\d)$/;
-const CRON_FIELD = /^[\d*/,\-A-Za-z?]+$/;
+/** The last year a Temporal schedule's calendar can name. */
+const LAST_CALENDAR_YEAR = 2100;
 
 function validTimeZone(zone: string): boolean {
   try {
@@ -31,7 +33,8 @@ function validTimeZone(zone: string): boolean {
   }
 }
 
-export function timerIssues(t: TimerConfig): SpecIssue[] {
+/** What is wrong with timer `t` (a one-shot's time is compared with `now`). */
+export function timerIssues(t: TimerConfig, now = new Date()): SpecIssue[] {
   const issues: SpecIssue[] = [];
   if (t.time_zone !== undefined && !validTimeZone(t.time_zone))
     issues.push({ path: 'time_zone', message: `unknown time zone "${t.time_zone}"` });
@@ -51,14 +54,21 @@ export function timerIssues(t: TimerConfig): SpecIssue[] {
         issues.push({ path: 'frequency', message: 'must be minutes or hours' });
       break;
     case 'crontab': {
-      const fields = (t.cron ?? '').trim().split(/\s+/);
-      if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f)))
-        issues.push({ path: 'cron', message: 'must be a cron expression of five fields' });
+      const problem = typeof t.cron === 'string' ? cronProblem(t.cron) : 'is required';
+      if (problem) issues.push({ path: 'cron', message: problem });
       break;
     }
     case 'unix_stamp':
       if (!Number.isInteger(t.unix_stamp) || t.unix_stamp! <= 0)
         issues.push({ path: 'unix_stamp', message: 'must be seconds since the epoch' });
+      // A one-shot timer in the past would never fire; Temporal's calendars end with 2100.
+      else if (t.unix_stamp! * 1000 <= now.getTime())
+        issues.push({
+          path: 'unix_stamp',
+          message: `must be in the future (it is ${new Date(t.unix_stamp! * 1000).toISOString()})`,
+        });
+      else if (new Date(t.unix_stamp! * 1000).getUTCFullYear() > LAST_CALENDAR_YEAR)
+        issues.push({ path: 'unix_stamp', message: `must be before ${LAST_CALENDAR_YEAR + 1}` });
       break;
     default:
       issues.push({ path: 'job_type', message: 'must be timing, gap, crontab or unix_stamp' });

@@ -1,0 +1,79 @@
+/**
+ * A five-field cron expression (Zadig's `crontab` timers) checked the way the Temporal server's
+ * schedule parser reads it (service/worker/scheduler/calendar.go), so a timer Temporal would refuse
+ * is a 400 naming the field, not a failed schedule: each field is a comma list of `*`, a value or a
+ * range `a-b`, each optionally `/step`; months and weekdays may be names.
+ */
+interface CronField {
+  name: string;
+  min: number;
+  max: number;
+  /** names, in order from `min`, and how many letters of one are enough */
+  names?: { values: string[]; prefix: number };
+}
+
+const MONTHS = [
+  'january',
+  'february',
+  'march',
+  'april',
+  'may',
+  'june',
+  'july',
+  'august',
+  'september',
+  'october',
+  'november',
+  'december',
+];
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+const FIELDS: CronField[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day of month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: { values: MONTHS, prefix: 3 } },
+  // 7 is Sunday too.
+  { name: 'day of week', min: 0, max: 7, names: { values: WEEKDAYS, prefix: 2 } },
+];
+
+/** What is wrong with `expression`, or undefined when Temporal would take it. */
+export function cronProblem(expression: string): string | undefined {
+  const parts = expression.trim().split(/\s+/);
+  if (parts.length !== FIELDS.length)
+    return `must have five fields (minute hour day-of-month month day-of-week), not ${parts.length}`;
+  for (const [i, field] of FIELDS.entries()) {
+    const problem = fieldProblem(parts[i]!, field);
+    if (problem) return `${field.name} "${parts[i]}": ${problem}`;
+  }
+  return undefined;
+}
+
+function fieldProblem(text: string, field: CronField): string | undefined {
+  for (const part of text.split(',')) {
+    const [range, step, ...extra] = part.split('/');
+    if (extra.length > 0) return 'has more than one "/"';
+    if (step !== undefined && !/^\d+$/.test(step)) return 'a step must be a whole number';
+    if (step !== undefined && Number(step) < 1) return 'a step must be at least 1';
+    if (range === '*') continue;
+    const ends = range!.split('-');
+    if (ends.length > 2) return 'has more than one "-"';
+    const values = ends.map((end) => valueOf(end, field));
+    if (values.some((v) => v === undefined)) return `values must be ${allowed(field)}`;
+    if (values.length === 2 && values[1]! < values[0]!) return 'a range must not end before it starts';
+  }
+  return undefined;
+}
+
+function valueOf(text: string, field: CronField): number | undefined {
+  const lower = text.toLowerCase();
+  const named =
+    field.names && lower.length >= field.names.prefix ? field.names.values.findIndex((n) => n.startsWith(lower)) : -1;
+  const value = named >= 0 ? named + field.min : /^\d+$/.test(text) ? Number(text) : undefined;
+  return value !== undefined && value >= field.min && value <= field.max ? value : undefined;
+}
+
+function allowed(field: CronField): string {
+  const names = field.names ? ` or names (${field.names.values.map((n) => n.slice(0, 3)).join(', ')})` : '';
+  return `${field.min}-${field.max}${names}`;
+}
