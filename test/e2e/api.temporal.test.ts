@@ -67,6 +67,17 @@ describe('projects and workflows', () => {
     expect(list.body.workflows.map((w: any) => w.name)).toEqual(['yamly']);
   });
 
+  it('answers 201 to the one save that created a workflow, also among concurrent first saves', async () => {
+    const racing = yamlWorkflow.replace('name: yamly', 'name: racing');
+    const saves = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        engine.api('PUT', '/api/v1/projects/api/workflows/racing', racing, { contentType: 'application/yaml' }),
+      ),
+    );
+    expect(saves.map((s) => s.status).sort()).toEqual([200, 200, 200, 200, 200, 201]);
+    expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/racing')).status).toBe(204);
+  });
+
   it('reports every problem with its path and YAML line, and saves nothing', async () => {
     const broken = `name: broken
 project: api

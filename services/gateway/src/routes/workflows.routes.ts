@@ -92,8 +92,8 @@ export async function saveWorkflow(
   const view = input.view && !isAllView(input.view) ? input.view : undefined;
   const viewRow = view ? await getView(deps.db, project, view) : undefined;
   if (view && !viewRow) throw new NotFoundError(`view "${view}" of project "${project}" not found`);
-  const existed = Boolean(await getWorkflow(deps.db, project, name));
-  if (input.mode === 'update' && !existed) throw new NotFoundError(`workflow "${project}/${name}" not found`);
+  if (input.mode === 'update' && !(await getWorkflow(deps.db, project, name)))
+    throw new NotFoundError(`workflow "${project}/${name}" not found`);
   const row = await withTransaction(deps.db, async (tx) => {
     const saved = await upsertWorkflow(tx, {
       project,
@@ -105,7 +105,8 @@ export async function saveWorkflow(
     if (viewRow) await addWorkflowToView(tx, viewRow.id, saved.id);
     return saved;
   });
-  return { row, existed };
+  // Version 1 is the save that created the row: of concurrent first saves of a key, one created it.
+  return { row, existed: row.version > 1 };
 }
 
 /** Deletes a workflow: its timer schedules first (the trigger rows go with it by cascade), then the row. */
