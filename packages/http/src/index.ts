@@ -1,2 +1,3 @@
 export { frameworkErrors, registerErrorHandler } from './errors.js';
 export { rejectUnstorableInput } from './input-guard.js';
+export { listenOrExit } from './listen.js';

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '@stagecoach/db';
 import { connectNats, ensureStreams, streamNamesFor } from '@stagecoach/events';
+import { listenOrExit } from '@stagecoach/http';
 import { commonSettings, createLogger, int, loadConfig, SecretBox, str } from '@stagecoach/platform';
 import { buildApp } from './app.js';
 import { bootstrapAdmin } from './bootstrap-admin.js';
@@ -55,5 +56,5 @@ async function shutdown(signal: string): Promise<void> {
   process.exit(0);
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(signal));
-await app.listen({ host: config.host, port: config.port });
-await grpc.listen({ host: config.host, port: config.grpcPort });
+await listenOrExit(app, { host: config.host, port: config.port }, 'GATEWAY_PORT', logger);
+await listenOrExit(grpc, { host: config.host, port: config.grpcPort }, 'GATEWAY_GRPC_PORT', logger);

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '@stagecoach/db';
+import { listenOrExit } from '@stagecoach/http';
 import { commonSettings, createLogger, int, loadConfig, SecretBox, str } from '@stagecoach/platform';
 import { finishInterruptedStarts } from '@stagecoach/triggers';
 import { buildTriggerApp } from './app.js';
@@ -37,4 +38,4 @@ async function shutdown(signal: string): Promise<void> {
   process.exit(0);
 }
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void shutdown(signal));
-await app.listen({ host: config.host, port: config.port });
+await listenOrExit(app, { host: config.host, port: config.port }, 'TRIGGER_PORT', logger);
