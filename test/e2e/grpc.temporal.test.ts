@@ -248,6 +248,10 @@ describe('gRPC API', () => {
     await expect(
       call(runs, 'StartRun', { project: P, workflow: 'pipeline', skip_jobs: ['x\u0000'] }, as('mona')),
     ).rejects.toEqual(refused(grpc.status.INVALID_ARGUMENT, /skip_jobs\.0: contains a NUL character/));
+    // Before the access check, which would look the project up for a caller who is not the admin.
+    await expect(call(runs, 'StartRun', { project: 'a\u0000', workflow: 'pipeline' }, as('mona'))).rejects.toEqual(
+      refused(grpc.status.INVALID_ARGUMENT, /project: contains a NUL character/),
+    );
     const listed = await call(runs, 'ListRuns', { project: P, workflow: 'pipeline' }, as('mona'));
     expect(listed.total_size).toBe(0);
   });

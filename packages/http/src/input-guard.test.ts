@@ -6,10 +6,15 @@ import { rejectUnstorableInput } from './input-guard.js';
 
 let app: FastifyInstance;
 let handled = 0;
+let lookedUp = 0;
 beforeAll(async () => {
   app = Fastify();
   registerErrorHandler(app);
   rejectUnstorableInput(app);
+  // Stands for the services' access check, which looks the path's project up.
+  app.addHook('onRequest', async () => {
+    lookedUp++;
+  });
   app.post('/things/:name', async (request) => {
     handled++;
     return { got: request.body };
@@ -24,7 +29,10 @@ const post = (url: string, body: string) =>
 describe('rejectUnstorableInput', () => {
   it('refuses a NUL in the path, the query or the body before the handler runs, naming where', async () => {
     const before = handled;
+    const lookups = lookedUp;
     const inPath = await post('/things/a%00b', '{}');
+    // The path and the query are checked before the hooks that read them.
+    expect(lookedUp).toBe(lookups);
     expect(inPath.statusCode).toBe(400);
     expect(inPath.json().issues).toEqual([
       { path: 'params.name', message: 'contains a NUL character, which cannot be stored' },

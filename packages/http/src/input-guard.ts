@@ -5,14 +5,21 @@ import { unstorablePart } from '@stagecoach/spec';
 /**
  * Refuses requests whose body, query or path carries what cannot be stored or walked: a NUL character
  * (PostgreSQL stores none, in text or jsonb: the request would fail at its first write as a 500, and
- * again at every redelivery) or nesting deep enough to overflow the code that walks it.
+ * again at every redelivery) or nesting deep enough to overflow the code that walks it. Register it
+ * before the hooks that read the request.
  */
 export function rejectUnstorableInput(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
-    const found =
-      located('params', request.params) ?? located('querystring', request.query) ?? located('body', request.body);
-    if (found) throw new ValidationError(`${found.path} ${found.message}`, [found]);
+  // The path and query before any other hook (the access check looks the project up), the body once parsed.
+  app.addHook('onRequest', async (request) => {
+    refuse(located('params', request.params) ?? located('querystring', request.query));
   });
+  app.addHook('preValidation', async (request) => {
+    refuse(located('body', request.body));
+  });
+}
+
+function refuse(found: { path: string; message: string } | undefined): void {
+  if (found) throw new ValidationError(`${found.path} ${found.message}`, [found]);
 }
 
 /** Where (`body.env.0.name`, as Fastify's own validation names fields) and why `value` is refused. */

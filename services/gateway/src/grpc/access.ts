@@ -8,6 +8,7 @@ import { authenticate, type Principal } from '../access/authenticate.js';
 import { authorize } from '../access/authorize.js';
 import type { Visibility } from '../access/policy.js';
 import { inProject, type AccessRule, type AccessTarget } from '../access/rules.js';
+import { requestMessage } from './request-message.js';
 
 /**
  * Every RPC's rule, with REST's verbs: changing a definition needs `edit`; starting, cancelling and
@@ -70,29 +71,11 @@ export function accessInterceptor(options: { db: Db; adminToken: string }): Inte
       { authorization: req.header.get('authorization') ?? undefined, xUser: req.header.get('x-user') ?? undefined },
       req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS,
     );
-    // A server-streaming call's one request message arrives as a stream: read it, then hand it on.
-    let message: unknown;
-    if (req.stream) {
-      const messages = req.message[Symbol.asyncIterator]();
-      const first = await messages.next();
-      message = first.value;
-      req = { ...req, message: prepend(first, messages) };
-    } else {
-      message = req.message;
-    }
-    const visibility = await authorize(options.db, principal, rule, targetOf(message));
+    const read = await requestMessage(req);
+    req = read.req;
+    const visibility = await authorize(options.db, principal, rule, targetOf(read.message));
     if (!principal) throw new UnauthorizedError('a valid token is required (authorization: Bearer)');
     req.contextValues.set(CALLER, { principal, visibility });
     return next(req);
-  };
-}
-
-function prepend<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncIterable<T> {
-  return {
-    async *[Symbol.asyncIterator]() {
-      if (first.done) return;
-      yield first.value;
-      for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
-    },
   };
 }

@@ -35,11 +35,12 @@ export async function buildGrpcServer(deps: GatewayDeps): Promise<GrpcServer> {
       router.service(WorkflowService, workflowService(deps));
       router.service(RunService, runService(deps, closing.signal));
     },
-    // The first interceptor is the outermost: it also maps the access check's refusals.
+    // The first interceptor is the outermost: it also maps the others' refusals. A NUL is refused
+    // before the access check looks the project up.
     interceptors: [
       errorInterceptor(deps.logger),
-      accessInterceptor({ db: deps.db, adminToken: deps.adminToken }),
       unstorableInputInterceptor,
+      accessInterceptor({ db: deps.db, adminToken: deps.adminToken }),
     ],
     shutdownTimeoutMs: SHUTDOWN_GRACE_MS,
   });

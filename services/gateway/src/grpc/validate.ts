@@ -3,6 +3,7 @@ import Value from 'typebox/value';
 import { ValidationError } from '@stagecoach/platform';
 import { unstorablePart, type SpecIssue } from '@stagecoach/spec';
 import { Key } from '../schemas.js';
+import { requestMessage } from './request-message.js';
 
 // Proto3 fields are never missing, only empty: these checks give gRPC requests the limits REST's
 // schemas (schemas.ts and the routes' bodies) give HTTP ones.
@@ -34,15 +35,17 @@ export function checkRequest(...checks: Check[]): void {
 
 /**
  * REST's rejectUnstorableInput for gRPC: a request whose fields hold a NUL character (which
- * PostgreSQL cannot store) is INVALID_ARGUMENT naming the field, before the call runs.
+ * PostgreSQL cannot store) is INVALID_ARGUMENT naming the field, before anything, the access check
+ * included, looks a field up.
  */
 export const unstorableInputInterceptor: Interceptor = (next) => async (req) => {
-  const part = req.stream ? undefined : unstorablePart(req.message);
+  const read = await requestMessage(req);
+  const part = unstorablePart(read.message);
   if (part) {
     const path = part.path.map((segment, i) => (i === 0 ? protoFieldName(String(segment)) : segment)).join('.');
     throw new ValidationError('invalid request', [{ path, message: part.message }]);
   }
-  return next(req);
+  return next(read.req);
 };
 
 /** `skipJobs` → `skip_jobs`: the name the .proto gives the field, as the other checks' paths use. */
