@@ -22,7 +22,7 @@ describe('unstorablePart', () => {
     expect(tooDeep?.kind).toBe('depth');
     expect(tooDeep?.message).toBe(`nests deeper than ${MAX_NESTING_DEPTH} levels`);
     expect(tooDeep?.path).toEqual(['a', ...Array<number>(MAX_NESTING_DEPTH - 1).fill(0)]);
-    // Far deeper than a recursive walk could go: still an answer, not a stack overflow.
+    // The walk stops at the limit: a value deeper than the stack could take is still an answer.
     expect(unstorablePart(nested(200_000))?.kind).toBe('depth');
   });
 
@@ -30,6 +30,11 @@ describe('unstorablePart', () => {
     const loop: unknown[] = [];
     loop.push({ again: loop });
     expect(unstorablePart({ a: loop })).toMatchObject({ path: ['a', 0, 'again'], kind: 'cycle' });
+    // What the walk cannot get through is named before a NUL met on the way there.
+    expect(unstorablePart({ name: 'a\u0000', stages: loop })).toMatchObject({
+      path: ['stages', 0, 'again'],
+      kind: 'cycle',
+    });
     const shared = { image: 'x' };
     expect(unstorablePart({ a: shared, b: [shared, shared] })).toBeUndefined();
   });

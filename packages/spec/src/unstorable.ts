@@ -13,41 +13,47 @@ export interface UnstorablePart {
   message: string;
 }
 
-const nul = (path: (string | number)[]): UnstorablePart => ({
-  path,
-  kind: 'nul',
-  message: 'contains a NUL character, which cannot be stored',
-});
+const NUL_MESSAGE = 'contains a NUL character, which cannot be stored';
 
 /**
- * The first part of `value` that must be refused before anything is written: a string or object key
- * holding a NUL character (PostgreSQL stores none, in text or jsonb), nesting deeper than
- * MAX_NESTING_DEPTH, or a value that contains itself (a YAML alias to a node around it). Undefined
- * when there is none.
+ * The first part of `value` that must be refused before anything is written: nesting deeper than
+ * MAX_NESTING_DEPTH or a value that contains itself (a YAML alias to a node around it), which code
+ * walking the value could not get through, else a string or object key holding a NUL character
+ * (PostgreSQL stores none, in text or jsonb). Undefined when there is none.
  */
 export function unstorablePart(value: unknown): UnstorablePart | undefined {
-  return walk(value, 0, new Set());
-}
+  const path: (string | number)[] = [];
+  const ancestors = new Set<object>();
+  let nul: UnstorablePart | undefined;
+  const at = (kind: UnstorablePart['kind'], message: string, last?: string | number): UnstorablePart => ({
+    path: last === undefined ? [...path] : [...path, last],
+    kind,
+    message,
+  });
 
-function walk(value: unknown, depth: number, ancestors: Set<object>): UnstorablePart | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? nul([]) : undefined;
-  if (!value || typeof value !== 'object') return undefined;
-  if (ancestors.has(value))
-    return { path: [], kind: 'cycle', message: 'contains itself (a YAML alias to a node around it)' };
-  if (depth === MAX_NESTING_DEPTH)
-    return { path: [], kind: 'depth', message: `nests deeper than ${MAX_NESTING_DEPTH} levels` };
-  ancestors.add(value);
-  const entries: [string | number, unknown][] = Array.isArray(value)
-    ? value.map((item, i) => [i, item])
-    : Object.entries(value);
-  for (const [key, item] of entries) {
-    if (typeof key === 'string' && key.includes('\u0000')) {
-      return nul([key.replaceAll('\u0000', '\\u0000')]);
+  const walk = (item: unknown): UnstorablePart | undefined => {
+    if (typeof item === 'string') {
+      if (item.includes('\u0000')) nul ??= at('nul', NUL_MESSAGE);
+      return undefined;
     }
-    const found = walk(item, depth + 1, ancestors);
-    if (found) return { ...found, path: [key, ...found.path] };
-  }
-  // A value may appear in several places (a YAML alias); only one that contains itself is refused.
-  ancestors.delete(value);
-  return undefined;
+    if (!item || typeof item !== 'object') return undefined;
+    if (ancestors.has(item)) return at('cycle', 'contains itself (a YAML alias to a node around it)');
+    if (path.length === MAX_NESTING_DEPTH) return at('depth', `nests deeper than ${MAX_NESTING_DEPTH} levels`);
+    ancestors.add(item);
+    const entries: [string | number, unknown][] = Array.isArray(item)
+      ? item.map((child, i) => [i, child])
+      : Object.entries(item);
+    for (const [key, child] of entries) {
+      if (typeof key === 'string' && key.includes('\u0000'))
+        nul ??= at('nul', NUL_MESSAGE, key.replaceAll('\u0000', '\\u0000'));
+      path.push(key);
+      const found = walk(child);
+      path.pop();
+      if (found) return found;
+    }
+    // A value may appear in several places (a YAML alias); only one that contains itself is refused.
+    ancestors.delete(item);
+    return undefined;
+  };
+  return walk(value) ?? nul;
 }
