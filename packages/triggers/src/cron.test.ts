@@ -26,6 +26,7 @@ describe('cronProblem', () => {
     expect(cronProblem('* * * * 8')).toMatch(/^day of week "8": values must be 0-7 or names \(sun, mon/);
     expect(cronProblem('* * * ja *')).toMatch(/^month "ja": values must be 1-12/);
     expect(cronProblem('*/0 * * * *')).toBe('minute "*/0": a step must be at least 1');
+    expect(cronProblem('*/4294967296 * * * *')).toBe('minute "*/4294967296": a step must be at most 59');
     expect(cronProblem('5/ * * * *')).toBe('minute "5/": a step must be a whole number');
     expect(cronProblem('1/2/3 * * * *')).toBe('minute "1/2/3": has more than one "/"');
     expect(cronProblem('1-2-3 * * * *')).toBe('minute "1-2-3": has more than one "-"');

@@ -12,7 +12,8 @@ interface CronField {
   names?: { values: string[]; prefix: number };
 }
 
-const MONTHS = [
+/** Month and weekday names, lower case, in calendar order (January, Sunday first). */
+export const MONTHS = [
   'january',
   'february',
   'march',
@@ -26,7 +27,7 @@ const MONTHS = [
   'november',
   'december',
 ];
-const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 
 const FIELDS: CronField[] = [
   { name: 'minute', min: 0, max: 59 },
@@ -55,6 +56,8 @@ function fieldProblem(text: string, field: CronField): string | undefined {
     if (extra.length > 0) return 'has more than one "/"';
     if (step !== undefined && !/^\d+$/.test(step)) return 'a step must be a whole number';
     if (step !== undefined && Number(step) < 1) return 'a step must be at least 1';
+    // Temporal keeps a step as a 32-bit number: a huge one would wrap round (to every minute, say).
+    if (step !== undefined && Number(step) > field.max) return `a step must be at most ${field.max}`;
     if (range === '*') continue;
     const ends = range!.split('-');
     if (ends.length > 2) return 'has more than one "-"';

@@ -32,19 +32,25 @@ export interface NormalizedTrigger {
   repoKey: string | null;
 }
 
+/** The stored trigger a body replaces: its secrets and its config. */
+export interface PreviousTrigger {
+  secrets: Record<string, string>;
+  config: Record<string, unknown>;
+}
+
 /**
  * Splits a trigger body into stored parts and checks what a schema cannot: regexes compile, timer
  * forms are complete, the secrets a kind needs are present (on update, a missing secret keeps the
- * stored one: `previousSecrets`).
+ * stored one of `previous`).
  */
 export function normalizeTrigger(
   kind: TriggerKind,
   body: TriggerBody,
-  previousSecrets: Record<string, string> = {},
+  previous?: PreviousTrigger,
 ): { ok: true; trigger: NormalizedTrigger } | { ok: false; issues: SpecIssue[] } {
   const issues: SpecIssue[] = [];
   const config: Record<string, unknown> = {};
-  const secrets: Record<string, string> = { ...previousSecrets };
+  const secrets: Record<string, string> = { ...previous?.secrets };
   for (const [field, value] of Object.entries(body)) {
     if (COMMON_FIELDS.has(field)) continue;
     if (SECRET_FIELDS[kind].includes(field)) {
@@ -76,7 +82,10 @@ export function normalizeTrigger(
       }
     }
   }
-  if (kind === 'timer') issues.push(...timerIssues(config as unknown as TimerConfig));
+  if (kind === 'timer')
+    issues.push(
+      ...timerIssues(config as unknown as TimerConfig, new Date(), previous?.config as TimerConfig | undefined),
+    );
   if (kind === 'jira' && config.enabled_issue_status_change) {
     for (const field of ['from_status', 'to_status'] as const) {
       const status = config[field] as { id?: string } | undefined;

@@ -111,7 +111,7 @@ describe('normalizeTrigger', () => {
   it('names invalid regexes and missing secrets; an update may keep the stored secret', () => {
     const bad = normalizeTrigger('git', { ...git, secret: undefined });
     expect(bad.ok === false && bad.issues.map((i) => i.path)).toEqual(['secret', 'main_repo.branch']);
-    const kept = normalizeTrigger('general', { name: 'g' }, { secret: SECRET });
+    const kept = normalizeTrigger('general', { name: 'g' }, { secrets: { secret: SECRET }, config: {} });
     expect(kept.ok && kept.trigger.secrets).toEqual({ secret: SECRET });
   });
 });

@@ -41,10 +41,12 @@ export async function syncTimerSchedule(temporal: Client, trigger: TriggerRow, t
       });
     }
   } catch (err) {
-    // The client reports the server's INVALID_ARGUMENT as a TypeError: a timer timerIssues let through.
+    // The client reports the server's INVALID_ARGUMENT "Invalid schedule spec" as a TypeError (as it
+    // does its own checks of a spec): a timer timerIssues let through.
     if (!(err instanceof TypeError)) throw err;
+    const field = /time zone/i.test(err.message) ? 'time_zone' : WHEN_FIELD[config.job_type];
     throw new ValidationError(`Temporal refused the timer's schedule: ${err.message}`, [
-      { path: WHEN_FIELD[config.job_type], message: err.message },
+      { path: field, message: err.message },
     ]);
   }
 }

@@ -44,6 +44,11 @@ describe('timer forms', () => {
       { path: 'time_zone', message: 'unknown time zone "Mars/Olympus"' },
     ]);
     expect(timerIssues({ job_type: 'crontab', cron: '*/5 * * * *', time_zone: 'Europe/Berlin' })).toEqual([]);
+    // Names are as Go's tz database spells them; old aliases stay valid there.
+    expect(timerIssues({ job_type: 'crontab', cron: '*/5 * * * *', time_zone: 'europe/berlin' })).toEqual([
+      { path: 'time_zone', message: 'time zone names are case-sensitive: "Europe/Berlin", not "europe/berlin"' },
+    ]);
+    expect(timerIssues({ job_type: 'crontab', cron: '*/5 * * * *', time_zone: 'US/Pacific' })).toEqual([]);
     expect(timerIssues({ job_type: 'crontab', cron: '0 61 * * *' })).toEqual([
       { path: 'cron', message: 'hour "61": values must be 0-23' },
     ]);
@@ -61,5 +66,13 @@ describe('timer forms', () => {
     expect(timerIssues(at('2101-01-01T00:00:00Z'), now)).toEqual([
       { path: 'unix_stamp', message: 'must be before 2101' },
     ]);
+    // Past any date: refused, not turned into an invalid calendar.
+    expect(timerIssues({ job_type: 'unix_stamp', unix_stamp: 1e13 }, now)).toEqual([
+      { path: 'unix_stamp', message: 'must be before 2101' },
+    ]);
+    // Replacing a one-shot timer that has fired keeps its time.
+    const fired = at('2026-11-01T00:00:00Z');
+    expect(timerIssues(fired, now, fired)).toEqual([]);
+    expect(timerIssues(fired, now, at('2026-12-01T00:00:00Z'))[0]?.path).toBe('unix_stamp');
   });
 });

@@ -1,6 +1,6 @@
-import type { DayOfWeek, ScheduleSpec } from '@temporalio/client';
+import type { DayOfWeek, Month, ScheduleSpec } from '@temporalio/client';
 import type { SpecIssue } from '@stagecoach/spec';
-import { cronProblem } from './cron.js';
+import { cronProblem, MONTHS, WEEKDAYS } from './cron.js';
 
 /** Zadig's cron job forms (`job_type`), with a time zone of our own (Zadig uses the server's). */
 export interface TimerConfig {
@@ -19,25 +19,33 @@ export interface TimerConfig {
   time_zone?: string;
 }
 
-const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const HH_MM = /^([01]?\d|2[0-3]):([0-5]\d)$/;
 /** The last year a Temporal schedule's calendar can name. */
 const LAST_CALENDAR_YEAR = 2100;
+const CALENDARS_END_SECONDS = Date.UTC(LAST_CALENDAR_YEAR + 1, 0, 1) / 1000;
 
-function validTimeZone(zone: string): boolean {
+/** What is wrong with an IANA time zone name, as the Temporal server (Go's tz database) reads it. */
+function timeZoneProblem(zone: string): string | undefined {
+  let resolved: string;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
+    resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return `unknown time zone "${zone}"`;
   }
+  // Intl ignores case; Go does not.
+  if (resolved !== zone && resolved.toLowerCase() === zone.toLowerCase())
+    return `time zone names are case-sensitive: "${resolved}", not "${zone}"`;
+  return undefined;
 }
 
-/** What is wrong with timer `t` (a one-shot's time is compared with `now`). */
-export function timerIssues(t: TimerConfig, now = new Date()): SpecIssue[] {
+/**
+ * What is wrong with timer `t`. A one-shot's time must be after `now`, unless it is the time
+ * `previous` (the stored timer, when one is replaced) already had.
+ */
+export function timerIssues(t: TimerConfig, now = new Date(), previous?: TimerConfig): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  if (t.time_zone !== undefined && !validTimeZone(t.time_zone))
-    issues.push({ path: 'time_zone', message: `unknown time zone "${t.time_zone}"` });
+  const zoneProblem = t.time_zone === undefined ? undefined : timeZoneProblem(t.time_zone);
+  if (zoneProblem) issues.push({ path: 'time_zone', message: zoneProblem });
   switch (t.job_type) {
     case 'timing':
       if (!t.time || !HH_MM.test(t.time)) issues.push({ path: 'time', message: 'must be HH:MM' });
@@ -61,14 +69,15 @@ export function timerIssues(t: TimerConfig, now = new Date()): SpecIssue[] {
     case 'unix_stamp':
       if (!Number.isInteger(t.unix_stamp) || t.unix_stamp! <= 0)
         issues.push({ path: 'unix_stamp', message: 'must be seconds since the epoch' });
-      // A one-shot timer in the past would never fire; Temporal's calendars end with 2100.
-      else if (t.unix_stamp! * 1000 <= now.getTime())
+      // Temporal's calendars end with 2100.
+      else if (t.unix_stamp! >= CALENDARS_END_SECONDS)
+        issues.push({ path: 'unix_stamp', message: `must be before ${LAST_CALENDAR_YEAR + 1}` });
+      // A one-shot timer in the past would never fire; one kept from before (fired, say) may stay.
+      else if (t.unix_stamp! * 1000 <= now.getTime() && t.unix_stamp !== previous?.unix_stamp)
         issues.push({
           path: 'unix_stamp',
           message: `must be in the future (it is ${new Date(t.unix_stamp! * 1000).toISOString()})`,
         });
-      else if (new Date(t.unix_stamp! * 1000).getUTCFullYear() > LAST_CALENDAR_YEAR)
-        issues.push({ path: 'unix_stamp', message: `must be before ${LAST_CALENDAR_YEAR + 1}` });
       break;
     default:
       issues.push({ path: 'job_type', message: 'must be timing, gap, crontab or unix_stamp' });
@@ -102,7 +111,7 @@ export function scheduleSpecOf(t: TimerConfig): ScheduleSpec {
         calendars: [
           {
             year: at.getUTCFullYear(),
-            month: MONTHS[at.getUTCMonth()]!,
+            month: MONTHS[at.getUTCMonth()]!.toUpperCase() as Month,
             dayOfMonth: at.getUTCDate(),
             hour: at.getUTCHours(),
             minute: at.getUTCMinutes(),
@@ -114,18 +123,3 @@ export function scheduleSpecOf(t: TimerConfig): ScheduleSpec {
     }
   }
 }
-
-const MONTHS = [
-  'JANUARY',
-  'FEBRUARY',
-  'MARCH',
-  'APRIL',
-  'MAY',
-  'JUNE',
-  'JULY',
-  'AUGUST',
-  'SEPTEMBER',
-  'OCTOBER',
-  'NOVEMBER',
-  'DECEMBER',
-] as const;

@@ -66,7 +66,11 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
 
   /** Everything a saved trigger must satisfy, checked before anything is written. */
   const prepare = (workflow: WorkflowRow, kind: TriggerKind, body: TriggerBody, previous?: TriggerRow) => {
-    const normalized = normalizeTrigger(kind, body, previous ? triggerSecrets(deps.box, previous) : {});
+    const normalized = normalizeTrigger(
+      kind,
+      body,
+      previous && { secrets: triggerSecrets(deps.box, previous), config: previous.config },
+    );
     if (!normalized.ok) throw new ValidationError(`invalid ${kind} trigger`, normalized.issues);
     const params = resolveRunParams(workflow.definition.params ?? [], normalized.trigger.params);
     if (!params.ok) throw new ValidationError('the trigger params do not fit the workflow', params.issues);
