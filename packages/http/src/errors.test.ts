@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '@stagecoach/platform';
-import { frameworkErrors, registerErrorHandler } from './errors.js';
+import { httpServerOptions, registerErrorHandler } from './errors.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -9,7 +9,7 @@ beforeAll(async () => {
   app = Fastify({
     bodyLimit: 2048,
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
-    frameworkErrors,
+    ...httpServerOptions,
   });
   registerErrorHandler(app);
   app.post('/echo', async (request) => ({ got: request.body }));
@@ -70,7 +70,11 @@ describe('registerErrorHandler', () => {
     expect(missing.statusCode).toBe(404);
     expect(missing.json()).toEqual({ error: 'not_found', message: 'no route serves GET /nowhere' });
     const wrongMethod = await app.inject({ method: 'DELETE', url: '/echo' });
+    expect(wrongMethod.statusCode).toBe(404);
     expect(wrongMethod.json()).toEqual({ error: 'not_found', message: 'no route serves DELETE /echo' });
+    // An approval link's token is its credential: not echoed.
+    const link = await app.inject({ method: 'PUT', url: '/approvals/secret-token-value' });
+    expect(link.json()).toEqual({ error: 'not_found', message: 'no route serves PUT /approvals/***' });
   });
 
   it('names a body that is not JSON, or empty, as a bad input at `body`', async () => {

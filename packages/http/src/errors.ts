@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
-import { AppError, ValidationError } from '@stagecoach/platform';
+import { AppError, redactUrl, ValidationError } from '@stagecoach/platform';
 
 /**
  * One place that turns failures into HTTP answers: our AppErrors keep their status and details,
@@ -10,9 +10,7 @@ import { AppError, ValidationError } from '@stagecoach/platform';
 export function registerErrorHandler(app: FastifyInstance): void {
   // A path or method no route serves, in the same shape as every other refusal.
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send({ error: 'not_found', message: `no route serves ${request.method} ${request.url.split('?')[0]}` }),
+    reply.status(404).send({ error: 'not_found', message: `no route serves ${request.method} ${pathOf(request.url)}` }),
   );
   app.setErrorHandler((err: FastifyError | Error, request, reply) => {
     if (err instanceof ValidationError) {
@@ -86,25 +84,33 @@ function bodyRefusal(
   }
 }
 
-/** find-my-way's limit on one path parameter, which Fastify keeps by default. */
+/** The router's limit on one path parameter (Fastify's default, set explicitly by httpServerOptions). */
 const MAX_PARAM_LENGTH = 100;
 
 /**
  * Fastify's refusals before any route is found (a path that is not valid percent-encoding, or a path
- * parameter over the router's length limit) in the house shape. They never reach the error handler:
- * pass this as the `frameworkErrors` option when the instance is built. The path is not echoed: an
- * approval link's token is a path parameter.
+ * parameter over the router's length limit) in the house shape: they never reach the error handler.
+ * The path is not echoed: an approval link's token is a path parameter.
  */
-export function frameworkErrors(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     const over = `over ${MAX_PARAM_LENGTH} characters`;
     void reply.status(414).send(refusal('uri_too_long', `a part of the path is ${over}`, 'url', over));
-    return;
+  } else if (err.code === 'FST_ERR_BAD_URL') {
+    void reply
+      .status(400)
+      .send(refusal('validation_failed', 'the path is not valid percent-encoding', 'url', 'malformed'));
+  } else {
+    request.log.error({ err }, 'routing the request failed');
+    void reply.status(500).send({ error: 'internal', message: 'internal server error' });
   }
-  void reply
-    .status(400)
-    .send(refusal('validation_failed', 'the path is not valid percent-encoding', 'url', 'malformed'));
 }
+
+/** Options every HTTP service builds its Fastify instance with, for the refusals above. */
+export const httpServerOptions = { frameworkErrors, maxParamLength: MAX_PARAM_LENGTH };
+
+/** A request URL's path, with an approval link's token masked. */
+const pathOf = (url: string) => redactUrl(url.split('?')[0]!);
 
 const refusal = (error: string, message: string, path: string, issue: string) => ({
   error,

@@ -1,3 +1,3 @@
-export { frameworkErrors, registerErrorHandler } from './errors.js';
+export { httpServerOptions, registerErrorHandler } from './errors.js';
 export { rejectUnstorableInput } from './input-guard.js';
 export { listenOrExit } from './listen.js';

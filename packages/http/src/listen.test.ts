@@ -43,8 +43,8 @@ describe('listenOrExit', () => {
     const { port } = app.server.address() as { port: number };
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('up');
     await app.close();
-    await expect(listenOrExit(Fastify(), { host: '203.0.113.1', port: 0 }, 'X', logger)).rejects.toMatchObject({
-      code: 'EADDRNOTAVAIL',
+    await expect(listenOrExit(Fastify(), { host: '127.0.0.1', port: -1 }, 'X', logger)).rejects.toMatchObject({
+      code: 'ERR_SOCKET_BAD_PORT',
     });
   });
 });

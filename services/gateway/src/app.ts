@@ -9,7 +9,7 @@ import { auditRoutes } from './routes/audit.routes.js';
 import { clusterRoutes } from './routes/clusters.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
 import { imAppRoutes } from './routes/im-apps.routes.js';
-import { frameworkErrors, registerErrorHandler, rejectUnstorableInput } from '@stagecoach/http';
+import { httpServerOptions, registerErrorHandler, rejectUnstorableInput } from '@stagecoach/http';
 import { approvalPageRoutes } from './routes/approval-page.routes.js';
 import { logRoutes } from './routes/logs.routes.js';
 import { memberRoutes } from './routes/members.routes.js';
@@ -31,7 +31,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
-    frameworkErrors,
+    ...httpServerOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Workflow definitions may come as YAML; the route parses them so YAML errors carry line numbers.

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { frameworkErrors, registerErrorHandler, rejectUnstorableInput } from '@stagecoach/http';
+import { httpServerOptions, registerErrorHandler, rejectUnstorableInput } from '@stagecoach/http';
 import type { TriggerServiceDeps } from './deps.js';
 import { gitHooks } from './git-hooks.js';
 import { registerRawJsonParser } from './http.js';
@@ -13,12 +13,12 @@ export async function buildTriggerApp(deps: TriggerServiceDeps): Promise<Fastify
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
-    frameworkErrors,
+    ...httpServerOptions,
   });
   registerErrorHandler(app);
   rejectUnstorableInput(app);
-  // Signatures and delivery keys need the bytes as they came, which only the JSON parser keeps:
-  // any other body (Fastify parses text/plain by default) is a 415.
+  // Signatures and delivery keys need the bytes as they came, which only our parsers keep (JSON here,
+  // GitHub's form on its route): any other body (Fastify parses text/plain by default) is a 415.
   app.removeContentTypeParser('text/plain');
   registerRawJsonParser(app);
   app.get('/healthz', async () => ({ ok: true }));

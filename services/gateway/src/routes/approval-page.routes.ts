@@ -18,7 +18,8 @@ import type { GatewayDeps } from '../deps.js';
 import { approvalPage, messagePage } from '../approval-page.js';
 
 const QUERY_DEADLINE_MS = 2000;
-const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) });
+// The router refuses a path part over 100 characters (httpServerOptions) before this schema is read.
+const TokenParams = Type.Object({ token: Type.String({ minLength: 1 }) });
 const Decision = Type.Object({
   decision: Type.Enum(['approve', 'reject']),
   comment: Type.Optional(Type.String({ maxLength: 2000 })),
