@@ -43,35 +43,41 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
+/** Asserts a refusal in the house shape: status, `{error, message}` and, for bad input, its one issue. */
+function expectRefusal(
+  res: { statusCode: number; json(): unknown },
+  status: number,
+  error: string,
+  message: string,
+  issue?: { path: string; message: string },
+): void {
+  expect(res.statusCode).toBe(status);
+  expect(res.json()).toEqual({ error, message, ...(issue ? { issues: [issue] } : {}) });
+}
+
 const post = (url: string, body: string, contentType = 'application/json') =>
   app.inject({ method: 'POST', url, payload: body, headers: { 'content-type': contentType } });
 
 describe('registerErrorHandler', () => {
   it('refuses a malformed path or an overlong path part before routing, in the same shape, echoing neither', async () => {
     const long = await app.inject({ method: 'GET', url: `/links/${'t'.repeat(101)}` });
-    expect(long.statusCode).toBe(414);
-    expect(long.json()).toEqual({
-      error: 'uri_too_long',
-      message: 'a part of the path is over 100 characters',
-      issues: [{ path: 'url', message: 'over 100 characters' }],
+    expectRefusal(long, 414, 'uri_too_long', 'a part of the path is over 100 characters', {
+      path: 'url',
+      message: 'over 100 characters',
     });
     expect((await app.inject({ method: 'GET', url: `/links/${'t'.repeat(100)}` })).statusCode).toBe(200);
     const malformed = await app.inject({ method: 'GET', url: '/links/%E0%A4%A' });
-    expect(malformed.statusCode).toBe(400);
-    expect(malformed.json()).toEqual({
-      error: 'validation_failed',
-      message: 'the path is not valid percent-encoding',
-      issues: [{ path: 'url', message: 'malformed' }],
+    expectRefusal(malformed, 400, 'validation_failed', 'the path is not valid percent-encoding', {
+      path: 'url',
+      message: 'malformed',
     });
   });
 
   it('answers a path or method no route serves in the same shape, without echoing the query', async () => {
     const missing = await app.inject({ method: 'GET', url: '/nowhere?token=abc' });
-    expect(missing.statusCode).toBe(404);
-    expect(missing.json()).toEqual({ error: 'not_found', message: 'no route serves GET /nowhere' });
+    expectRefusal(missing, 404, 'not_found', 'no route serves GET /nowhere');
     const wrongMethod = await app.inject({ method: 'DELETE', url: '/echo' });
-    expect(wrongMethod.statusCode).toBe(404);
-    expect(wrongMethod.json()).toEqual({ error: 'not_found', message: 'no route serves DELETE /echo' });
+    expectRefusal(wrongMethod, 404, 'not_found', 'no route serves DELETE /echo');
     // An approval link's token is its credential: not echoed.
     const link = await app.inject({ method: 'PUT', url: '/approvals/secret-token-value' });
     expect(link.json()).toEqual({ error: 'not_found', message: 'no route serves PUT /approvals/***' });
@@ -79,11 +85,9 @@ describe('registerErrorHandler', () => {
 
   it('names a body that is not JSON, or empty, as a bad input at `body`', async () => {
     const broken = await post('/echo', '{"params":');
-    expect(broken.statusCode).toBe(400);
-    expect(broken.json()).toEqual({
-      error: 'validation_failed',
-      message: 'the body is not valid JSON',
-      issues: [{ path: 'body', message: 'invalid JSON' }],
+    expectRefusal(broken, 400, 'validation_failed', 'the body is not valid JSON', {
+      path: 'body',
+      message: 'invalid JSON',
     });
     const empty = await post('/echo', '');
     expect(empty.statusCode).toBe(400);
@@ -92,18 +96,14 @@ describe('registerErrorHandler', () => {
 
   it('says which content type is not accepted, and what the size limit is', async () => {
     const xml = await post('/echo', '<run/>', 'application/xml');
-    expect(xml.statusCode).toBe(415);
-    expect(xml.json()).toEqual({
-      error: 'unsupported_media_type',
-      message: 'a body of type application/xml is not accepted here',
-      issues: [{ path: 'headers.content-type', message: 'unsupported' }],
+    expectRefusal(xml, 415, 'unsupported_media_type', 'a body of type application/xml is not accepted here', {
+      path: 'headers.content-type',
+      message: 'unsupported',
     });
     const big = await post('/echo', JSON.stringify({ pad: 'x'.repeat(4096) }));
-    expect(big.statusCode).toBe(413);
-    expect(big.json()).toEqual({
-      error: 'payload_too_large',
-      message: 'the body is too large: the limit is 2 KiB',
-      issues: [{ path: 'body', message: 'over 2 KiB' }],
+    expectRefusal(big, 413, 'payload_too_large', 'the body is too large: the limit is 2 KiB', {
+      path: 'body',
+      message: 'over 2 KiB',
     });
   });
 
@@ -123,14 +123,11 @@ describe('registerErrorHandler', () => {
 
   it('keeps our validation errors with their issues, and says nothing of an internal failure', async () => {
     const refused = await post('/refuse', '{}');
-    expect(refused.statusCode).toBe(400);
-    expect(refused.json()).toEqual({
-      error: 'validation_failed',
-      message: 'invalid run params',
-      issues: [{ path: 'params.x', message: 'unknown param "x"' }],
+    expectRefusal(refused, 400, 'validation_failed', 'invalid run params', {
+      path: 'params.x',
+      message: 'unknown param "x"',
     });
     const broke = await post('/break', '{}');
-    expect(broke.statusCode).toBe(500);
-    expect(broke.json()).toEqual({ error: 'internal', message: 'internal server error' });
+    expectRefusal(broke, 500, 'internal', 'internal server error');
   });
 });

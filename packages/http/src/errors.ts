@@ -2,6 +2,9 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { AppError, redactUrl, ValidationError } from '@stagecoach/platform';
 
+/** What a 5xx says: nothing of the failure, which may name hosts or hold secrets. */
+const INTERNAL_ERROR = { error: 'internal', message: 'internal server error' };
+
 /**
  * One place that turns failures into HTTP answers: our AppErrors keep their status and details,
  * Fastify's schema errors become 400 with the failing field, a body Fastify cannot read is named like
@@ -47,7 +50,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
         .send({ error: fastifyError.code ?? 'bad_request', message: err.message });
     }
     request.log.error({ err }, 'request failed');
-    return reply.status(500).send({ error: 'internal', message: 'internal server error' });
+    return reply.status(500).send(INTERNAL_ERROR);
   });
 }
 
@@ -102,7 +105,7 @@ function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: Fast
       .send(refusal('validation_failed', 'the path is not valid percent-encoding', 'url', 'malformed'));
   } else {
     request.log.error({ err }, 'routing the request failed');
-    void reply.status(500).send({ error: 'internal', message: 'internal server error' });
+    void reply.status(500).send(INTERNAL_ERROR);
   }
 }
 

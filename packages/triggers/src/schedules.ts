@@ -1,4 +1,4 @@
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { TASK_QUEUE, TIMER_FIRE_WORKFLOW, timerScheduleId, type TimerFireInput } from '@stagecoach/contracts';
 import type { TriggerRow } from '@stagecoach/db';
 import { ValidationError } from '@stagecoach/platform';
@@ -25,21 +25,8 @@ export async function syncTimerSchedule(temporal: Client, trigger: TriggerRow, t
     note: trigger.enabled ? '' : 'trigger disabled',
     ...(oneShot ? { remainingActions: 1 } : {}),
   };
-  const scheduleId = timerScheduleId(trigger.id);
-  const handle = temporal.schedule.getHandle(scheduleId);
   try {
-    try {
-      await handle.update((previous) => ({ ...previous, spec, action, state: { ...previous.state, ...state } }));
-    } catch (err) {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
-      await temporal.schedule.create({
-        scheduleId,
-        spec,
-        action,
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-        state,
-      });
-    }
+    await upsertSchedule(temporal, { scheduleId: timerScheduleId(trigger.id), spec, action, state });
   } catch (err) {
     // The client reports the server's INVALID_ARGUMENT "Invalid schedule spec" as a TypeError (as it
     // does its own checks of a spec): a timer timerIssues let through.
@@ -48,6 +35,27 @@ export async function syncTimerSchedule(temporal: Client, trigger: TriggerRow, t
     throw new ValidationError(`Temporal refused the timer's schedule: ${err.message}`, [
       { path: field, message: err.message },
     ]);
+  }
+}
+
+/** Updates the schedule in place, or creates it (overlapping firings skipped) when there is none. */
+async function upsertSchedule(
+  temporal: Client,
+  { scheduleId, spec, action, state }: Pick<ScheduleOptions, 'scheduleId' | 'spec' | 'action' | 'state'>,
+): Promise<void> {
+  try {
+    await temporal.schedule
+      .getHandle(scheduleId)
+      .update((previous) => ({ ...previous, spec, action, state: { ...previous.state, ...state } }));
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await temporal.schedule.create({
+      scheduleId,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      state,
+    });
   }
 }
 

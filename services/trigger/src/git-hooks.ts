@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { runWorkflowId } from '@stagecoach/contracts';
 import { listGitTriggersOfRepo, listSupersededRuns, type TriggerRow } from '@stagecoach/db';
 import { UnauthorizedError, ValidationError } from '@stagecoach/platform';
@@ -80,67 +80,70 @@ export const gitHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = async 
     }
   }
 
-  for (const source of Object.keys(PROVIDERS) as GitSource[]) {
+  /** The hook of one provider. */
+  const deliveryHandler = (source: GitSource) => async (request: FastifyRequest, reply: FastifyReply) => {
     const provider = PROVIDERS[source];
+    const headers = request.headers as Headers;
+    const raw = rawBodyOf(request);
+    const parsed = readPayload(source, () => provider.parse(headers, request.body));
+    if (parsed.kind === 'ping') return { ok: true, message: 'pong' };
+    // An event always names its repository; an ignored delivery may not, and says why.
+    if (parsed.kind === 'ignored' && !parsed.repo) {
+      throw new ValidationError(`${source}: ${parsed.reason}`, [
+        { path: REPOSITORY_FIELD[source], message: 'required' },
+      ]);
+    }
+    const repo =
+      parsed.kind === 'event' ? { owner: parsed.event.repoOwner, name: parsed.event.repoName } : parsed.repo!;
+
+    const candidates = await listGitTriggersOfRepo(deps.db, repoKey(source, repo.owner, repo.name));
+    const verified = candidates.filter((t) => {
+      const secret = triggerSecrets(deps.box, t).secret;
+      return secret !== undefined && provider.verify(headers, raw, secret);
+    });
+    if (candidates.length > 0 && verified.length === 0) {
+      throw new UnauthorizedError(
+        `the ${source} delivery's signature does not verify with any trigger of ${repo.owner}/${repo.name}`,
+      );
+    }
+    if (verified.length === 0) {
+      return reply.status(202).send({ results: [], message: `no trigger watches ${repo.owner}/${repo.name}` });
+    }
+
+    const deliveryKey = deliveryKeyOf(provider.deliveryId(headers), raw);
+    const variables =
+      parsed.kind === 'event' ? { ...flattenPayload(request.body), ...gitTriggerVariables(parsed.event) } : {};
+    const results = [];
+    for (const trigger of verified) {
+      const config = trigger.config as { main_repo: MainRepo; auto_cancel?: boolean };
+      const match =
+        parsed.kind === 'event'
+          ? matchGitTrigger(config.main_repo, parsed.event)
+          : { ok: false as const, reason: parsed.reason };
+      const event = parsed.kind === 'event' ? parsed.event : undefined;
+      const result = await fire(runs, {
+        source,
+        deliveryKey,
+        trigger,
+        event: event?.event ?? (parsed.kind === 'ignored' ? parsed.event : ''),
+        ignore: match.ok ? undefined : match.reason,
+        params: triggerParams(deps.box, trigger),
+        variables,
+        context: event ? { subject: subjectOf(event), commit_id: event.commitId } : {},
+      });
+      if (event && result.decision === 'started' && !result.duplicate && config.auto_cancel) {
+        await autoCancel(trigger, event, result.runNumber!);
+      }
+      results.push(resultBody(trigger, result));
+    }
+    return { results };
+  };
+
+  for (const source of Object.keys(PROVIDERS) as GitSource[]) {
     // Scoped to the one route: only GitHub sends forms.
     await app.register(async (route) => {
       if (source === 'github') registerGithubFormParser(route);
-      route.post(`/hooks/${source}`, async (request, reply) => {
-        const headers = request.headers as Headers;
-        const raw = rawBodyOf(request);
-        const parsed = readPayload(source, () => provider.parse(headers, request.body));
-        if (parsed.kind === 'ping') return { ok: true, message: 'pong' };
-        // An event always names its repository; an ignored delivery may not, and says why.
-        if (parsed.kind === 'ignored' && !parsed.repo) {
-          throw new ValidationError(`${source}: ${parsed.reason}`, [
-            { path: REPOSITORY_FIELD[source], message: 'required' },
-          ]);
-        }
-        const repo =
-          parsed.kind === 'event' ? { owner: parsed.event.repoOwner, name: parsed.event.repoName } : parsed.repo!;
-
-        const candidates = await listGitTriggersOfRepo(deps.db, repoKey(source, repo.owner, repo.name));
-        const verified = candidates.filter((t) => {
-          const secret = triggerSecrets(deps.box, t).secret;
-          return secret !== undefined && provider.verify(headers, raw, secret);
-        });
-        if (candidates.length > 0 && verified.length === 0) {
-          throw new UnauthorizedError(
-            `the ${source} delivery's signature does not verify with any trigger of ${repo.owner}/${repo.name}`,
-          );
-        }
-        if (verified.length === 0) {
-          return reply.status(202).send({ results: [], message: `no trigger watches ${repo.owner}/${repo.name}` });
-        }
-
-        const deliveryKey = deliveryKeyOf(provider.deliveryId(headers), raw);
-        const variables =
-          parsed.kind === 'event' ? { ...flattenPayload(request.body), ...gitTriggerVariables(parsed.event) } : {};
-        const results = [];
-        for (const trigger of verified) {
-          const config = trigger.config as { main_repo: MainRepo; auto_cancel?: boolean };
-          const match =
-            parsed.kind === 'event'
-              ? matchGitTrigger(config.main_repo, parsed.event)
-              : { ok: false as const, reason: parsed.reason };
-          const event = parsed.kind === 'event' ? parsed.event : undefined;
-          const result = await fire(runs, {
-            source,
-            deliveryKey,
-            trigger,
-            event: event?.event ?? (parsed.kind === 'ignored' ? parsed.event : ''),
-            ignore: match.ok ? undefined : match.reason,
-            params: triggerParams(deps.box, trigger),
-            variables,
-            context: event ? { subject: subjectOf(event), commit_id: event.commitId } : {},
-          });
-          if (event && result.decision === 'started' && !result.duplicate && config.auto_cancel) {
-            await autoCancel(trigger, event, result.runNumber!);
-          }
-          results.push(resultBody(trigger, result));
-        }
-        return { results };
-      });
+      route.post(`/hooks/${source}`, deliveryHandler(source));
     });
   }
 };
