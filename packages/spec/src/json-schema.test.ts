@@ -122,6 +122,13 @@ describe('workflowJsonSchema', () => {
     if (r.ok) expect(check(root, r.value)).toEqual([]);
   });
 
+  it('accepts env keys that are templates, as the validator does', () => {
+    const d = sampleDefinition();
+    (spec(d)['envs'] as Record<string, unknown>[])[0]!['key'] = '{{.workflow.params.name}}';
+    expect(validateDefinition(d).ok).toBe(true);
+    expect(check(root, d)).toEqual([]);
+  });
+
   it('requires the keys the validator requires', () => {
     expect(workflowJsonSchema.required).toEqual(['name', 'project', 'stages']);
     expect(workflowJsonSchema.$defs.stage.required).toEqual(['name', 'jobs']);
@@ -154,6 +161,7 @@ describe('workflowJsonSchema', () => {
     ['freestyle without script', (d) => delete (job(d, 0, 0)['spec'] as Record<string, unknown>)['script']],
     ['repo without address/owner', (d) => delete repo(d)['address']],
     ['bad output name', (d) => (outputs(d)[0]!['name'] = '1X')],
+    ['env key with a space', (d) => ((spec(d)['envs'] as Record<string, unknown>[])[0]!['key'] = 'GO FLAGS')],
     ['negative timeout', (d) => (adv(d)['timeout'] = -1)],
     ['empty approvers', (d) => (nativeApproval(d)['approve_users'] = [])],
     ['bad verb', (d) => (rule(d)['verb'] = 'like')],

@@ -201,7 +201,11 @@ export const workflowJsonSchema = {
             type: 'object',
             required: ['key'],
             properties: {
-              key: { type: 'string', minLength: 1 },
+              key: {
+                type: 'string',
+                pattern: '^([-._a-zA-Z][-._a-zA-Z0-9]*|.*\\{\\{.*)$',
+                description: 'An environment variable name, or a template that renders to one.',
+              },
               value: { type: 'string' },
               type: { type: 'string' },
               is_credential: { type: 'boolean' },

@@ -695,6 +695,16 @@ describe('validateDefinition: freestyle spec', () => {
     ]);
   });
 
+  it('refuses env keys a job environment cannot carry, as a Zadig job pod would', () => {
+    const keys = ['GOFLAGS', 'my-var', 'a.b', '_x9', '{{.workflow.params.name}}', 'A B', 'A=B', '9LIVES', '名字'];
+    expect(issuesOf(withSpec('freestyle', { script: '', envs: keys.map((key) => ({ key, value: 'v' })) }))).toEqual(
+      ['A B', 'A=B', '9LIVES', '名字'].map((key) => ({
+        path: `${P}.envs[${keys.indexOf(key)}].key`,
+        message: `environment variable name ${JSON.stringify(key)} must match ^[-._a-zA-Z][-._a-zA-Z0-9]*$`,
+      })),
+    );
+  });
+
   it('checks advanced_setting timeout and outputs', () => {
     expect(
       issuesOf(

@@ -14,6 +14,11 @@ export const WORKFLOW_NAME_RE = /^[a-zA-Z0-9-]+$/;
 export const JOB_NAME_RE = /^[a-z\u4e00-\u9fa5][a-z0-9\u4e00-\u9fa5-]{0,31}$/;
 /** Outputs become environment variable names in the job's shell. */
 export const OUTPUT_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * Kubernetes' environment variable name rule, which a Zadig job pod's `envs` must pass: a key
+ * Zadig would run is accepted, and one whose pod the API server refuses is refused here, before the run.
+ */
+export const ENV_NAME_RE = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 export const PARAM_TYPES = [
   'string',
@@ -158,7 +163,11 @@ function checkFreestyleSpec(c: Checker, spec: Obj, path: string): Obj {
       c.add(p, 'must be an object');
       return;
     }
-    c.string(kv, 'key', p, true);
+    const key = c.string(kv, 'key', p, true);
+    // A templated key gets its name when the job is rendered.
+    if (key !== undefined && !key.includes('{{') && !ENV_NAME_RE.test(key)) {
+      c.add(join(p, 'key'), `environment variable name ${JSON.stringify(key)} must match ${ENV_NAME_RE.source}`);
+    }
     c.string(kv, 'value', p);
     c.string(kv, 'type', p);
     c.string(kv, 'description', p);
