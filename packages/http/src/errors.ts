@@ -110,7 +110,7 @@ function frameworkErrors(err: FastifyError, request: FastifyRequest, reply: Fast
 }
 
 /** Options every HTTP service builds its Fastify instance with, for the refusals above. */
-export const httpServerOptions = { frameworkErrors, maxParamLength: MAX_PARAM_LENGTH };
+export const httpServerOptions = { frameworkErrors, routerOptions: { maxParamLength: MAX_PARAM_LENGTH } };
 
 /** A request URL's path, with an approval link's token masked. */
 const pathOf = (url: string) => redactUrl(url.split('?')[0]!);
