@@ -114,7 +114,7 @@ await Promise.all(
 );
 const ingestSeconds = (performance.now() - ingestStart) / 1000;
 const total = async (query = '') =>
-  (await engine.api('GET', `/api/v1/projects/bench/workflows/dupes/runs?limit=1${query}`)).body.total as number;
+  (await engine.api('GET', `/api/v1/projects/bench/workflows/dupes/runs?page_size=1${query}`)).body.total as number;
 const started = await total();
 // Let every run finish before stopping the worker; the count of passed runs is the second check.
 const deadline = Date.now() + 15 * 60_000;

@@ -175,6 +175,27 @@ stages:
     expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly')).status).toBe(404);
   });
 
+  it('refuses query parameters a route does not name, rather than answering unfiltered', async () => {
+    const unknown = (name: string) => ({
+      status: 400,
+      issues: [{ path: `querystring.${name}`, message: 'must NOT have additional properties' }],
+    });
+    const answer = async (method: 'GET' | 'POST', path: string) => {
+      const res = await engine.api(method, path, method === 'POST' ? { name: 'queried' } : undefined);
+      return { status: res.status, issues: res.body.issues };
+    };
+    // A misspelt filter, a filter the route does not have, and a route that takes no query at all.
+    expect(await answer('GET', '/api/v1/projects/api/workflows/yamly/runs?stauts=failed')).toEqual(unknown('stauts'));
+    expect(await answer('GET', '/api/v1/audit?since=2026-11-01')).toEqual(unknown('since'));
+    expect(await answer('GET', '/api/v1/projects?page=2')).toEqual(unknown('page'));
+    // A refused write writes nothing.
+    expect(await answer('POST', '/api/v1/projects?dry_run=1')).toEqual(unknown('dry_run'));
+    const { projects } = (await engine.api('GET', '/api/v1/projects')).body as { projects: { name: string }[] };
+    expect(projects.map((p) => p.name)).not.toContain('queried');
+    // The parameters a route names still work.
+    expect((await engine.api('GET', '/api/v1/audit?actor=bench&limit=2')).status).toBe(200);
+  });
+
   it('refuses bodies over 1 MiB with 413 and saves nothing', async () => {
     const padded = `${yamlWorkflow}\n# ${'x'.repeat(1024 * 1024)}\n`;
     const tooBig = await engine.api('PUT', '/api/v1/projects/api/workflows/yamly', padded, {

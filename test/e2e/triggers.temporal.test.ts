@@ -137,7 +137,7 @@ const github = (event: string, payload: unknown, delivery: string, secret = SECR
 const deliveries = async (wf: string) =>
   (await engine.api('GET', `/api/v1/projects/${P}/workflows/${wf}/triggers/deliveries`)).body;
 const runsOf = async (wf: string) =>
-  (await engine.api('GET', `/api/v1/projects/${P}/workflows/${wf}/runs?limit=100`)).body;
+  (await engine.api('GET', `/api/v1/projects/${P}/workflows/${wf}/runs?page_size=100`)).body;
 
 const gitTrigger = (overrides: Record<string, unknown> = {}) => ({
   name: 'on-main',

@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { GatewayDeps } from './deps.js';
 import { registerAuditLog } from './plugins/audit.js';
 import { registerAuth } from './plugins/auth.js';
+import { refuseUnknownQueryParameters } from './plugins/closed-query.js';
 import { auditRoutes } from './routes/audit.routes.js';
 import { clusterRoutes } from './routes/clusters.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
@@ -63,6 +64,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   await app.register(approvalPageRoutes, { deps });
   await app.register(
     async (api) => {
+      refuseUnknownQueryParameters(api);
       await api.register(projectRoutes, { deps });
       await api.register(workflowRoutes, { deps });
       await api.register(runRoutes, { deps });
