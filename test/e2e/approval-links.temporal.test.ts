@@ -15,8 +15,11 @@ let browser: Browser;
 let gateway: string;
 let hooks: Server;
 let hooksUrl: string;
-/** approval links the webhook channel received, per run number */
-const received = new Map<number, { approver: string; url: string }[]>();
+/** approval links the webhook channel received, per workflow and run number */
+const received = new Map<string, { approver: string; url: string }[]>();
+/** messages announcing an approval, per workflow and run number */
+const announced = new Map<string, number>();
+const runKey = (workflow: string, runNumber: number) => `${workflow}#${runNumber}`;
 
 beforeAll(async () => {
   hooks = createServer((req, res) => {
@@ -24,7 +27,11 @@ beforeAll(async () => {
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
       const body = JSON.parse(raw);
-      if (body.approval_links) received.set(body.workflow.task_id, body.approval_links);
+      if (body.approval_links) {
+        const key = runKey(body.workflow.workflow_name, body.workflow.task_id);
+        received.set(key, body.approval_links);
+        announced.set(key, (announced.get(key) ?? 0) + 1);
+      }
       res.writeHead(200).end('{}');
     });
   });
@@ -42,8 +49,17 @@ beforeAll(async () => {
     box: new SecretBox(SECRET_KEY),
   });
   browser = await chromium.launch({ executablePath: chromiumBinary(), args: ['--no-sandbox'] });
+  for (const [name, needed] of [
+    ['release', 1],
+    ['two-keys', 2],
+  ] as const)
+    await defineRelease(name, needed);
+});
+
+/** Approval by ann or bob (`needed` of them) before the deploy. */
+async function defineRelease(name: string, needed: number) {
   await engine.defineWorkflow({
-    name: 'release',
+    name,
     project: P,
     notify_ctls: [
       {
@@ -65,7 +81,7 @@ beforeAll(async () => {
                   { type: 'user', user_name: 'ann' },
                   { type: 'user', user_name: 'bob' },
                 ],
-                needed_approvers: 1,
+                needed_approvers: needed,
               },
             },
           },
@@ -74,7 +90,7 @@ beforeAll(async () => {
       { name: 'ship', jobs: [{ name: 'deploy', type: 'freestyle', spec: { script: 'echo shipped' } }] },
     ],
   });
-});
+}
 afterAll(async () => {
   await browser?.close();
   await notifier?.stop();
@@ -82,9 +98,10 @@ afterAll(async () => {
   hooks?.close();
 });
 
-async function linksOf(runNumber: number) {
-  await expect.poll(() => received.get(runNumber)?.length ?? 0, { timeout: 20_000 }).toBe(2);
-  const links = received.get(runNumber)!;
+async function linksOf(runNumber: number, workflow = 'release') {
+  const key = runKey(workflow, runNumber);
+  await expect.poll(() => received.get(key)?.length ?? 0, { timeout: 20_000 }).toBe(2);
+  const links = received.get(key)!;
   return Object.fromEntries(links.map((l) => [l.approver, l.url])) as Record<'ann' | 'bob', string>;
 }
 
@@ -127,6 +144,32 @@ describe('approval links', () => {
     const late = await page.goto(links.bob);
     expect(late?.status()).toBe(410);
     await page.close();
+  });
+
+  it('show the votes so far while the approval waits for more, without announcing it again', async () => {
+    const n = await engine.startRun(P, 'two-keys');
+    const links = await linksOf(n, 'two-keys');
+    const voted = await fetch(links.ann, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ decision: 'approve', comment: 'fine by me' }).toString(),
+    });
+    expect(voted.status).toBe(200);
+    const waiting = await engine.waitForRun(P, 'two-keys', n, (run) => job(run, 'go-live').approval.votes.length > 0);
+    expect(job(waiting, 'go-live').status).toBe('wait_for_approval');
+    const page = await fetch(links.bob);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<h2>Votes so far</h2><ul><li>ann: approved — fine by me</li></ul>');
+
+    await fetch(links.bob, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'decision=approve',
+    });
+    const run = await engine.waitForStatus(P, 'two-keys', n, 'passed');
+    expect(job(run, 'go-live').approval.votes.map((v: { user: string }) => v.user)).toEqual(['ann', 'bob']);
+    // The vote was published as the job still waiting; the notifier announced the approval once.
+    expect(announced.get(runKey('two-keys', n))).toBe(1);
   });
 
   it('work when followed before the projection shows the job waiting: the run itself is asked', async () => {

@@ -53,6 +53,17 @@ describe('approval jobs', () => {
 
     expect((await vote({ job: 'approve', approve: true, comment: 'lgtm' }, 'carol')).status).toBe(200);
     expect((await vote({ job: 'approve', approve: true }, 'carol')).status).toBe(409);
+    // The vote shows while the approval waits for the second one.
+    const waiting = await engine.waitForRun(
+      'gates',
+      'two-of-three',
+      n,
+      (r) => job(r, 'approve').approval.votes.length > 0,
+    );
+    expect(job(waiting, 'approve').status).toBe('wait_for_approval');
+    expect(job(waiting, 'approve').approval.votes).toEqual([
+      expect.objectContaining({ user: 'carol', approve: true, comment: 'lgtm' }),
+    ]);
     // The run creator is an approver through `task_creator`.
     expect((await vote({ job: 'approve', approve: true }, 'erin')).status).toBe(200);
 

@@ -193,9 +193,9 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     }
   };
 
-  const jobIndex = new Map<string, { def: Job; result: JobResult }>();
+  const jobIndex = new Map<string, { def: Job; result: JobResult; stage: string }>();
   definition.stages.forEach((stage, si) =>
-    stage.jobs.forEach((def, ji) => jobIndex.set(def.name, { def, result: stages[si]!.jobs[ji]! })),
+    stage.jobs.forEach((def, ji) => jobIndex.set(def.name, { def, result: stages[si]!.jobs[ji]!, stage: stage.name })),
   );
   const decisions = new Map<string, 'ignore' | 'reject'>();
   const resumedStages = new Set<string>();
@@ -213,8 +213,14 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   setHandler(
     approveUpdate,
     ({ job, user, approve, comment }) => {
-      const { result } = jobIndex.get(job)!;
+      const { result, stage } = jobIndex.get(job)!;
       result.approval!.votes.push({ user, approve, comment, time: Date.now() });
+      // So the votes so far show while the approval waits for more: on the run's page, the approval page.
+      if (patched('approval-vote-events')) {
+        emit({ kind: 'job', stage, job, jobType: result.type, status: result.status, approval: result.approval });
+        // A sink call, or for runs that still store events by local activity, one that runs unawaited.
+        void flush();
+      }
     },
     {
       validator: ({ job, user }) => {

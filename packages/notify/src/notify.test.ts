@@ -90,6 +90,22 @@ describe('shouldNotify', () => {
     expect(notifyTypeOf(event({ kind: 'stage', status: 'passed' }), 'job')).toBeUndefined();
   });
 
+  it('announces an approval once: a vote that leaves it waiting is no new approval', () => {
+    const waiting = (votes: { user: string; approve: boolean; time: number }[]) =>
+      event({
+        kind: 'job',
+        job: 'a',
+        status: 'wait_for_approval',
+        approval: { approvers: ['carol', 'dave'], neededApprovers: 2, votes },
+      });
+    expect(notifyTypeOf(waiting([]), 'workflow')).toBe('wait_for_approval');
+    expect(notifyTypeOf(waiting([]), 'job')).toBe('wait_for_approval');
+    const voted = waiting([{ user: 'carol', approve: true, time: 1 }]);
+    expect(notifyTypeOf(voted, 'workflow')).toBeUndefined();
+    expect(notifyTypeOf(voted, 'job')).toBeUndefined();
+    expect(shouldNotify(ctl(['wait_for_approval']), voted, undefined)).toBe(false);
+  });
+
   it('applies enabled, reject→failed and changed', () => {
     expect(shouldNotify(ctl(['passed']), event({ status: 'passed' }), undefined)).toBe(true);
     expect(shouldNotify(ctl(['passed'], { enabled: false }), event({ status: 'passed' }), undefined)).toBe(false);

@@ -7,11 +7,19 @@ export type NotifyLevel = 'workflow' | 'job';
 const FINAL: readonly Status[] = ['passed', 'failed', 'timeout', 'cancelled', 'reject'];
 
 /**
+ * A vote on an approval that still waits for more: the job's waiting state published again with the
+ * votes so far. The approval started with the job's first `wait_for_approval`, which had none.
+ */
+export const isApprovalVote = (event: RunEvent): boolean =>
+  event.kind === 'job' && event.status === 'wait_for_approval' && (event.approval?.votes.length ?? 0) > 0;
+
+/**
  * The notify_type a ctl of `level` would have to list for `event` to concern it, or undefined when
  * the event is nothing a ctl of that level subscribes to. Workflow ctls hear run events and the
  * start of an approval; job ctls hear their job's events.
  */
 export function notifyTypeOf(event: RunEvent, level: NotifyLevel): NotifyType | undefined {
+  if (isApprovalVote(event)) return undefined;
   if (level === 'workflow') {
     if (event.kind === 'run') {
       // The workflow never emits `created` itself: the first run event of the first execution is the start.
