@@ -64,7 +64,14 @@ try {
       {
         name: 'gate',
         jobs: [
-          { name: 'gate', type: 'approval', spec: { native_approval: { approve_users: [{ user_name: 'ann' }] } } },
+          {
+            // Two votes: the first leaves the approval waiting, the second decides it.
+            name: 'gate',
+            type: 'approval',
+            spec: {
+              native_approval: { approve_users: [{ user_name: 'ann' }, { user_name: 'bob' }], needed_approvers: 2 },
+            },
+          },
         ],
       },
       {
@@ -78,7 +85,7 @@ try {
       },
     ],
   };
-  /** A run that passes (a retry, a manual check, approval, manual-exec resume with edited inputs) and one cancelled at its approval. */
+  /** A run that passes (a retry, a manual check, a two-vote approval, manual-exec resume with edited inputs) and one cancelled at its approval. */
   const record = async (workflow: string, suffix: string) => {
     /** Starts a run and lets ann ignore the failure of its `checked` job. */
     const startPastTheCheck = async () => {
@@ -101,12 +108,14 @@ try {
     };
     const passed = await startPastTheCheck();
     await engine.waitForRun('replay', workflow, passed, (r) => r.stages[1].jobs[0].status === 'wait_for_approval');
-    await engine.api(
-      'POST',
-      `/api/v1/projects/replay/workflows/${workflow}/runs/${passed}/approvals`,
-      { job: 'gate', approve: true },
-      { user: 'ann' },
-    );
+    for (const user of ['ann', 'bob']) {
+      await engine.api(
+        'POST',
+        `/api/v1/projects/replay/workflows/${workflow}/runs/${passed}/approvals`,
+        { job: 'gate', approve: true },
+        { user },
+      );
+    }
     await engine.waitForStatus('replay', workflow, passed, 'pause');
     await engine.api(
       'POST',

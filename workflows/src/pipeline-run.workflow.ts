@@ -26,6 +26,7 @@ import {
   resumeUpdate,
   runStateQuery,
   SA_STATUS,
+  type ApprovalState,
   type JobActivityInput,
   type JobActivityResult,
   type JobResult,
@@ -216,7 +217,8 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       const { result, stage } = jobIndex.get(job)!;
       result.approval!.votes.push({ user, approve, comment, time: Date.now() });
       // So the votes so far show while the approval waits for more: on the run's page, the approval page.
-      if (patched('approval-vote-events')) {
+      // A deciding vote shows with the job's end.
+      if (!isDecided(result.approval!) && patched('approval-vote-events')) {
         emit({ kind: 'job', stage, job, jobType: result.type, status: result.status, approval: result.approval });
         // A sink call, or for runs that still store events by local activity, one that runs unawaited.
         void flush();
@@ -315,14 +317,11 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       approval: result.approval,
     });
     await flush();
-    const votes = result.approval.votes;
+    const approval = result.approval;
     const minutes = spec.timeout ?? native.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MINUTES;
-    const decided = await condition(
-      () => votes.some((v) => !v.approve) || votes.filter((v) => v.approve).length >= needed,
-      `${minutes} minutes`,
-    );
+    const decided = await condition(() => isDecided(approval), `${minutes} minutes`);
     if (!decided) return 'timeout';
-    return votes.some((v) => !v.approve) ? 'reject' : 'passed';
+    return approval.votes.some((v) => !v.approve) ? 'reject' : 'passed';
   };
 
   const renderOptions = { blankUnresolved: true, preserve: (key: string) => secretKeys.has(key) };
@@ -594,6 +593,11 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   const flushed = flush();
   if (flushed) await flushed;
   return snapshot();
+}
+
+/** Any reject decides an approval at once; otherwise enough approvals do. */
+function isDecided({ votes, neededApprovers }: ApprovalState): boolean {
+  return votes.some((v) => !v.approve) || votes.filter((v) => v.approve).length >= neededApprovers;
 }
 
 async function releaseSlot(gateId: string, runWorkflowId: string): Promise<void> {
