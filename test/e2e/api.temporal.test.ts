@@ -196,6 +196,29 @@ stages:
     expect((await engine.api('GET', '/api/v1/audit?actor=bench&limit=2')).status).toBe(200);
   });
 
+  it('refuses numbers no stored row can have, rather than failing the lookup', async () => {
+    const huge = '9'.repeat(20);
+    const refusal = async (path: string) => {
+      const res = await engine.api('GET', path);
+      return { status: res.status, paths: (res.body.issues as { path: string }[] | undefined)?.map((i) => i.path) };
+    };
+    const wf = '/api/v1/projects/api/workflows/yamly';
+    // Run numbers and versions are PostgreSQL integers; offsets and pages feed a bigint OFFSET.
+    expect(await refusal(`${wf}/versions/3000000000`)).toEqual({ status: 400, paths: ['params.version'] });
+    expect(await refusal(`${wf}/runs/3000000000`)).toEqual({ status: 400, paths: ['params.number'] });
+    expect(await refusal(`${wf}/runs?page=${huge}`)).toEqual({ status: 400, paths: ['querystring.page'] });
+    expect(await refusal(`${wf}/notifications?offset=${huge}`)).toEqual({ status: 400, paths: ['querystring.offset'] });
+    expect(await refusal(`${wf}/triggers/deliveries?offset=${huge}`)).toEqual({
+      status: 400,
+      paths: ['querystring.offset'],
+    });
+    expect(await refusal(`/api/v1/audit?before=${huge}`)).toEqual({ status: 400, paths: ['querystring.before'] });
+    const zadig = await engine.api('GET', `/openapi/workflows/custom/yamly/tasks?projectKey=api&pageNum=${huge}`);
+    expect(zadig.status).toBe(400);
+    // The largest page still answers, empty.
+    expect((await engine.api('GET', `${wf}/runs?page=2147483647`)).status).not.toBe(500);
+  });
+
   it('refuses bodies over 1 MiB with 413 and saves nothing', async () => {
     const padded = `${yamlWorkflow}\n# ${'x'.repeat(1024 * 1024)}\n`;
     const tooBig = await engine.api('PUT', '/api/v1/projects/api/workflows/yamly', padded, {

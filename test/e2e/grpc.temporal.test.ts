@@ -321,6 +321,10 @@ describe('gRPC API', () => {
     await expect(
       call(runs, 'ListRuns', { project: P, workflow: 'pipeline', page_size: 500 }, as('carol')),
     ).rejects.toEqual(refused(grpc.status.INVALID_ARGUMENT, /page_size/));
+    // An offset past what PostgreSQL takes is no token this service gave out.
+    await expect(
+      call(runs, 'ListRuns', { project: P, workflow: 'pipeline', page_token: '9'.repeat(20) }, as('carol')),
+    ).rejects.toEqual(refused(grpc.status.INVALID_ARGUMENT, /page_token: not a token from next_page_token/));
     for (const n of [2, 3]) await engine.waitForStatus(P, 'pipeline', n, 'passed');
   });
 

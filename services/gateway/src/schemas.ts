@@ -16,13 +16,25 @@ export const MAX_USERNAME_LENGTH = 64;
 /** A name a user is known by (accounts themselves are stricter: see identity.routes.ts). */
 export const Username = Type.String({ minLength: 1, maxLength: MAX_USERNAME_LENGTH });
 
+/** PostgreSQL's `integer`, which run numbers and workflow versions are stored as. */
+const MAX_INT4 = 2_147_483_647;
+/** A run number or a workflow version; a larger one could not have been stored. */
+export const SerialNumber = Type.Integer({ minimum: 1, maximum: MAX_INT4 });
+/**
+ * How many entries a page skips, and a page's number: bounded so that PostgreSQL's OFFSET, a bigint,
+ * holds the offset of any page of up to 1000 entries.
+ */
+export const MAX_OFFSET = MAX_INT4;
+export const Offset = Type.Integer({ minimum: 0, maximum: MAX_OFFSET, default: 0 });
+export const PageNumber = Type.Integer({ minimum: 1, maximum: MAX_OFFSET, default: 1 });
+
 export const ProjectParams = Type.Object({ project: Key });
 export const WorkflowParams = Type.Object({ project: Key, name: Key });
-export const RunParams = Type.Object({ project: Key, name: Key, number: Type.Integer({ minimum: 1 }) });
+export const RunParams = Type.Object({ project: Key, name: Key, number: SerialNumber });
 export const JobLogParams = Type.Object({
   project: Key,
   name: Key,
-  number: Type.Integer({ minimum: 1 }),
+  number: SerialNumber,
   job: Type.String({ minLength: 1 }),
 });
 

@@ -15,6 +15,7 @@ import {
 import { approveJob, cancelRun, retryRun, startRun } from '@stagecoach/runs';
 import { isTerminal, type Status } from '@stagecoach/spec';
 import type { GatewayDeps } from '../deps.js';
+import { MAX_OFFSET } from '../schemas.js';
 import {
   ensureRunHasJob,
   existingRun,
@@ -163,7 +164,9 @@ export function runService(deps: GatewayDeps, closing: AbortSignal): ServiceImpl
         pageSize < 1 || pageSize > MAX_PAGE_SIZE
           ? { path: 'page_size', message: `must be between 1 and ${MAX_PAGE_SIZE}` }
           : undefined,
-        /^\d*$/.test(req.pageToken) ? undefined : { path: 'page_token', message: 'not a token from next_page_token' },
+        /^\d*$/.test(req.pageToken) && Number(req.pageToken) <= MAX_OFFSET
+          ? undefined
+          : { path: 'page_token', message: 'not a token from next_page_token' },
       );
       // The token is the offset of the page: runs are numbered, so it stays meaningful between calls.
       const offset = Number(req.pageToken || '0');

@@ -6,14 +6,14 @@ import { isListedUser } from '@stagecoach/spec';
 import type { GatewayDeps } from '../deps.js';
 import { findWorkflow } from '../lookups.js';
 import { existingRun, runDetail, runServiceDeps } from '../routes/runs.routes.js';
-import { Key } from '../schemas.js';
+import { Key, PageNumber, SerialNumber } from '../schemas.js';
 import { Success, SUCCESS, zadigErrorResponses } from './errors.js';
 import { inZadigTerms, RunBody, runChoice } from './run-request.js';
 import { ManualExecContext, TaskCreated, TaskList, taskBrief, TaskPreview, taskPreview } from './shapes.js';
 import { byBodyProjectKey, byProjectKey, byWorkflowKey, lookedUp } from './targets.js';
 
 const tags = ['zadig-openapi'];
-const TaskId = Type.Integer({ minimum: 1 });
+const TaskId = SerialNumber;
 /** `GET/DELETE /custom/task`: Zadig names the run by workflow key and task id only; `projectKey` may narrow it. */
 const TaskQuery = Type.Object({ workflowKey: Key, taskId: TaskId, projectKey: Type.Optional(Key) });
 const TaskParams = Type.Object({ name: Key, taskId: TaskId });
@@ -168,7 +168,7 @@ export const zadigTaskRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> =
         params: Type.Object({ name: Key }),
         querystring: Type.Object({
           projectKey: Key,
-          pageNum: Type.Integer({ minimum: 1, default: 1 }),
+          pageNum: PageNumber,
           pageSize: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
         }),
         response: { 200: TaskList, ...zadigErrorResponses },

@@ -28,7 +28,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = asy
         querystring: Type.Object({
           project: Type.Optional(Type.String({ maxLength: 64 })),
           actor: Type.Optional(Type.String({ maxLength: 255 })),
-          before: Type.Optional(Type.Integer({ minimum: 1 })),
+          before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
         }),
         response: { 200: Type.Object({ entries: Type.Array(AuditEntry) }), ...errorResponses },

@@ -4,7 +4,7 @@ import { getRun, listNotifications, listWorkflowNotifications, type Notification
 import { NotFoundError } from '@stagecoach/platform';
 import type { GatewayDeps } from '../deps.js';
 import { findWorkflow } from '../lookups.js';
-import { errorResponses, RunParams, WorkflowParams } from '../schemas.js';
+import { errorResponses, Offset, RunParams, WorkflowParams } from '../schemas.js';
 import { access, inProject } from '../access/rules.js';
 
 const NotificationView = Type.Object({
@@ -64,7 +64,7 @@ export const notificationRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
         querystring: Type.Object({
           status: Type.Optional(Type.Enum(['sending', 'sent', 'failed'])),
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          offset: Offset,
         }),
         response: {
           200: Type.Object({ total: Type.Integer(), notifications: Type.Array(NotificationView) }),

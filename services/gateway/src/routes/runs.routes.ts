@@ -22,7 +22,7 @@ import {
 } from '@stagecoach/runs';
 import { STATUSES, type Status } from '@stagecoach/spec';
 import type { GatewayDeps } from '../deps.js';
-import { errorResponses, RunDetail, RunParams, RunSummary, WorkflowParams } from '../schemas.js';
+import { errorResponses, PageNumber, RunDetail, RunParams, RunSummary, WorkflowParams } from '../schemas.js';
 import { access, inProject } from '../access/rules.js';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
@@ -172,7 +172,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
         querystring: Type.Object({
           status: Type.Optional(Type.String({ description: 'statuses, comma-separated (`failed,timeout`)' })),
           creator: Type.Optional(Type.String()),
-          page: Type.Integer({ minimum: 1, default: 1 }),
+          page: PageNumber,
           page_size: Type.Integer({ minimum: 1, maximum: 200, default: 20 }),
         }),
         response: { 200: Type.Object({ total: Type.Integer(), runs: Type.Array(RunSummary) }), ...errorResponses },

@@ -24,7 +24,7 @@ import {
 } from '@stagecoach/triggers';
 import type { GatewayDeps } from '../deps.js';
 import { findWorkflow } from '../lookups.js';
-import { errorResponses, WorkflowParams } from '../schemas.js';
+import { errorResponses, Offset, WorkflowParams } from '../schemas.js';
 import { DeliveryView, TRIGGER_BODIES, TriggerView } from './triggers.schemas.js';
 import { access, inProject } from '../access/rules.js';
 
@@ -100,7 +100,7 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
         params: WorkflowParams,
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          offset: Offset,
         }),
         response: {
           200: Type.Object({ total: Type.Integer(), deliveries: Type.Array(DeliveryView) }),

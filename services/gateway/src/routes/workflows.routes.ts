@@ -22,7 +22,7 @@ import { canSee, type Visibility } from '../access/policy.js';
 import type { GatewayDeps } from '../deps.js';
 import { findProject, findWorkflow } from '../lookups.js';
 import { isAllView, workflowsOfView } from './views.routes.js';
-import { errorResponses, WorkflowParams, ProjectParams } from '../schemas.js';
+import { errorResponses, WorkflowParams, ProjectParams, SerialNumber } from '../schemas.js';
 import { SIGNED_IN, access, inProject } from '../access/rules.js';
 
 const WorkflowBody = Type.Object({
@@ -196,7 +196,7 @@ export const workflowRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = 
       schema: {
         tags: ['workflows'],
         description: 'One saved version of a definition, as it was saved.',
-        params: Type.Object({ ...WorkflowParams.properties, version: Type.Integer({ minimum: 1 }) }),
+        params: Type.Object({ ...WorkflowParams.properties, version: SerialNumber }),
         response: { 200: Type.Object({ ...VersionSummary.properties, definition: Type.Unknown() }), ...errorResponses },
       },
     },
