@@ -8,6 +8,7 @@ import { renderJob, type FreestyleSpec, type NotificationSpec } from '@stagecoac
 import type { ActivityDeps } from './create-activities.js';
 import {
   cleanupFreestyleJob,
+  FreestyleSpecError,
   GitCheckoutError,
   JobFailedError,
   JobTimeoutError,
@@ -127,5 +128,7 @@ function toActivityFailure(err: unknown, secrets: string[]): unknown {
     return ApplicationFailure.create({ type: ErrorType.JobFailed, message, nonRetryable: true });
   if (err instanceof GitCheckoutError)
     return ApplicationFailure.create({ type: ErrorType.GitCheckoutFailed, message, nonRetryable: true });
+  if (err instanceof FreestyleSpecError)
+    return ApplicationFailure.create({ type: ErrorType.SpecInvalid, message, nonRetryable: true });
   return err;
 }

@@ -207,6 +207,25 @@ describe('a freestyle run end to end', () => {
     expect(job(seq, 'second').status).toBe('');
   });
 
+  it('a job whose environment no process can start with fails at once, naming the variable', async () => {
+    await engine.defineWorkflow({
+      name: 'huge-param',
+      project: 'p1',
+      params: [{ name: 'notes', type: 'text', value: '' }],
+      stages: [{ name: 's', jobs: [{ name: 'use', type: 'freestyle', spec: { script: 'echo "${#notes}"' } }] }],
+    });
+    const n = await engine.startRun('p1', 'huge-param', { params: { notes: 'n'.repeat(200_000) } });
+    const run = await engine.waitForStatus('p1', 'huge-param', n, ['passed', 'failed']);
+    expect(run.status).toBe('failed');
+    expect(job(run, 'use').error).toBe(
+      'environment variable notes is 200007 bytes; a process can be started with at most 131072 per variable',
+    );
+    // One attempt: every other would fail alike.
+    const history = await engine.temporal.workflow.getHandle(`p1/huge-param/${n}`).fetchHistory();
+    const attempts = history.events!.flatMap((e) => e.activityTaskStartedEventAttributes?.attempt ?? []);
+    expect(attempts).toEqual([1]);
+  });
+
   it('a parallel job that cannot even start fails the run, and the jobs beside it still start', async () => {
     // Validation refuses a job without a spec, so only a workflow started around it can carry one.
     const handle = await engine.temporal.workflow.start(PIPELINE_RUN_WORKFLOW, {

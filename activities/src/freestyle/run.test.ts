@@ -8,6 +8,7 @@ import type { FreestyleSpec } from '@stagecoach/spec';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   cleanupFreestyleJob,
+  FreestyleSpecError,
   JobFailedError,
   JobTimeoutError,
   jobWorkspaceDir,
@@ -62,6 +63,23 @@ const pidFrom = (log: string, name: string): number | undefined => {
 };
 
 describe('runFreestyleJob: script', () => {
+  it('refuses a variable no process can be started with, naming it and not its value', async () => {
+    const t = deps();
+    const value = 's'.repeat(200_000);
+    const attempt = runFreestyleJob(input({ script: 'echo never' }, { secrets: { TOKEN: value } }), t.deps);
+    await expect(attempt).rejects.toThrow(FreestyleSpecError);
+    await expect(attempt).rejects.toThrow(
+      'environment variable TOKEN is 200007 bytes; a process can be started with at most 131072 per variable',
+    );
+    expect(t.log()).not.toContain('never');
+    // Just under the limit still starts.
+    const fits = await runFreestyleJob(
+      input({ script: 'echo "${#BIG}"' }, { env: { BIG: 'b'.repeat(131072 - 'BIG'.length - 2) } }),
+      deps().deps,
+    );
+    expect(fits.exitCode).toBe(0);
+  });
+
   it('runs bash in the workspace with env, secrets, WORKSPACE and STAGECOACH_RESULTS', async () => {
     const t = deps();
     const res = await runFreestyleJob(

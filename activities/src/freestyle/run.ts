@@ -2,7 +2,7 @@ import { constants as osConstants } from 'node:os';
 import { writeFile } from 'node:fs/promises';
 import { killProcessGroup, ownProcessGroup, type ExitInfo } from '@stagecoach/launcher';
 import { maskSecrets } from '@stagecoach/platform';
-import { JobFailedError } from './errors.js';
+import { FreestyleSpecError, JobFailedError } from './errors.js';
 import { checkoutRepos, gitEnv, urlCredentials } from './git.js';
 import { MaskingWriter, TailSink } from './mask-stream.js';
 import { buildPrelude, buildScript, checkScriptType, outputNames, readOutputs, timeoutMsOf } from './script.js';
@@ -33,6 +33,22 @@ function cleanEnv(env: Record<string, string>): Record<string, string> {
     out[key] = value;
   }
   return out;
+}
+
+/**
+ * Linux refuses to start a process (E2BIG) with an environment string longer than this
+ * (MAX_ARG_STRLEN: 32 pages), `KEY=value` and its terminating NUL included.
+ */
+const MAX_ENV_STRING_BYTES = 32 * 4096;
+
+/** The first variable no process can be started with, named (never its value: it may be a credential). */
+function oversizedVariable(env: Record<string, string>): string | undefined {
+  for (const [key, value] of Object.entries(env)) {
+    const bytes = Buffer.byteLength(key) + Buffer.byteLength(value) + 2;
+    if (bytes > MAX_ENV_STRING_BYTES)
+      return `environment variable ${key} is ${bytes} bytes; a process can be started with at most ${MAX_ENV_STRING_BYTES} per variable`;
+  }
+  return undefined;
 }
 
 /**
@@ -87,6 +103,10 @@ export async function runFreestyleJob(input: FreestyleJobInput, deps: FreestyleJ
       STAGECOACH_RESULTS: ws.resultsDir,
       ...(names.length > 0 ? { BASH_ENV: ws.preludePath } : {}),
     });
+
+    // Every attempt would fail alike: refused as the job's input, not retried as a passing fault.
+    const oversized = oversizedVariable(env);
+    if (oversized) throw new FreestyleSpecError(oversized);
 
     const stdout = new MaskingWriter(sink, secrets);
     const stderr = new MaskingWriter(sink, secrets);
