@@ -80,6 +80,14 @@ describe('runFreestyleJob: script', () => {
     expect(fits.exitCode).toBe(0);
   });
 
+  it('refuses an environment too large as a whole, though each variable fits', async () => {
+    // 7.2 MB: over Linux's cap of 6 MB for arguments and environment together, whatever the stack limit.
+    const env = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`V${i}`, 'v'.repeat(120_000)]));
+    await expect(runFreestyleJob(input({ script: 'true' }, { env }), deps().deps)).rejects.toThrow(
+      /^the job's environment \(\d+ variables, \d+ bytes\) is more than a process can be started with$/,
+    );
+  });
+
   it('runs bash in the workspace with env, secrets, WORKSPACE and STAGECOACH_RESULTS', async () => {
     const t = deps();
     const res = await runFreestyleJob(

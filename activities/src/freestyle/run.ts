@@ -41,10 +41,16 @@ function cleanEnv(env: Record<string, string>): Record<string, string> {
  */
 const MAX_ENV_STRING_BYTES = 32 * 4096;
 
+/** `KEY=value` and its NUL: what one variable takes of a new process's memory. */
+const variableBytes = (key: string, value: string) => Buffer.byteLength(key) + Buffer.byteLength(value) + 2;
+
+const environmentBytes = (env: Record<string, string>) =>
+  Object.entries(env).reduce((sum, [key, value]) => sum + variableBytes(key, value), 0);
+
 /** The first variable no process can be started with, named (never its value: it may be a credential). */
 function oversizedVariable(env: Record<string, string>): string | undefined {
   for (const [key, value] of Object.entries(env)) {
-    const bytes = Buffer.byteLength(key) + Buffer.byteLength(value) + 2;
+    const bytes = variableBytes(key, value);
     if (bytes > MAX_ENV_STRING_BYTES)
       return `environment variable ${key} is ${bytes} bytes; a process can be started with at most ${MAX_ENV_STRING_BYTES} per variable`;
   }
@@ -129,6 +135,14 @@ export async function runFreestyleJob(input: FreestyleJobInput, deps: FreestyleJ
         },
         ctx,
       );
+    } catch (err) {
+      // Each variable fits, but together they are more than the system's ARG_MAX allows.
+      if ((err as NodeJS.ErrnoException).code === 'E2BIG') {
+        throw new FreestyleSpecError(
+          `the job's environment (${Object.keys(env).length} variables, ${environmentBytes(env)} bytes) is more than a process can be started with`,
+        );
+      }
+      throw err;
     } finally {
       stdout.end();
       stderr.end();
