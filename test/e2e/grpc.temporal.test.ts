@@ -464,10 +464,14 @@ describe('gRPC API', () => {
 
     const items = await watching;
     const changes = items.filter((i) => i.event === 'status_change').map((i) => i.status_change);
-    expect(changes.filter((c) => c.job === 'release-approval').map((c) => c.status)).toEqual([
-      'wait_for_approval',
-      'passed',
+    const approvalChanges = changes.filter((c) => c.job === 'release-approval');
+    expect(approvalChanges.map((c) => c.status)).toEqual(['wait_for_approval', 'passed']);
+    // Each carries the approval: who may vote, and the votes so far.
+    expect(approvalChanges.map((c) => c.approval.votes.map((v: any) => [v.user, v.approve, v.comment]))).toEqual([
+      [],
+      [['carol', true, 'ship it']],
     ]);
+    expect(approvalChanges[0].approval).toMatchObject({ approvers: ['carol'], needed_approvers: 1 });
     expect(items.filter((i) => i.event === 'log_line').map((i) => i.log_line)).toContainEqual({
       job: 'after',
       text: 'approved',

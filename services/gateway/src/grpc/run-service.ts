@@ -2,11 +2,12 @@ import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate, timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { runWorkflowId } from '@stagecoach/contracts';
+import { runWorkflowId, type ApprovalState } from '@stagecoach/contracts';
 import { listJobRuns, type RunRow } from '@stagecoach/db';
 import { watchRun, type RunWatchItem } from '@stagecoach/events';
 import {
   Scope,
+  type ApprovalSchema,
   type RunSchema,
   type RunService,
   type RunSummarySchema,
@@ -86,6 +87,20 @@ function toRun(run: ReturnType<typeof runDetail>): MessageInitShape<typeof RunSc
 
 const SCOPE = { run: Scope.RUN, stage: Scope.STAGE, job: Scope.JOB } as const;
 
+/** An event's approval state (times in ms), as the run's own Approval message. */
+function toApproval({ approvers, neededApprovers, votes }: ApprovalState): MessageInitShape<typeof ApprovalSchema> {
+  return {
+    approvers,
+    neededApprovers,
+    votes: votes.map((v) => ({
+      user: v.user,
+      approve: v.approve,
+      comment: v.comment ?? '',
+      time: timestampFromMs(v.time),
+    })),
+  };
+}
+
 function toWatchResponse(item: RunWatchItem): MessageInitShape<typeof WatchRunResponseSchema> {
   if (item.type === 'log') return { event: { case: 'logLine', value: { job: item.job, text: item.text } } };
   const e = item.event;
@@ -102,6 +117,7 @@ function toWatchResponse(item: RunWatchItem): MessageInitShape<typeof WatchRunRe
         retryNum: e.retryNum,
         error: e.error ?? '',
         outputs: e.outputs ?? {},
+        approval: e.approval && toApproval(e.approval),
       },
     },
   };
