@@ -34,13 +34,13 @@ export function registerErrorHandler(app: FastifyInstance): void {
           [fastifyError.validationContext, ...v.instancePath.split('/').filter(Boolean), namedProperty(v.params)]
             .filter(Boolean)
             .join('.') || 'body',
-        message: Array.isArray(v.params.allowedValues)
-          ? `must be one of ${v.params.allowedValues.join(', ')}`
-          : 'allowedValue' in v.params
-            ? `must be ${String(v.params.allowedValue)}`
-            : (v.message ?? 'invalid'),
+        message: issueMessage(v.keyword, v.params, v.message),
       }));
-      return reply.status(400).send({ error: 'validation_failed', message: err.message, issues });
+      const [first] = issues;
+      const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+      return reply
+        .status(400)
+        .send({ error: 'validation_failed', message: `${first!.path} ${first!.message}${more}`, issues });
     }
     const refused = bodyRefusal(fastifyError, request);
     if (refused) return reply.status(fastifyError.statusCode!).send(refused);
@@ -120,6 +120,15 @@ const refusal = (error: string, message: string, path: string, issue: string) =>
   message,
   issues: [{ path, message: issue }],
 });
+
+/** What a schema error says of the field its path ends at, in the words our own validation uses. */
+function issueMessage(keyword: string, params: Record<string, unknown>, ajvMessage: string | undefined): string {
+  if (keyword === 'required') return 'is required';
+  if (keyword === 'additionalProperties') return 'is not a known field';
+  if (Array.isArray(params.allowedValues)) return `must be one of ${params.allowedValues.join(', ')}`;
+  if ('allowedValue' in params) return `must be ${String(params.allowedValue)}`;
+  return ajvMessage ?? 'invalid';
+}
 
 /** The property a `required` or `additionalProperties` error is about: the path then ends at it, not at its parent. */
 function namedProperty(params: Record<string, unknown>): string | undefined {
