@@ -197,6 +197,19 @@ stages:
     expect((await engine.api('GET', '/api/v1/audit?actor=bench&limit=2')).status).toBe(200);
   });
 
+  it('starts a run from a POST without a body, with the defaults', async () => {
+    await engine.defineWorkflow({
+      name: 'bodiless',
+      project: 'api',
+      params: [{ name: 'greeting', type: 'string', value: 'hi' }],
+      stages: [{ name: 's', jobs: [{ name: 'j', type: 'freestyle', spec: { script: 'true' } }] }],
+    });
+    const started = await engine.api('POST', '/api/v1/projects/api/workflows/bodiless/runs');
+    expect(started.status).toBe(201);
+    const run = await engine.api('GET', `/api/v1/projects/api/workflows/bodiless/runs/${started.body.run_number}`);
+    expect(run.body.params).toEqual({ greeting: 'hi' });
+  });
+
   it('refuses numbers no stored row can have, rather than failing the lookup', async () => {
     const huge = '9'.repeat(20);
     const refusal = async (path: string) => {

@@ -150,6 +150,10 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
         ),
         response: { 201: RunCreated, ...errorResponses },
       },
+      // Every field is optional, so no body at all (`curl -X POST …/runs`) starts a run with the defaults.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
     },
     async (request, reply) => {
       const started = await startRun(runs, {
