@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { FreestyleRepo } from '@stagecoach/spec';
+import { COMMIT_ID_RE, REMOTE_NAME_RE, type FreestyleRepo } from '@stagecoach/spec';
 import { GitCheckoutError } from './errors.js';
 import { runSupervised, type SupervisorContext } from './supervisor.js';
 
 /** Bytes of git stderr kept for an error message. */
 const STDERR_KEEP = 8 * 1024;
 const SCHEME_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]+)@/i;
-const COMMIT = /^[0-9a-f]{4,64}$/i;
-const REMOTE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** `https://user:token@host/x` → `https://***@host/x`, for anything we print. */
 export function redactUrl(url: string): string {
@@ -109,9 +107,9 @@ class RepoCheckout {
     const rel = relative(workspace, dest);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) this.fail(`checkout path "${rel}" leaves the workspace`);
     const remote = repo.remote_name || 'origin';
-    if (!REMOTE_NAME.test(remote)) this.fail(`invalid remote name "${remote}"`);
+    if (!REMOTE_NAME_RE.test(remote)) this.fail(`invalid remote name "${remote}"`);
     const commit = repo.commit_id || undefined;
-    if (commit !== undefined && !COMMIT.test(commit)) this.fail(`invalid commit_id "${commit}"`);
+    if (commit !== undefined && !COMMIT_ID_RE.test(commit)) this.fail(`invalid commit_id "${commit}"`);
     const prs = repo.pr !== undefined ? [repo.pr] : (repo.prs ?? []);
     for (const n of prs) if (!Number.isInteger(n) || n <= 0) this.fail(`invalid PR number "${String(n)}"`);
     const pr = prs[0];
@@ -232,7 +230,7 @@ class RepoCheckout {
     dest: string,
   ): Promise<void> {
     if (
-      COMMIT.test(commit) &&
+      COMMIT_ID_RE.test(commit) &&
       commit.length === 40 &&
       (await this.git(['fetch', '--quiet', '--depth', '1', remote, commit], dest)).ok
     ) {

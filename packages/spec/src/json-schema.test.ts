@@ -161,6 +161,8 @@ describe('workflowJsonSchema', () => {
     ['freestyle without script', (d) => delete (job(d, 0, 0)['spec'] as Record<string, unknown>)['script']],
     ['repo without address/owner', (d) => delete repo(d)['address']],
     ['bad output name', (d) => (outputs(d)[0]!['name'] = '1X')],
+    ['commit_id that is no hash', (d) => (repo(d)['commit_id'] = '--upload-pack=x')],
+    ['PR number 0', (d) => (repo(d)['pr'] = 0)],
     ['env key with a space', (d) => ((spec(d)['envs'] as Record<string, unknown>[])[0]!['key'] = 'GO FLAGS')],
     ['negative timeout', (d) => (adv(d)['timeout'] = -1)],
     ['empty approvers', (d) => (nativeApproval(d)['approve_users'] = [])],

@@ -668,7 +668,7 @@ describe('validateDefinition: freestyle spec', () => {
       validateDefinition(
         withSpec('freestyle', {
           script: '',
-          repos: [{ repo_name: 'a', repo_owner: 'o', branch: 'main', commit_id: 'abc' }],
+          repos: [{ repo_name: 'a', repo_owner: 'o', branch: 'main', commit_id: 'abc1' }],
         }),
       ).ok,
     ).toBe(true);
@@ -692,6 +692,29 @@ describe('validateDefinition: freestyle spec', () => {
     ]);
     expect(issuesOf(withSpec('freestyle', { script: '', envs: { A: '1' } }))).toEqual([
       { path: `${P}.envs`, message: 'must be an array' },
+    ]);
+  });
+
+  it('refuses checkout targets the executor would refuse when the job runs', () => {
+    const repo = (fields: Record<string, unknown>) => ({ repo_name: 'app', address: 'https://g/x.git', ...fields });
+    const repos = [
+      repo({ commit_id: 'a1b2c3d', remote_name: 'upstream', checkout_path: 'src/app' }),
+      repo({ commit_id: '{{.workflow.params.sha}}', checkout_path: './app/../lib' }),
+      repo({ commit_id: '--upload-pack=touch /tmp/x', remote_name: '-o', checkout_path: '../outside' }),
+      repo({ checkout_path: '/etc', pr: 0, prs: [3, -1] }),
+      repo({ checkout_path: 'app/..', prs: [1, 2] }),
+    ];
+    const at = (i: number, key: string) => `${P}.repos[${i}].${key}`;
+    expect(issuesOf(withSpec('freestyle', { script: '', repos }))).toEqual([
+      { path: at(2, 'commit_id'), message: 'must be a commit hash (^[0-9a-f]{4,64}$)' },
+      { path: at(2, 'checkout_path'), message: 'must be a relative path inside the job workspace' },
+      { path: at(2, 'remote_name'), message: 'must be a git remote name (^[A-Za-z0-9][A-Za-z0-9._-]*$)' },
+      { path: at(3, 'checkout_path'), message: 'must be a relative path inside the job workspace' },
+      { path: at(3, 'pr'), message: 'must be a PR number (≥ 1)' },
+      { path: `${at(3, 'prs')}[1]`, message: 'must be a PR number (≥ 1)' },
+      { path: at(3, 'branch'), message: 'several PRs (prs) need the branch they are merged into' },
+      { path: at(4, 'checkout_path'), message: 'must be a relative path inside the job workspace' },
+      { path: at(4, 'branch'), message: 'several PRs (prs) need the branch they are merged into' },
     ]);
   });
 

@@ -14,6 +14,10 @@ export const WORKFLOW_NAME_RE = /^[a-zA-Z0-9-]+$/;
 export const JOB_NAME_RE = /^[a-z\u4e00-\u9fa5][a-z0-9\u4e00-\u9fa5-]{0,31}$/;
 /** Outputs become environment variable names in the job's shell. */
 export const OUTPUT_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A commit a repo is checked out at: an abbreviated or full SHA-1 or SHA-256 hash. */
+export const COMMIT_ID_RE = /^[0-9a-f]{4,64}$/i;
+/** A git remote name that git cannot read as an option. */
+export const REMOTE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /**
  * Kubernetes' environment variable name rule, which a Zadig job pod's `envs` must pass: a key
  * Zadig would run is accepted, and one whose pod the API server refuses is refused here, before the run.
@@ -145,14 +149,19 @@ function checkFreestyleSpec(c: Checker, spec: Obj, path: string): Obj {
     const owner = c.string(repo, 'repo_owner', p);
     const unset = (k: string) => absent(repo[k]) || repo[k] === '';
     if (!address && !owner && unset('address') && unset('repo_owner')) c.add(p, 'needs either address or repo_owner');
-    for (const key of ['source', 'repo_namespace', 'branch', 'tag', 'commit_id', 'checkout_path', 'remote_name']) {
-      c.string(repo, key, p);
-    }
+    for (const key of ['source', 'repo_namespace', 'branch', 'tag']) c.string(repo, key, p);
+    checkCheckoutTarget(c, repo, p);
     c.integer(repo, 'codehost_id', p);
-    c.integer(repo, 'pr', p);
-    c.array(repo, 'prs', p)?.forEach((pr, j) => {
-      if (typeof pr !== 'number' || !Number.isInteger(pr)) c.add(`${join(p, 'prs')}[${j}]`, 'must be an integer');
+    const pr = c.integer(repo, 'pr', p);
+    if (pr !== undefined && pr <= 0) c.add(join(p, 'pr'), 'must be a PR number (≥ 1)');
+    const prs = c.array(repo, 'prs', p);
+    prs?.forEach((n, j) => {
+      if (typeof n !== 'number' || !Number.isInteger(n)) c.add(`${join(p, 'prs')}[${j}]`, 'must be an integer');
+      else if (n <= 0) c.add(`${join(p, 'prs')}[${j}]`, 'must be a PR number (≥ 1)');
     });
+    if (prs && prs.length > 1 && (absent(repo['branch']) || repo['branch'] === '')) {
+      c.add(join(p, 'branch'), 'several PRs (prs) need the branch they are merged into');
+    }
   });
 
   const envs = c.array(spec, 'envs', path);
@@ -200,6 +209,41 @@ function checkFreestyleSpec(c: Checker, spec: Obj, path: string): Obj {
     out['advanced_setting'] = advOut;
   }
   return out;
+}
+
+/**
+ * Where a repo is checked out and at what: refused here rather than when the job runs. A templated value
+ * is checked by the executor once rendered.
+ */
+function checkCheckoutTarget(c: Checker, repo: Obj, p: string): void {
+  const given = (key: string): string | undefined => {
+    const value = c.string(repo, key, p);
+    return value === undefined || value === '' || value.includes('{{') ? undefined : value;
+  };
+  const commit = given('commit_id');
+  if (commit !== undefined && !COMMIT_ID_RE.test(commit)) {
+    c.add(join(p, 'commit_id'), `must be a commit hash (${COMMIT_ID_RE.source})`);
+  }
+  const path = given('checkout_path');
+  if (path !== undefined && !staysBelow(path)) {
+    c.add(join(p, 'checkout_path'), 'must be a relative path inside the job workspace');
+  }
+  const remote = given('remote_name');
+  if (remote !== undefined && !REMOTE_NAME_RE.test(remote)) {
+    c.add(join(p, 'remote_name'), `must be a git remote name (${REMOTE_NAME_RE.source})`);
+  }
+}
+
+/** Whether a relative path names something strictly inside the folder it is relative to. */
+function staysBelow(path: string): boolean {
+  if (path.startsWith('/')) return false;
+  let depth = 0;
+  for (const part of path.split('/')) {
+    if (part === '..') depth -= 1;
+    else if (part !== '' && part !== '.') depth += 1;
+    if (depth < 0) return false;
+  }
+  return depth > 0;
 }
 
 const SPEC_CHECKS: Record<JobType, (c: Checker, spec: Obj, path: string) => Obj> = {
