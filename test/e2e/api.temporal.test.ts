@@ -35,9 +35,23 @@ describe('projects and workflows', () => {
     expect(nul.body.issues).toEqual([
       { path: 'body.display_name', message: 'contains a NUL character, which cannot be stored' },
     ]);
+    // Half of a surrogate pair, which JSON can escape: jsonb refuses it and text would store it altered.
+    const lone = await engine.api('POST', '/api/v1/projects', '{"name":"lone","display_name":"L\\ud800NE"}');
+    expect(lone.status).toBe(400);
+    expect(lone.body.issues).toEqual([
+      {
+        path: 'body.display_name',
+        message: 'contains half of a UTF-16 surrogate pair, which is not Unicode text and cannot be stored',
+      },
+    ]);
+    const definition = `{"name":"lone","project":"api","description":"\\udfff","stages":[]}`;
+    const saved = await engine.api('PUT', '/api/v1/projects/api/workflows/lone', definition);
+    expect(saved.status).toBe(400);
+    expect(saved.body.issues[0].path).toBe('body.description');
     const list = await engine.api('GET', '/api/v1/projects');
     expect(list.body.projects.map((p: any) => p.name)).toContain('api');
     expect(list.body.projects.map((p: any) => p.name)).not.toContain('nul');
+    expect(list.body.projects.map((p: any) => p.name)).not.toContain('lone');
     expect(list.body.projects.map((p: any) => p.name)).toContain('api');
   });
 

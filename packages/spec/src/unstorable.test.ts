@@ -9,11 +9,25 @@ describe('unstorablePart', () => {
   it('finds a NUL in a string or a key, with its path', () => {
     expect(unstorablePart({ env: [{ name: 'ok' }, { name: 'a\u0000b' }] })).toEqual({
       path: ['env', 1, 'name'],
-      kind: 'nul',
+      kind: 'text',
       message: 'contains a NUL character, which cannot be stored',
     });
     expect(unstorablePart({ spec: { 'k\u0000': 1 } })?.path).toEqual(['spec', 'k\\u0000']);
     expect(unstorablePart({ a: [1, true, null, 'plain'] })).toBeUndefined();
+  });
+
+  it('finds half of a surrogate pair in a string or a key, and accepts whole pairs', () => {
+    const lone = 'contains half of a UTF-16 surrogate pair, which is not Unicode text and cannot be stored';
+    expect(unstorablePart({ description: 'bad \ud800 here' })).toEqual({
+      path: ['description'],
+      kind: 'text',
+      message: lone,
+    });
+    expect(unstorablePart({ d: 'ends high \ud83d' })?.message).toBe(lone);
+    expect(unstorablePart({ d: '\udfff starts low' })?.message).toBe(lone);
+    expect(unstorablePart({ d: 'backwards \ude00\ud83d' })?.message).toBe(lone);
+    expect(unstorablePart({ spec: { ['k\udc00']: 1 } })?.path).toEqual(['spec', 'k\\udc00']);
+    expect(unstorablePart({ d: 'a whole pair 😀, and 名字' })).toBeUndefined();
   });
 
   it(`accepts ${MAX_NESTING_DEPTH} levels of nesting and refuses one more where it begins`, () => {

@@ -480,7 +480,7 @@ export function validateDefinition(value: unknown): SpecResult<WorkflowDefinitio
     const path = unstorable.path.reduce<string>((p, s) => (typeof s === 'number' ? `${p}[${s}]` : join(p, s)), '');
     c.add(path, unstorable.message);
     // The checks below walk the definition too: one too deep or containing itself would overflow them.
-    if (unstorable.kind !== 'nul') return { ok: false, issues: c.issues };
+    if (unstorable.kind !== 'text') return { ok: false, issues: c.issues };
   }
 
   const name = c.string(value, 'name', '', true);
