@@ -34,9 +34,9 @@ export function checkRequest(...checks: Check[]): void {
 }
 
 /**
- * REST's rejectUnstorableInput for gRPC: a request whose fields hold a NUL character (which
- * PostgreSQL cannot store) is INVALID_ARGUMENT naming the field, before anything, the access check
- * included, looks a field up.
+ * REST's rejectUnstorableInput for gRPC: a request whose fields hold a NUL character or a lone
+ * surrogate (neither can be stored; Connect's JSON protocol can carry both) is INVALID_ARGUMENT
+ * naming the field, before anything, the access check included, looks a field up.
  */
 export const unstorableInputInterceptor: Interceptor = (next) => async (req) => {
   const read = await requestMessage(req);
