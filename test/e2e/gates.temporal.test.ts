@@ -277,3 +277,78 @@ describe('manual_check error policy', () => {
     expect(job(run, 'next').status).toBe('');
   });
 });
+
+describe('concurrent answers to one question', () => {
+  it('accept one decision, one deciding vote and one resume; the others are refused', async () => {
+    await engine.defineWorkflow({
+      name: 'contested',
+      project: 'gates',
+      stages: [
+        {
+          name: 'build',
+          jobs: [
+            {
+              name: 'flaky',
+              type: 'freestyle',
+              spec: { script: 'exit 1' },
+              error_policy: { policy: 'manual_check', approval_users: [{ user_name: 'ops' }] },
+            },
+          ],
+        },
+        {
+          name: 'approve',
+          jobs: [
+            {
+              name: 'gate',
+              type: 'approval',
+              spec: {
+                native_approval: {
+                  approve_users: ['carol', 'dave', 'erin', 'fred'].map((user_name) => ({ user_name })),
+                  needed_approvers: 1,
+                },
+              },
+            },
+          ],
+        },
+        {
+          name: 'ship',
+          manual_exec: { enabled: true, manual_exec_users: [{ user_name: 'ops' }] },
+          jobs: [{ name: 'ship', type: 'freestyle', spec: { script: 'true' } }],
+        },
+      ],
+    });
+    const n = await engine.startRun('gates', 'contested');
+    /** The statuses of `count` requests sent at once, sorted. */
+    const atOnce = async (count: number, send: (i: number) => Promise<{ status: number }>) =>
+      (await Promise.all(Array.from({ length: count }, (_, i) => send(i)))).map((r) => r.status).sort();
+
+    await engine.waitForRun(
+      'gates',
+      'contested',
+      n,
+      (r) => job(r, 'flaky').status === 'wait_for_manual_error_handling',
+    );
+    const decisions = await atOnce(5, () =>
+      engine.api('POST', `${runUrl('contested', n)}/decisions`, { job: 'flaky', decision: 'ignore' }, { user: 'ops' }),
+    );
+    expect(decisions).toEqual([200, 409, 409, 409, 409]);
+
+    await engine.waitForRun('gates', 'contested', n, (r) => job(r, 'gate').status === 'wait_for_approval');
+    const voters = ['carol', 'dave', 'erin', 'fred'];
+    const votes = await atOnce(4, (i) =>
+      engine.api('POST', `${runUrl('contested', n)}/approvals`, { job: 'gate', approve: true }, { user: voters[i] }),
+    );
+    expect(votes).toEqual([200, 409, 409, 409]);
+
+    await engine.waitForStatus('gates', 'contested', n, 'pause');
+    const resumes = await atOnce(5, () =>
+      engine.api('POST', `${runUrl('contested', n)}/resume`, { stage: 'ship' }, { user: 'ops' }),
+    );
+    expect(resumes).toEqual([200, 409, 409, 409, 409]);
+
+    const run = await engine.waitForStatus('gates', 'contested', n, ['passed', 'failed']);
+    expect(run.status).toBe('passed');
+    expect(job(run, 'flaky').status).toBe('unstable');
+    expect(job(run, 'gate').approval.votes).toHaveLength(1);
+  });
+});

@@ -225,6 +225,8 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
       }
     },
     {
+      // Validators also see what updates accepted earlier in the same workflow task did, before the run
+      // acts on it: a vote after the deciding one, a second decision or resume, are refused here.
       validator: ({ job, user }) => {
         const { def, result } = waitingJob(job, 'wait_for_approval');
         const approvers = (def.spec as ApprovalSpec).native_approval.approve_users;
@@ -232,6 +234,8 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
           reject(GateRejection.NotAllowed, `${user} is not an approver of "${job}"`);
         if (result.approval?.votes.some((v) => v.user === user))
           reject(GateRejection.AlreadyVoted, `${user} has already voted on "${job}"`);
+        if (result.approval && isDecided(result.approval))
+          reject(GateRejection.NotWaiting, `the approval of "${job}" is already decided`);
       },
     },
   );
@@ -246,6 +250,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         if (!isListedUser(def.error_policy?.approval_users ?? [], user, input.creator)) {
           reject(GateRejection.NotAllowed, `${user} may not decide on the failure of "${job}"`);
         }
+        if (decisions.has(job)) reject(GateRejection.NotWaiting, `the failure of "${job}" is already decided on`);
       },
     },
   );
@@ -261,7 +266,8 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
     },
     {
       validator: ({ stage, user, inputs }) => {
-        if (pausedStage !== stage) reject(GateRejection.NotWaiting, `stage "${stage}" is not waiting to be executed`);
+        if (pausedStage !== stage || resumedStages.has(stage))
+          reject(GateRejection.NotWaiting, `stage "${stage}" is not waiting to be executed`);
         const stageDef = definition.stages.find((s) => s.name === stage)!;
         if (!isListedUser(stageDef.manual_exec?.manual_exec_users ?? [], user, input.creator)) {
           reject(GateRejection.NotAllowed, `${user} may not execute stage "${stage}"`);
