@@ -77,6 +77,26 @@ describe('approval jobs', () => {
     expect(job(run, 'after').status).toBe('passed');
   });
 
+  it('knows approvers by names in any script, sent in X-User as UTF-8', async () => {
+    await engine.defineWorkflow(
+      approvalWorkflow('named', { native_approval: { approve_users: [{ type: 'user', user_name: '张三' }] } }),
+    );
+    // What arrives on the wire: the name's UTF-8 bytes, which Node hands over one character per byte.
+    const onTheWire = (name: string) => Buffer.from(name, 'utf8').toString('latin1');
+    const n = await engine.startRun('gates', 'named', {}, onTheWire('李四'));
+    await engine.waitForRun('gates', 'named', n, (r) => job(r, 'approve').status === 'wait_for_approval');
+    const vote = (user: string) =>
+      engine.api('POST', `${runUrl('named', n)}/approvals`, { job: 'approve', approve: true }, { user });
+    const garbled = await vote('\u00e9');
+    expect(garbled.status).toBe(400);
+    expect(garbled.body.issues).toEqual([{ path: 'headers.x-user', message: 'must be UTF-8' }]);
+    expect((await vote(onTheWire('张三'))).status).toBe(200);
+    const run = await engine.waitForStatus('gates', 'named', n, ['passed', 'failed']);
+    expect(run.status).toBe('passed');
+    expect(run.creator).toBe('李四');
+    expect(job(run, 'approve').approval.votes.map((v: { user: string }) => v.user)).toEqual(['张三']);
+  });
+
   it('any single reject wins at once', async () => {
     await engine.defineWorkflow(
       approvalWorkflow('one-no', {

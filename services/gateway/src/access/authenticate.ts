@@ -22,6 +22,17 @@ export interface CallerHeaders {
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
+/**
+ * Header values reach Node as Latin-1, one character per byte: a UTF-8 name (张三, as an approver list
+ * may spell it) arrives as its bytes. They are read as UTF-8; bytes that are not UTF-8 are refused,
+ * not stored garbled.
+ */
+function headerText(value: string): string | undefined {
+  const bytes = Buffer.from(value, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : undefined;
+}
+
 export function bearerOf(authorization: string | undefined): string {
   const header = authorization ?? '';
   return header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : '';
@@ -41,7 +52,12 @@ export async function authenticate(
   if (token === '') return undefined;
   // Compare digests so the comparison takes the same time whatever the token's length.
   if (timingSafeEqual(digest(token), digest(options.adminToken))) {
-    const user = headers.xUser?.trim() ?? '';
+    const user = headerText(headers.xUser ?? '')?.trim();
+    if (user === undefined) {
+      throw new ValidationError('the X-User header is not UTF-8 text', [
+        { path: 'headers.x-user', message: 'must be UTF-8' },
+      ]);
+    }
     if (user === '' && mutating) {
       throw new ValidationError('with the admin token, the X-User header names the caller and is required', [
         { path: 'headers.x-user', message: 'required' },
