@@ -387,7 +387,7 @@ describe('git webhooks', () => {
     const r2 = await engine.deliver('/hooks/github', d2.body, d2.headers);
     expect(r2.body.results.find((r: any) => r.workflow === 'drift')).toMatchObject({
       decision: 'ignored',
-      reason: 'the run was refused: invalid run params',
+      reason: 'the run was refused: invalid run params (params.TARGET)',
     });
     expect((await runsOf('drift')).total).toBe(0);
   });

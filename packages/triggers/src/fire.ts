@@ -110,7 +110,7 @@ export async function fire(deps: RunServiceDeps, req: FireRequest): Promise<Fire
       };
     } catch (err) {
       if (err instanceof ValidationError && refusesDeliveryParams(err, req.deliveryParams)) throw err;
-      if (err instanceof AppError) return ignore(`the run was refused: ${err.message}`);
+      if (err instanceof AppError) return ignore(`the run was refused: ${err.message}${issuePaths(err)}`);
       throw err;
     }
   });
@@ -119,6 +119,16 @@ export async function fire(deps: RunServiceDeps, req: FireRequest): Promise<Fire
     return { decision: 'ignored', reason: decided.reason ?? undefined, duplicate: !fresh };
   }
   return { decision: 'started', runNumber: row.runNumber ?? undefined, duplicate: !fresh };
+}
+
+/**
+ * Which fields a refusal is about, for the stored reason: paths only, since an issue's message may
+ * quote a value the trigger holds as a secret.
+ */
+function issuePaths(err: AppError): string {
+  return err instanceof ValidationError && err.issues.length > 0
+    ? ` (${err.issues.map((issue) => issue.path).join(', ')})`
+    : '';
 }
 
 /** Whether the run's params check refused a value the delivery gave (issues name `params.<name>`). */
