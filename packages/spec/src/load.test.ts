@@ -67,6 +67,42 @@ describe('loadDefinition: YAML', () => {
     expect(r.issues[0]?.message).toMatch(/^YAML syntax error: /);
   });
 
+  it('reads merge keys as Zadig does, and says when the text holds several documents', () => {
+    const merged = loadDefinition(
+      [
+        'name: merged',
+        'project: p',
+        'x-job: &job {type: freestyle, spec: {script: "true"}}',
+        'stages:',
+        '  - name: s',
+        '    jobs:',
+        '      - {<<: *job, name: a}',
+        '      - <<: *job',
+        '        name: b',
+        '        spec: {script: "echo b"}',
+      ].join('\n'),
+    );
+    expect(merged.ok).toBe(true);
+    if (merged.ok) {
+      expect(merged.value.stages[0]!.jobs.map((j) => [j.name, j.type, (j.spec as { script: string }).script])).toEqual([
+        ['a', 'freestyle', 'true'],
+        ['b', 'freestyle', 'echo b'],
+      ]);
+    }
+    const twoDocs = loadDefinition('name: a\nproject: p\nstages: []\n---\nname: b\n');
+    expect(twoDocs).toEqual({
+      ok: false,
+      issues: [
+        {
+          path: '',
+          message:
+            'YAML syntax error: the text holds more than one document (a "---" line); a definition is one document',
+          line: 4,
+        },
+      ],
+    });
+  });
+
   it('reports duplicate keys as a syntax error', () => {
     const r = loadDefinition('name: a\nproject: p\nname: b\nstages: []\n');
     expect(r.ok).toBe(false);

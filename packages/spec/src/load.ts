@@ -95,9 +95,12 @@ function jsonErrorLine(text: string, err: unknown): number {
 
 /** The yaml parser runs out of stack on a document nested a few hundred levels deep, and says only that. */
 function yamlErrorMessage(message: string): string {
-  return /Maximum call stack size exceeded/.test(message)
-    ? `YAML nested too deeply to read (definitions may nest ${MAX_NESTING_DEPTH} levels)`
-    : `YAML syntax error: ${message}`;
+  if (/Maximum call stack size exceeded/.test(message))
+    return `YAML nested too deeply to read (definitions may nest ${MAX_NESTING_DEPTH} levels)`;
+  // The parser's own advice names its API; what the author needs is what is wrong with the text.
+  if (/contains multiple documents/.test(message))
+    return 'YAML syntax error: the text holds more than one document (a "---" line); a definition is one document';
+  return `YAML syntax error: ${message}`;
 }
 
 const sameIssue = (a: { message: string; line: number }, b: { message: string; line: number }) =>
@@ -124,7 +127,8 @@ export function loadDefinition(text: string, contentType?: 'yaml' | 'json'): Spe
     const located = parseDocument(text, { lineCounter: lines });
     doc = located.errors.length === 0 ? located : undefined;
   } else {
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+    // Merge keys (`<<: *defaults`) as Zadig's YAML decoder (gopkg.in/yaml.v3) reads them.
+    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
     if (doc.errors.length > 0) {
       const issues = doc.errors.map((e) => ({
         path: '',
