@@ -223,9 +223,11 @@ describe.concurrent('repo checkout', () => {
     expect((missing.err as Error).message).toMatch(/deadbeef/);
   });
 
-  it('rejects checkout paths outside the workspace', async () => {
+  it('rejects checkout paths outside the workspace, and takes a name that only starts with ..', async () => {
     const { err } = await failure([{ repo_name: 'r', address: bare, checkout_path: '../../escape' }]);
     expect((err as Error).message).toMatch(/leaves the workspace/);
+    const inside = await checkout([{ repo_name: 'r', address: `file://${bare}`, checkout_path: '..app' }]);
+    expect(await inside.state('..app')).toBe('four');
   });
 
   it('never logs or throws URL credentials', async () => {

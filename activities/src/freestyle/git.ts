@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { COMMIT_ID_RE, REMOTE_NAME_RE, type FreestyleRepo } from '@stagecoach/spec';
 import { GitCheckoutError } from './errors.js';
 import { runSupervised, type SupervisorContext } from './supervisor.js';
@@ -105,7 +105,8 @@ class RepoCheckout {
     if (!url) this.fail('no clone address');
     const dest = resolve(workspace, repo.checkout_path || repo.repo_name);
     const rel = relative(workspace, dest);
-    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) this.fail(`checkout path "${rel}" leaves the workspace`);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel))
+      this.fail(`checkout path "${rel}" leaves the workspace`);
     const remote = repo.remote_name || 'origin';
     if (!REMOTE_NAME_RE.test(remote)) this.fail(`invalid remote name "${remote}"`);
     const commit = repo.commit_id || undefined;

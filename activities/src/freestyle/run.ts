@@ -82,6 +82,11 @@ export async function runFreestyleJob(input: FreestyleJobInput, deps: FreestyleJ
     await killProcessGroup(deps.previousPgid, killGraceMs);
   }
 
+  // Every attempt would fail alike: refused as the job's input, not retried as a passing fault, and
+  // before any repo is cloned for a script that cannot start.
+  const oversized = oversizedVariable({ ...input.env, ...input.secrets });
+  if (oversized) throw new FreestyleSpecError(oversized);
+
   const stopper = new JobStopper(deps.signal, input.job, deps.timeoutMs ?? timeoutMsOf(spec));
   const ctx: SupervisorContext = {
     stopper,
@@ -109,10 +114,6 @@ export async function runFreestyleJob(input: FreestyleJobInput, deps: FreestyleJ
       STAGECOACH_RESULTS: ws.resultsDir,
       ...(names.length > 0 ? { BASH_ENV: ws.preludePath } : {}),
     });
-
-    // Every attempt would fail alike: refused as the job's input, not retried as a passing fault.
-    const oversized = oversizedVariable(env);
-    if (oversized) throw new FreestyleSpecError(oversized);
 
     const stdout = new MaskingWriter(sink, secrets);
     const stderr = new MaskingWriter(sink, secrets);

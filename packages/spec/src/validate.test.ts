@@ -701,20 +701,23 @@ describe('validateDefinition: freestyle spec', () => {
       repo({ commit_id: 'a1b2c3d', remote_name: 'upstream', checkout_path: 'src/app' }),
       repo({ commit_id: '{{.workflow.params.sha}}', checkout_path: './app/../lib' }),
       repo({ commit_id: '--upload-pack=touch /tmp/x', remote_name: '-o', checkout_path: '../outside' }),
-      repo({ checkout_path: '/etc', pr: 0, prs: [3, -1] }),
-      repo({ checkout_path: 'app/..', prs: [1, 2] }),
+      repo({ checkout_path: '/etc', pr: 0 }),
+      repo({ checkout_path: 'app/..', prs: [1, -2] }),
+      // `pr` wins over `prs`, as in the executor; a name like ..app stays inside.
+      repo({ checkout_path: '..app', pr: 7, prs: [0, 2] }),
+      repo({ repo_name: '../up' }),
     ];
     const at = (i: number, key: string) => `${P}.repos[${i}].${key}`;
     expect(issuesOf(withSpec('freestyle', { script: '', repos }))).toEqual([
-      { path: at(2, 'commit_id'), message: 'must be a commit hash (^[0-9a-f]{4,64}$)' },
+      { path: at(2, 'commit_id'), message: 'must be a commit hash (4 to 64 hexadecimal digits)' },
       { path: at(2, 'checkout_path'), message: 'must be a relative path inside the job workspace' },
       { path: at(2, 'remote_name'), message: 'must be a git remote name (^[A-Za-z0-9][A-Za-z0-9._-]*$)' },
       { path: at(3, 'checkout_path'), message: 'must be a relative path inside the job workspace' },
       { path: at(3, 'pr'), message: 'must be a PR number (≥ 1)' },
-      { path: `${at(3, 'prs')}[1]`, message: 'must be a PR number (≥ 1)' },
-      { path: at(3, 'branch'), message: 'several PRs (prs) need the branch they are merged into' },
       { path: at(4, 'checkout_path'), message: 'must be a relative path inside the job workspace' },
+      { path: `${at(4, 'prs')}[1]`, message: 'must be a PR number (≥ 1)' },
       { path: at(4, 'branch'), message: 'several PRs (prs) need the branch they are merged into' },
+      { path: at(6, 'repo_name'), message: 'must be a relative path inside the job workspace' },
     ]);
   });
 

@@ -157,9 +157,10 @@ function checkFreestyleSpec(c: Checker, spec: Obj, path: string): Obj {
     const prs = c.array(repo, 'prs', p);
     prs?.forEach((n, j) => {
       if (typeof n !== 'number' || !Number.isInteger(n)) c.add(`${join(p, 'prs')}[${j}]`, 'must be an integer');
-      else if (n <= 0) c.add(`${join(p, 'prs')}[${j}]`, 'must be a PR number (≥ 1)');
+      // The executor reads `prs` only when `pr` is not set.
+      else if (n <= 0 && absent(repo['pr'])) c.add(`${join(p, 'prs')}[${j}]`, 'must be a PR number (≥ 1)');
     });
-    if (prs && prs.length > 1 && (absent(repo['branch']) || repo['branch'] === '')) {
+    if (absent(repo['pr']) && prs && prs.length > 1 && (absent(repo['branch']) || repo['branch'] === '')) {
       c.add(join(p, 'branch'), 'several PRs (prs) need the branch they are merged into');
     }
   });
@@ -222,11 +223,16 @@ function checkCheckoutTarget(c: Checker, repo: Obj, p: string): void {
   };
   const commit = given('commit_id');
   if (commit !== undefined && !COMMIT_ID_RE.test(commit)) {
-    c.add(join(p, 'commit_id'), `must be a commit hash (${COMMIT_ID_RE.source})`);
+    c.add(join(p, 'commit_id'), 'must be a commit hash (4 to 64 hexadecimal digits)');
   }
+  // Without a checkout_path the repo is checked out at its repo_name.
   const path = given('checkout_path');
-  if (path !== undefined && !staysBelow(path)) {
-    c.add(join(p, 'checkout_path'), 'must be a relative path inside the job workspace');
+  const name = typeof repo['repo_name'] === 'string' && !repo['repo_name'].includes('{{') ? repo['repo_name'] : '';
+  if (path !== undefined ? !staysBelow(path) : name !== '' && !staysBelow(name)) {
+    c.add(
+      join(p, path !== undefined ? 'checkout_path' : 'repo_name'),
+      'must be a relative path inside the job workspace',
+    );
   }
   const remote = given('remote_name');
   if (remote !== undefined && !REMOTE_NAME_RE.test(remote)) {
