@@ -19,6 +19,8 @@ let hooksUrl: string;
 const received = new Map<string, { approver: string; url: string }[]>();
 /** messages announcing an approval, per workflow and run number */
 const announced = new Map<string, number>();
+/** runs whose end was announced: by then the notifier has handled every earlier event of the run */
+const ended = new Set<string>();
 const runKey = (workflow: string, runNumber: number) => `${workflow}#${runNumber}`;
 
 beforeAll(async () => {
@@ -27,8 +29,9 @@ beforeAll(async () => {
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
       const body = JSON.parse(raw);
+      const key = runKey(body.workflow.workflow_name, body.workflow.task_id);
+      if (body.notify_type === 'passed') ended.add(key);
       if (body.approval_links) {
-        const key = runKey(body.workflow.workflow_name, body.workflow.task_id);
         received.set(key, body.approval_links);
         announced.set(key, (announced.get(key) ?? 0) + 1);
       }
@@ -64,7 +67,7 @@ async function defineRelease(name: string, needed: number) {
     notify_ctls: [
       {
         webhook_type: 'webhook',
-        notify_type: ['wait_for_approval'],
+        notify_type: ['wait_for_approval', 'passed'],
         webhook_notification_config: { address: hooksUrl },
       },
     ],
@@ -169,6 +172,7 @@ describe('approval links', () => {
     const run = await engine.waitForStatus(P, 'two-keys', n, 'passed');
     expect(job(run, 'go-live').approval.votes.map((v: { user: string }) => v.user)).toEqual(['ann', 'bob']);
     // The vote was published as the job still waiting; the notifier announced the approval once.
+    await expect.poll(() => ended.has(runKey('two-keys', n)), { timeout: 20_000 }).toBe(true);
     expect(announced.get(runKey('two-keys', n))).toBe(1);
   });
 

@@ -7,11 +7,19 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
  */
 export function refuseUnknownQueryParameters(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
-    const query = route.schema?.querystring as Record<string, unknown> | undefined;
-    if (query && (query['type'] !== 'object' || 'additionalProperties' in query)) return;
+    // Fastify reads `query` as another name for `querystring` (lib/schemas.js), untyped.
+    const schema = route.schema as Record<string, unknown> | undefined;
+    const key = schema?.['query'] !== undefined ? 'query' : 'querystring';
+    const query = schema?.[key] as Record<string, unknown> | undefined;
+    if (query && 'additionalProperties' in query) return;
+    if (query && query['type'] !== 'object') {
+      throw new Error(
+        `${route.method} ${route.url}: its querystring schema is not an object schema this hook can close`,
+      );
+    }
     route.schema = {
       ...route.schema,
-      querystring: { type: 'object', properties: {}, ...query, additionalProperties: false },
+      [key]: { type: 'object', properties: {}, ...query, additionalProperties: false },
     };
   });
 }

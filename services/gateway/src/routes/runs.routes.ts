@@ -152,7 +152,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       },
       // Every field is optional, so no body at all (`curl -X POST …/runs`) starts a run with the defaults.
       preValidation: async (request) => {
-        request.body ??= {};
+        if (request.body === undefined) request.body = {};
       },
     },
     async (request, reply) => {
