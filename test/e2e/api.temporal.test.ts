@@ -220,6 +220,10 @@ stages:
     });
     const started = await engine.api('POST', '/api/v1/projects/api/workflows/bodiless/runs');
     expect(started.status).toBe(201);
+    // A body that is there is checked as ever: JSON null is no object.
+    const nullBody = await engine.api('POST', '/api/v1/projects/api/workflows/bodiless/runs', 'null');
+    expect(nullBody.status).toBe(400);
+    expect(nullBody.body.issues).toEqual([{ path: 'body', message: 'must be object' }]);
     const run = await engine.api('GET', `/api/v1/projects/api/workflows/bodiless/runs/${started.body.run_number}`);
     expect(run.body.params).toEqual({ greeting: 'hi' });
   });
