@@ -1,6 +1,11 @@
 // Field readers shared by the definition validators: each reports a path-named issue and returns undefined on a bad value.
 import type { SpecIssue } from './types.js';
 
+/** A second, in the minutes timeouts are given in. */
+const MIN_TIMEOUT_MINUTES = 1 / 60;
+/** A hundred years of minutes. */
+const MAX_TIMEOUT_MINUTES = 100 * 365 * 24 * 60;
+
 export type Obj = Record<string, unknown>;
 
 export function isObj(v: unknown): v is Obj {
@@ -145,6 +150,17 @@ export class Checker {
       this.add(join(parent, key), 'must be a positive number of minutes');
       return undefined;
     }
-    return v === 0 ? undefined : v;
+    if (v === 0) return undefined;
+    // The run hands timeouts to Temporal as "<n> minutes", and a very small or very large n is written
+    // with an exponent, which is no duration: the run failed with "Invalid duration string". This
+    // range keeps well clear of both.
+    if (v < MIN_TIMEOUT_MINUTES || v > MAX_TIMEOUT_MINUTES) {
+      this.add(
+        join(parent, key),
+        `must be between 1 second and 100 years (${MIN_TIMEOUT_MINUTES.toFixed(4)} to ${MAX_TIMEOUT_MINUTES} minutes)`,
+      );
+      return undefined;
+    }
+    return v;
   }
 }

@@ -24,6 +24,7 @@ const KNOWN = new Set([
   'const',
   'pattern',
   'minimum',
+  'maximum',
   'minLength',
   'minItems',
   'allOf',
@@ -64,6 +65,8 @@ function check(schema: Schema, v: unknown, path = '$'): string[] {
   }
   if (typeof schema['minimum'] === 'number' && typeof v === 'number' && v < schema['minimum'])
     errors.push(`${path}: minimum`);
+  if (typeof schema['maximum'] === 'number' && typeof v === 'number' && v > schema['maximum'])
+    errors.push(`${path}: maximum`);
   if (typeof schema['minLength'] === 'number' && typeof v === 'string' && v.length < schema['minLength'])
     errors.push(`${path}: minLength`);
   if (Array.isArray(v)) {
@@ -165,6 +168,7 @@ describe('workflowJsonSchema', () => {
     ['PR number 0', (d) => (repo(d)['pr'] = 0)],
     ['env key with a space', (d) => ((spec(d)['envs'] as Record<string, unknown>[])[0]!['key'] = 'GO FLAGS')],
     ['negative timeout', (d) => (adv(d)['timeout'] = -1)],
+    ['timeout over 100 years', (d) => (adv(d)['timeout'] = 1e21)],
     ['empty approvers', (d) => (nativeApproval(d)['approve_users'] = [])],
     ['bad verb', (d) => (rule(d)['verb'] = 'like')],
     ['bad run_policy', (d) => (job(d, 0, 0)['run_policy'] = 'always')],

@@ -46,7 +46,12 @@ export const workflowJsonSchema = {
         group_name: { type: 'string' },
       },
     },
-    timeout: { type: 'number', minimum: 0, description: 'Minutes; 0 = default.' },
+    timeout: {
+      type: 'number',
+      minimum: 0,
+      maximum: 52_560_000,
+      description: 'Minutes; 0 = default; otherwise between 1 second (1/60) and 100 years.',
+    },
     nativeApproval: {
       type: 'object',
       required: ['approve_users'],

@@ -783,6 +783,27 @@ describe('validateDefinition: freestyle spec', () => {
   it('accepts fractional timeouts', () => {
     expect(validateDefinition(withSpec('freestyle', { script: '', advanced_setting: { timeout: 0.5 } })).ok).toBe(true);
   });
+
+  it('keeps timeouts between a second and a hundred years', () => {
+    const timeout = (value: number) =>
+      issuesOf(withSpec('freestyle', { script: '', advanced_setting: { timeout: value } }));
+    const refused = [
+      {
+        path: `${P}.advanced_setting.timeout`,
+        message: 'must be between 1 second and 100 years (0.0167 to 52560000 minutes)',
+      },
+    ];
+    expect(timeout(1e21)).toEqual(refused);
+    expect(timeout(1e-7)).toEqual(refused);
+    expect(timeout(52_560_001)).toEqual(refused);
+    const accepted = (value: number) =>
+      validateDefinition(withSpec('freestyle', { script: '', advanced_setting: { timeout: value } })).ok;
+    expect(accepted(52_560_000)).toBe(true);
+    expect(accepted(1 / 60)).toBe(true);
+    expect(
+      issuesOf(withSpec('approval', { timeout: 1e21, native_approval: { approve_users: [{ user_name: 'a' }] } })),
+    ).toEqual([{ path: 'stages[0].jobs[0].spec.timeout', message: refused[0]!.message }]);
+  });
 });
 
 describe('validateDefinition: approval spec', () => {
