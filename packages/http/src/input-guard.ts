@@ -3,10 +3,10 @@ import { ValidationError } from '@stagecoach/platform';
 import { unstorablePart } from '@stagecoach/spec';
 
 /**
- * Refuses requests whose body, query or path carries what cannot be stored or walked: a NUL character
- * (PostgreSQL stores none, in text or jsonb: the request would fail at its first write as a 500, and
- * again at every redelivery) or nesting deep enough to overflow the code that walks it. Register it
- * before the hooks that read the request.
+ * Refuses requests whose body, query or path carries what cannot be stored or walked (unstorablePart):
+ * text PostgreSQL refuses or alters, a NUL character or a lone surrogate (the request would fail at its
+ * first write as a 500, and again at every redelivery), or nesting deep enough to overflow the code
+ * that walks it. Register it before the hooks that read the request.
  */
 export function rejectUnstorableInput(app: FastifyInstance): void {
   // The path and query before any other hook (the access check looks the project up), the body once parsed.

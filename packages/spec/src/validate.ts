@@ -154,13 +154,14 @@ function checkFreestyleSpec(c: Checker, spec: Obj, path: string): Obj {
     c.integer(repo, 'codehost_id', p);
     const pr = c.integer(repo, 'pr', p);
     if (pr !== undefined && pr <= 0) c.add(join(p, 'pr'), 'must be a PR number (≥ 1)');
+    // The executor reads `prs` only when `pr` is not set.
+    const prsRead = absent(repo['pr']);
     const prs = c.array(repo, 'prs', p);
     prs?.forEach((n, j) => {
       if (typeof n !== 'number' || !Number.isInteger(n)) c.add(`${join(p, 'prs')}[${j}]`, 'must be an integer');
-      // The executor reads `prs` only when `pr` is not set.
-      else if (n <= 0 && absent(repo['pr'])) c.add(`${join(p, 'prs')}[${j}]`, 'must be a PR number (≥ 1)');
+      else if (n <= 0 && prsRead) c.add(`${join(p, 'prs')}[${j}]`, 'must be a PR number (≥ 1)');
     });
-    if (absent(repo['pr']) && prs && prs.length > 1 && (absent(repo['branch']) || repo['branch'] === '')) {
+    if (prsRead && prs && prs.length > 1 && unset('branch')) {
       c.add(join(p, 'branch'), 'several PRs (prs) need the branch they are merged into');
     }
   });
@@ -217,22 +218,19 @@ function checkFreestyleSpec(c: Checker, spec: Obj, path: string): Obj {
  * is checked by the executor once rendered.
  */
 function checkCheckoutTarget(c: Checker, repo: Obj, p: string): void {
-  const given = (key: string): string | undefined => {
-    const value = c.string(repo, key, p);
-    return value === undefined || value === '' || value.includes('{{') ? undefined : value;
-  };
+  /** A value given as it will be used: set, and no template. */
+  const literal = (value: unknown): string | undefined =>
+    typeof value === 'string' && value !== '' && !value.includes('{{') ? value : undefined;
+  const given = (key: string) => literal(c.string(repo, key, p));
   const commit = given('commit_id');
   if (commit !== undefined && !COMMIT_ID_RE.test(commit)) {
     c.add(join(p, 'commit_id'), 'must be a commit hash (4 to 64 hexadecimal digits)');
   }
-  // Without a checkout_path the repo is checked out at its repo_name.
+  // Without a checkout_path the repo is checked out at its repo_name (whose type the caller checks).
   const path = given('checkout_path');
-  const name = typeof repo['repo_name'] === 'string' && !repo['repo_name'].includes('{{') ? repo['repo_name'] : '';
-  if (path !== undefined ? !staysBelow(path) : name !== '' && !staysBelow(name)) {
-    c.add(
-      join(p, path !== undefined ? 'checkout_path' : 'repo_name'),
-      'must be a relative path inside the job workspace',
-    );
+  const [field, target] = path !== undefined ? ['checkout_path', path] : ['repo_name', literal(repo['repo_name'])];
+  if (target !== undefined && !staysBelow(target)) {
+    c.add(join(p, field), 'must be a relative path inside the job workspace');
   }
   const remote = given('remote_name');
   if (remote !== undefined && !REMOTE_NAME_RE.test(remote)) {

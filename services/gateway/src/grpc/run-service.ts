@@ -174,18 +174,16 @@ export function runService(deps: GatewayDeps, closing: AbortSignal): ServiceImpl
 
     async listRuns(req) {
       const pageSize = req.pageSize || DEFAULT_PAGE_SIZE;
+      // The token is the offset of the page: runs are numbered, so it stays meaningful between calls.
+      const offset = /^\d*$/.test(req.pageToken) ? Number(req.pageToken || '0') : NaN;
       checkRequest(
         key('project', req.project),
         key('workflow', req.workflow),
         pageSize < 1 || pageSize > MAX_PAGE_SIZE
           ? { path: 'page_size', message: `must be between 1 and ${MAX_PAGE_SIZE}` }
           : undefined,
-        /^\d*$/.test(req.pageToken) && Number(req.pageToken) <= MAX_OFFSET
-          ? undefined
-          : { path: 'page_token', message: 'not a token from next_page_token' },
+        offset <= MAX_OFFSET ? undefined : { path: 'page_token', message: 'not a token from next_page_token' },
       );
-      // The token is the offset of the page: runs are numbered, so it stays meaningful between calls.
-      const offset = Number(req.pageToken || '0');
       const page = await listWorkflowRuns(deps.db, {
         project: req.project,
         workflow: req.workflow,
