@@ -202,6 +202,19 @@ describe('manual-exec stages', () => {
       { user: 'ops' },
     );
     expect(unknownJob.status).toBe(400);
+    // An edit the job could not run with is refused as a save would refuse it, and the stage stays paused.
+    const badEdit = await engine.api(
+      'POST',
+      `${runUrl('staged', n)}/resume`,
+      { stage: 'production', inputs: { prod: { script: 123, advanced_setting: { timeout: 'abc' } } } },
+      { user: 'ops' },
+    );
+    expect(badEdit.status).toBe(400);
+    expect(badEdit.body.issues.map((i: { path: string }) => i.path)).toEqual([
+      'inputs.prod.script',
+      'inputs.prod.advanced_setting.timeout',
+    ]);
+    expect((await engine.api('GET', runUrl('staged', n))).body.status).toBe('pause');
 
     const ok = await engine.api(
       'POST',

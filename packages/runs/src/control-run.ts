@@ -14,6 +14,7 @@ import {
   type RunResult,
 } from '@stagecoach/contracts';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@stagecoach/platform';
+import { editedInputIssues } from './edited-inputs.js';
 import type { RunServiceDeps } from './start-run.js';
 
 /** Zadig allows a retry only from these final statuses. */
@@ -93,7 +94,12 @@ export function decideJob(deps: RunServiceDeps, runId: string, request: Decision
   return sendUpdate(handleOf(deps, runId), (h) => h.executeUpdate(decideUpdate, { args: [request] }));
 }
 
-export function resumeStage(deps: RunServiceDeps, runId: string, request: ResumeRequest): Promise<void> {
+/** Edited job inputs are checked against the run's definition first: the run would take any object. */
+export async function resumeStage(deps: RunServiceDeps, runId: string, request: ResumeRequest): Promise<void> {
+  if (request.inputs && Object.keys(request.inputs).length > 0) {
+    const issues = editedInputIssues(await runDefinition(deps, runId), request.stage, request.inputs);
+    if (issues.length > 0) throw new ValidationError('invalid job inputs', issues);
+  }
   return sendUpdate(handleOf(deps, runId), (h) => h.executeUpdate(resumeUpdate, { args: [request] }));
 }
 
