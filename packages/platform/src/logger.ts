@@ -66,7 +66,8 @@ export function createLogger(options: { name: string; level?: string }, destinat
       name: options.name,
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       redact: { paths: REDACTED_PATHS, censor: MASK },
-      serializers: { req: serializeRequest },
+      // The Temporal SDK's log entries carry their error under `error`: serialized like pino's `err`, not as `{}`.
+      serializers: { req: serializeRequest, error: pino.stdSerializers.err },
     },
     destination,
   );

@@ -1,12 +1,13 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createDb } from '@stagecoach/db';
 import { connectNats, ensureStreams, streamNamesFor } from '@stagecoach/events';
 import { processLauncher } from '@stagecoach/launcher';
 import { mailerFromSettings } from '@stagecoach/notify';
 import { commonSettings, createLogger, loadConfig, mailSettings, SecretBox, str } from '@stagecoach/platform';
+import { sdkLogger } from './sdk-logger.js';
 import { createWorker } from './worker.js';
 
 const config = loadConfig({
@@ -20,7 +21,7 @@ const config = loadConfig({
   publicUrl: str('STAGECOACH_PUBLIC_URL', 'base URL people reach the gateway at (links)', 'http://127.0.0.1:8080'),
 });
 const logger = createLogger({ name: 'worker' });
-Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn(entry.meta ?? {}, entry.message)) });
+Runtime.install({ logger: sdkLogger(logger) });
 
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
 const clientConnection = await Connection.connect({ address: config.temporalAddress });
