@@ -1,19 +1,12 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { ErrorType, type JobActivityInput, type JobActivityResult } from '@stagecoach/contracts';
+import type { JobActivityInput, JobActivityResult } from '@stagecoach/contracts';
 import { loadRunSecrets } from '@stagecoach/db';
 import { createLogWriter, publishRunEvents, publishRunEventsUntilStored, type LogWriter } from '@stagecoach/events';
 import { maskSecrets } from '@stagecoach/platform';
 import { renderJob, type FreestyleSpec, type NotificationSpec } from '@stagecoach/spec';
 import type { ActivityDeps } from './create-activities.js';
-import {
-  cleanupFreestyleJob,
-  FreestyleSpecError,
-  GitCheckoutError,
-  JobFailedError,
-  JobTimeoutError,
-  runFreestyleJob,
-} from './freestyle/index.js';
+import { toActivityFailure } from './activity-failure.js';
+import { cleanupFreestyleJob, runFreestyleJob } from './freestyle/index.js';
 import { runKubeJobActivity } from './kube-job.js';
 import { runNotificationJob } from './notification-job.js';
 
@@ -118,17 +111,4 @@ async function freestyle({
 /** The job's own `envs` (already rendered) override params and built-ins of the same name. */
 function jobEnvs(spec: FreestyleSpec): Record<string, string> {
   return Object.fromEntries((spec.envs ?? []).map((kv) => [kv.key, kv.value ?? '']));
-}
-
-function toActivityFailure(err: unknown, secrets: string[]): unknown {
-  const message = maskSecrets(err instanceof Error ? err.message : String(err), secrets);
-  if (err instanceof JobTimeoutError)
-    return ApplicationFailure.create({ type: ErrorType.JobTimeout, message, nonRetryable: true });
-  if (err instanceof JobFailedError)
-    return ApplicationFailure.create({ type: ErrorType.JobFailed, message, nonRetryable: true });
-  if (err instanceof GitCheckoutError)
-    return ApplicationFailure.create({ type: ErrorType.GitCheckoutFailed, message, nonRetryable: true });
-  if (err instanceof FreestyleSpecError)
-    return ApplicationFailure.create({ type: ErrorType.SpecInvalid, message, nonRetryable: true });
-  return err;
 }
