@@ -49,13 +49,13 @@ export function selectJobs(definition: WorkflowDefinition, selection: JobSelecti
   }
   const skip = new Set(selection.skip_jobs ?? []);
   const run = new Set(selection.run_jobs ?? []);
-  const stages = definition.stages.map((stage, si) => ({
+  const stages = definition.stages.map((stage) => ({
     ...stage,
-    jobs: stage.jobs.map((job, ji): Job => {
+    jobs: stage.jobs.map((job): Job => {
       const policy = job.run_policy ?? '';
       if (policy === 'force_run' && skip.has(job.name)) {
         issues.push({
-          path: `stages[${si}].jobs[${ji}]`,
+          path: `skip_jobs[${selection.skip_jobs!.indexOf(job.name)}]`,
           message: `job "${job.name}" has run_policy force_run and cannot be skipped`,
         });
       }
