@@ -301,6 +301,16 @@ describe('documents that cannot be walked', () => {
     });
   });
 
+  it('refuses a merge key inside the node its alias names, at the alias, instead of counting aliases', () => {
+    const result = loadDefinition(
+      ['name: loop', 'project: demo', 'stages:', '  - &s', '    name: s', '    <<: *s', '    jobs: []', ''].join('\n'),
+    );
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ path: 'stages[0]', message: 'contains itself (the YAML alias *s inside the node &s names)', line: 6 }],
+    });
+  });
+
   it('refuses nesting deeper than the limit, in YAML and in JSON, with the path where it goes too deep', () => {
     const levels = MAX_NESTING_DEPTH + 1;
     const deep = `${'['.repeat(levels)}${']'.repeat(levels)}`;

@@ -1,5 +1,5 @@
-import { LineCounter, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml';
-import type { Document } from 'yaml';
+import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
+import type { Document, Node, Pair } from 'yaml';
 import type { WorkflowDefinition } from './types.js';
 import { MAX_NESTING_DEPTH } from './unstorable.js';
 import { validateDefinition } from './validate.js';
@@ -103,6 +103,39 @@ function yamlErrorMessage(message: string): string {
   return `YAML syntax error: ${message}`;
 }
 
+/** The first alias that sits inside the node its anchor names, with the path of the node around it. */
+function aliasInsideItsAnchor(doc: Document): { path: string; message: string; offset: number } | undefined {
+  let found: { path: string; message: string; offset: number } | undefined;
+  visit(doc, {
+    Alias(_key, alias, ancestors) {
+      const target = alias.resolve(doc);
+      if (!target || !ancestors.includes(target)) return;
+      found = {
+        path: pathOf([...(ancestors.slice(1) as (Node | Pair)[]), alias]),
+        message: `contains itself (the YAML alias *${alias.source} inside the node &${alias.source} names)`,
+        offset: alias.range?.[0] ?? 0,
+      };
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** `stages[0]` for the nodes from below the document down to a node; a merge key adds nothing. */
+function pathOf(ancestors: (Node | Pair)[]): string {
+  let path = '';
+  ancestors.forEach((node, i) => {
+    const child = ancestors[i + 1];
+    if (isSeq(node) && child) path += `[${node.items.indexOf(child as Node)}]`;
+    if (isPair(node)) {
+      // The parser reads a merge key as a symbol.
+      const key: unknown = isScalar(node.key) ? node.key.value : node.key;
+      if (typeof key !== 'symbol') path += path === '' ? String(key) : `.${String(key)}`;
+    }
+  });
+  return path;
+}
+
 const sameIssue = (a: { message: string; line: number }, b: { message: string; line: number }) =>
   a.message === b.message && a.line === b.line;
 
@@ -141,6 +174,15 @@ export function loadDefinition(text: string, contentType?: 'yaml' | 'json'): Spe
     try {
       data = doc.toJS();
     } catch (err) {
+      // A merge key (`<<: *s`) inside the node `&s` names makes the parser count aliases until it gives up;
+      // a plain alias like it becomes a value that contains itself, refused below with its path.
+      const loop = aliasInsideItsAnchor(doc);
+      if (loop) {
+        return {
+          ok: false,
+          issues: [{ path: loop.path, message: loop.message, line: lines.linePos(loop.offset).line }],
+        };
+      }
       // e.g. excessive alias expansion (a "billion laughs" document)
       return {
         ok: false,
