@@ -20,6 +20,26 @@ describe('flattenPayload', () => {
     expect(vars['payload.sign']).toBeUndefined();
     expect(JSON.stringify(vars)).not.toContain('pwd-never-in-variables');
   });
+
+  it('leaves out keys that name a credential, however a generic sender spells them', () => {
+    const vars = flattenPayload({
+      ref: 'main',
+      access_token: 'a',
+      private_token: 'b',
+      client_secret: 'c',
+      apiKey: 'd',
+      db: { Password: 'e', credentials: { user: 'f' } },
+      design: 'kept',
+    });
+    expect(vars).toEqual({ 'payload.ref': 'main', 'payload.design': 'kept' });
+  });
+
+  it('cuts a long value at a whole character, never inside a surrogate pair', () => {
+    const emoji = '\u{1F600}';
+    const cut = flattenPayload({ msg: `${'a'.repeat(4095)}${emoji}` })['payload.msg']!;
+    expect(cut).toBe('a'.repeat(4095));
+    expect(flattenPayload({ msg: `${'a'.repeat(4094)}${emoji}b` })['payload.msg']).toBe(`${'a'.repeat(4094)}${emoji}`);
+  });
 });
 
 describe('Jira', () => {

@@ -1,7 +1,10 @@
 import type { GitEvent } from './git/event.js';
 
-/** Keys whose values are credentials in some provider's payload (Gitee echoes `password` and `sign`). */
-const SECRET_KEY = /^(password|passwd|secret|token|sign|signature|authorization|api_?key)$/i;
+/**
+ * Keys whose values are credentials in some provider's payload (Gitee echoes `password` and `sign`), or
+ * that name one the way senders of generic webhooks do (`access_token`, `client_secret`, `apiKey`).
+ */
+const SECRET_KEY = /^sign$|password|passwd|secret|token|signature|authorization|api_?key|credential/i;
 /** A delivery's variables travel in the run input; big payloads are cut rather than bloating it. */
 const MAX_VARIABLES = 500;
 const MAX_VALUE_LENGTH = 4096;
@@ -23,11 +26,18 @@ export function flattenPayload(body: unknown, prefix = 'payload'): Record<string
       }
       return;
     }
-    out[path] = String(value).slice(0, MAX_VALUE_LENGTH);
+    out[path] = truncate(String(value), MAX_VALUE_LENGTH);
     count++;
   };
   walk(body, prefix);
   return out;
+}
+
+/** At most `max` UTF-16 units, never half of a surrogate pair: PostgreSQL refuses a lone one. */
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const high = text.charCodeAt(max - 1);
+  return text.slice(0, high >= 0xd800 && high <= 0xdbff ? max - 1 : max);
 }
 
 /** `payload.trigger.*`: the provider-independent facts of a git event. */
