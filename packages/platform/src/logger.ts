@@ -59,6 +59,33 @@ function serializeRequest(req: IncomingMessage & { ip?: string; host?: string })
   };
 }
 
+/** drizzle's DrizzleQueryError message: `Failed query: <sql>\nparams: <values>`. */
+const FAILED_QUERY = 'Failed query: ';
+/**
+ * The values part of that message, up to the next stack frame or cause in a stack. pino writes a cause's
+ * message after the error's own, so in a message the cut runs to its end; the cause stays in the stack.
+ */
+const QUERY_PARAMS = /\nparams: [\s\S]*?(?=\n {4}at |\ncaused by: |$)/g;
+const NOT_LOGGED = '\nparams: (not logged)';
+
+/**
+ * pino's error serializer, with the values of a failed query left out (here or in a cause): drizzle
+ * writes them into the error's message and stack, and they are what was being stored, secrets included
+ * (a run's notification tokens, say). The SQL stays: it says what failed.
+ */
+function serializeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const out = pino.stdSerializers.err(err);
+  for (let e: unknown = out; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const fields = e as Record<string, unknown>;
+    if (typeof fields.message !== 'string' || !fields.message.includes(FAILED_QUERY)) continue;
+    fields.message = fields.message.replace(QUERY_PARAMS, NOT_LOGGED);
+    if (typeof fields.stack === 'string') fields.stack = fields.stack.replace(QUERY_PARAMS, NOT_LOGGED);
+    delete fields.params;
+  }
+  return out;
+}
+
 /** A service's logger; lines go to standard output unless a destination is given (tests read them). */
 export function createLogger(options: { name: string; level?: string }, destination?: DestinationStream): Logger {
   return pino(
@@ -66,8 +93,8 @@ export function createLogger(options: { name: string; level?: string }, destinat
       name: options.name,
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       redact: { paths: REDACTED_PATHS, censor: MASK },
-      // The Temporal SDK's log entries carry their error under `error`: serialized like pino's `err`, not as `{}`.
-      serializers: { req: serializeRequest, error: pino.stdSerializers.err },
+      // The Temporal SDK's log entries carry their error under `error`: serialized like `err`, not as `{}`.
+      serializers: { req: serializeRequest, err: serializeError, error: serializeError },
     },
     destination,
   );
