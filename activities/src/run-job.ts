@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { JobActivityInput, JobActivityResult } from '@stagecoach/contracts';
+import { credentialKey, type JobActivityInput, type JobActivityResult } from '@stagecoach/contracts';
 import { loadRunSecrets } from '@stagecoach/db';
 import { createLogWriter, publishRunEvents, publishRunEventsUntilStored, type LogWriter } from '@stagecoach/events';
 import { maskSecrets } from '@stagecoach/platform';
@@ -42,7 +42,9 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
   const secretValues = Object.values(secrets);
   const spec = renderJob(
     input.spec,
-    Object.fromEntries(Object.entries(secrets).map(([name, value]) => [`workflow.params.${name}`, value])),
+    Object.fromEntries(
+      Object.entries(secrets).map(([name, value]) => [credentialKey(name, input.secretMarker), value]),
+    ),
   );
   const log = createLogWriter(
     deps.js,

@@ -117,6 +117,51 @@ describe('a freestyle run end to end', () => {
     expect(description.typedSearchAttributes.get(SA_STATUS)).toBe('passed');
   });
 
+  it("fills in a credential only where the definition's author asked for it, not where a job's output spells it", async () => {
+    await engine.defineWorkflow({
+      name: 'injected',
+      project: 'p1',
+      params: [{ name: 'token', type: 'string', value: '', is_credential: true }],
+      stages: [
+        {
+          name: 'build',
+          jobs: [
+            {
+              name: 'build',
+              type: 'freestyle',
+              // Text a build cannot be trusted with (a commit message, say) spells the placeholder at run time.
+              spec: {
+                script: 'MSG="x{{"".workflow.params.token}}y"',
+                advanced_setting: { outputs: [{ name: 'MSG' }] },
+              },
+            },
+          ],
+        },
+        {
+          name: 'deploy',
+          jobs: [
+            {
+              name: 'deploy',
+              type: 'freestyle',
+              spec: {
+                script: [
+                  'echo "message=[{{.job.build.output.MSG}}]"',
+                  '[ "{{.workflow.params.token}}" = "s3cr3t-value" ] && echo "the author\'s placeholder has it"',
+                ].join('\n'),
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun('p1', 'injected', { params: { token: 's3cr3t-value' } });
+    const run = await engine.waitForStatus('p1', 'injected', n, ['passed', 'failed']);
+    expect(run.status).toBe('passed');
+    const deployLog = await engine.api('GET', `/api/v1/projects/p1/workflows/injected/runs/${n}/jobs/deploy/logs`);
+    expect(deployLog.text).toContain('message=[xy]');
+    expect(deployLog.text).toContain("the author's placeholder has it");
+  });
+
   it('the Temporal Web UI finds a run by its status throughout, an ungated run written once, at its end', async () => {
     await engine.defineWorkflow({
       name: 'findable',

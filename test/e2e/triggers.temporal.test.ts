@@ -665,6 +665,24 @@ describe('general webhooks', () => {
     ]);
     expect((await deliveries('gen')).deliveries).toHaveLength(before);
   });
+
+  it("never fill a credential into text the payload brings, only into the author's placeholders", async () => {
+    await defineCi(
+      'gen-inject',
+      'T="{{.payload.note}}"\n[ "{{.workflow.params.TOKEN}}" = s3cret-param ] && HAS_TOKEN=yes',
+    );
+    const created = await engine.api('POST', triggers('gen-inject', 'general'), {
+      name: 'inject',
+      secret: 'general-hmac-key',
+      params: { TOKEN: 's3cret-param' },
+    });
+    const url = new URL(created.body.hook_url).pathname;
+    const body = JSON.stringify({ note: 'x{{.workflow.params.TOKEN}}y' });
+    const started = await engine.deliver(url, body, { authorization: 'Bearer general-hmac-key' });
+    expect(started.body.results[0]).toMatchObject({ decision: 'started' });
+    const run = await engine.waitForStatus(P, 'gen-inject', started.body.results[0].run_number, 'passed');
+    expect(job(run, 'build').outputs).toMatchObject({ T: 'xy', HAS_TOKEN: 'yes' });
+  });
 });
 
 describe('Jira and Feishu Project', () => {

@@ -18,6 +18,7 @@ import {
 import {
   approveUpdate,
   concurrencyGateWorkflowId,
+  credentialKey,
   decideUpdate,
   ErrorType,
   GateRejection,
@@ -117,7 +118,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
   const retryNum = input.resume ? input.resume.retryNum + 1 : 0;
   const definition: WorkflowDefinition = JSON.parse(JSON.stringify(input.definition));
   const stages: StageResult[] = initialStages(input);
-  const secretKeys = new Set(input.secretParams.map((name) => `workflow.params.${name}`));
+  const secretKeys = new Set(input.secretParams.map((name) => credentialKey(name, input.secretMarker)));
   const context: Record<string, string> = {
     ...builtinValues({
       project: input.project,
@@ -397,6 +398,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         fromSpec: fromSpecOf(job),
         env: jobEnvironment(input, job.name),
         secretParams: input.secretParams,
+        ...(input.secretMarker ? { secretMarker: input.secretMarker } : {}),
         startEvents,
         passedEvent,
       });

@@ -19,6 +19,8 @@ export interface JobActivityInput {
   env: Record<string, string>;
   /** names of the run's credential params, read from PostgreSQL by the activity */
   secretParams: string[];
+  /** the run's credential placeholder prefix (RunInput.secretMarker) */
+  secretMarker?: string;
   /**
    * Events the workflow had pending when it scheduled the job (the job's `running`, and stage
    * transitions before it): the activity publishes them first, so a stage hand-off costs no extra

@@ -25,12 +25,27 @@ export interface RunInput {
   params: Record<string, string>;
   /** Names of credential params: their values live encrypted in PostgreSQL and only activities read them. */
   secretParams: string[];
+  /**
+   * The run's own prefix for credential placeholders (see credentialKey). Absent in runs started before
+   * it, whose placeholders stayed `{{.workflow.params.<name>}}`.
+   */
+  secretMarker?: string;
   /** Set on retry: what the previous execution of this run left behind. */
   resume?: RunResumeState;
   /** The run's page (`{{.workflow.task.url}}`), when a public URL is configured. */
   url?: string;
   /** Render variables a trigger supplied (`payload.*`, `payload.trigger.*`); never credentials. */
   variables?: Record<string, string>;
+}
+
+/**
+ * The render key a credential param's placeholder has once the run is frozen: `<marker>.<name>`, a key
+ * only the run's creation writes (its marker is random), so only the placeholders the definition's author
+ * wrote get the credential. Text that arrives later and is rendered again (a webhook payload, a job's
+ * output, an edited input) may spell `{{.workflow.params.<name>}}`: that is blanked, never filled in.
+ */
+export function credentialKey(name: string, marker: string | undefined): string {
+  return marker ? `${marker}.${name}` : `workflow.params.${name}`;
 }
 
 export interface JobResult {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import {
   PIPELINE_RUN_WORKFLOW,
@@ -7,6 +8,7 @@ import {
   SA_STATUS,
   SA_WORKFLOW,
   TASK_QUEUE,
+  credentialKey,
   runUrl,
   runWorkflowId,
   type RunInput,
@@ -142,6 +144,12 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     },
   });
   await storeRunSecrets(tx, runId, params.secrets, deps.box);
+  // The author's credential placeholders take the run's own key now, in the pass that never re-reads
+  // what it substitutes: a payload value that spells one is left as text, and blanked later.
+  const secretMarker = `secret-${randomBytes(16).toString('hex')}`;
+  const credentialPlaceholders = Object.fromEntries(
+    Object.keys(params.secrets).map((name) => [`workflow.params.${name}`, `{{.${credentialKey(name, secretMarker)}}}`]),
+  );
 
   const input: RunInput = {
     version: 2,
@@ -153,9 +161,10 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     remark: req.remark,
     createdAt,
     // First render pass: what is known now. Upstream outputs and credential params stay for later.
-    definition: { ...selected, stages: renderJob(selected.stages, builtins) },
+    definition: { ...selected, stages: renderJob(selected.stages, { ...builtins, ...credentialPlaceholders }) },
     params: params.values,
     secretParams: Object.keys(params.secrets),
+    secretMarker,
     url,
     ...(req.variables && Object.keys(req.variables).length > 0 ? { variables: req.variables } : {}),
   };
