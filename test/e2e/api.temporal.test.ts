@@ -185,6 +185,17 @@ stages:
     });
     expect(decision.status).toBe(400);
     expect(decision.body.issues).toEqual([{ path: 'body.decision', message: 'must be one of ignore, reject' }]);
+    // A JSON body's values keep their type: null, 0 or "false" is no vote, where coerced it was a rejection.
+    for (const approve of [null, 0, 'false']) {
+      const vote = await engine.api('POST', '/api/v1/projects/api/workflows/yamly/runs/1/approvals', {
+        job: 'build',
+        approve,
+      });
+      expect(vote.status).toBe(400);
+      expect(vote.body.issues).toEqual([{ path: 'body.approve', message: 'must be boolean' }]);
+    }
+    // The query string is text, and still read as the number it spells.
+    expect((await engine.api('GET', '/api/v1/projects/api/workflows/yamly/runs?page_size=5')).status).toBe(200);
     expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly')).status).toBe(204);
     expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/yamly')).status).toBe(404);
   });

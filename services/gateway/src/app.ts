@@ -22,6 +22,7 @@ import { userGroupRoutes } from './routes/user-groups.routes.js';
 import { viewRoutes } from './routes/views.routes.js';
 import { workflowRoutes } from './routes/workflows.routes.js';
 import { openapiRoutes } from './openapi/index.js';
+import { buildValidator } from './body-validation.js';
 
 /** The request body limit: workflow definitions are the largest thing we accept. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -32,6 +33,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: true } },
+    schemaController: { compilersFactory: { buildValidator } },
     ...httpServerOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
