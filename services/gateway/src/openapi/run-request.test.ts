@@ -101,6 +101,25 @@ describe('runChoice (Zadig run body → Stagecoach run)', () => {
     ]);
   });
 
+  it('refuses the value field a param of its type does not read, rather than dropping it', () => {
+    expect(
+      issuesOf(() =>
+        runChoice(
+          definition,
+          body({
+            parameters: [
+              { name: 'branch', choice_value: ['feat'] },
+              { name: 'targets', value: 'c', choice_value: ['b'] },
+            ],
+          }),
+        ),
+      ),
+    ).toEqual([
+      'parameters[0].choice_value: parameter "branch" is of type "string"; pass its value in "value"',
+      'parameters[1].value: parameter "targets" is a multi-select; pass its choices in "choice_value" only',
+    ]);
+  });
+
   it("re-points the run's param refusals at the parameter that carried the value", () => {
     const err = new ValidationError('invalid run params', [
       { path: 'params.targets', message: '"z" is not one of the options' },

@@ -64,7 +64,7 @@ function firstSetField(parameters: unknown): string {
  * run. Everything that cannot be honoured is refused with the field that asks for it, never dropped.
  *
  * - `parameters[i]`: `value` (or `choice_value` for a multi-select param) sets the param named
- *   `name`. Repo and file values (`repo`, `file_id`/`file_path`) have no Stagecoach counterpart.
+ *   `name`; `choice_value` for any other param, or both for a multi-select, is refused. Repo and file values (`repo`, `file_id`/`file_path`) have no Stagecoach counterpart.
  * - `inputs[i]`: Zadig runs the listed jobs and skips the others (updateOpenAPIWorkflowJobs); a
  *   listed job's `parameters` replace parts of its spec for this run, which Stagecoach cannot do
  *   at start, so only empty ones are accepted. With no `inputs` at all every job runs as configured
@@ -101,7 +101,23 @@ export function runChoice(definition: WorkflowDefinition, body: RunBody): RunCho
       });
       return;
     }
-    params[p.name] = param.type === 'multi-select' && p.choice_value ? p.choice_value.join(',') : (p.value ?? '');
+    // A multi-select takes its choices from choice_value, any other param its value; the other field would be dropped.
+    const multi = param.type === 'multi-select';
+    if (!multi && p.choice_value !== undefined) {
+      issues.push({
+        path: `${path}.choice_value`,
+        message: `parameter "${p.name}" is of type "${param.type ?? 'string'}"; pass its value in "value"`,
+      });
+      return;
+    }
+    if (multi && p.choice_value !== undefined && p.value) {
+      issues.push({
+        path: `${path}.value`,
+        message: `parameter "${p.name}" is a multi-select; pass its choices in "choice_value" only`,
+      });
+      return;
+    }
+    params[p.name] = multi && p.choice_value ? p.choice_value.join(',') : (p.value ?? '');
   });
 
   const jobs = new Map(definition.stages.flatMap((s) => s.jobs.map((j) => [j.name, j] as const)));
