@@ -56,6 +56,21 @@ export const branchOf = (ref: unknown) =>
 export const tagOf = (ref: unknown) =>
   typeof ref === 'string' && ref.startsWith(TAG_PREFIX) ? ref.slice(TAG_PREFIX.length) : undefined;
 
+/** A payload text field, or the first of several that holds text (or a number, as ids are); else ''. */
+export function textOf(...values: unknown[]): string {
+  for (const value of values) {
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  }
+  return '';
+}
+
+/** A pull or merge request's number: a positive integer, or the digits of one; anything else reads as absent. */
+export function requestNumberOf(value: unknown): number | undefined {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
 /** A payload field that should be a list, as one: anything else reads as an empty list. */
 export const listOf = (value: unknown): Loose[] => (Array.isArray(value) ? value : []);
 export const ZERO_SHA = /^0+$/;
@@ -105,17 +120,21 @@ export function refPush(
 
 /** A pull request in the shape GitHub sends it and Gitee copies (`head`, `base`, `number`, `title`, `user`). */
 export function githubStylePullRequest(base: EventBase, pr: Loose, sender: Loose): ParsedDelivery {
+  const number = requestNumberOf(pr.number);
+  if (number === undefined) {
+    return ignored('pull_request', 'the pull request has no number', { owner: base.repoOwner, name: base.repoName });
+  }
   return {
     kind: 'event',
     event: {
       ...base,
       event: 'pull_request',
-      branch: String(pr.head?.ref ?? ''),
-      targetBranch: String(pr.base?.ref ?? ''),
-      pr: Number(pr.number),
-      commitId: String(pr.head?.sha ?? ''),
-      commitMessage: String(pr.title ?? ''),
-      committer: String(pr.user?.login ?? sender?.login ?? ''),
+      branch: textOf(pr.head?.ref),
+      targetBranch: textOf(pr.base?.ref),
+      pr: number,
+      commitId: textOf(pr.head?.sha),
+      commitMessage: textOf(pr.title),
+      committer: textOf(pr.user?.login, sender?.login),
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   type Headers,
   type Loose,
   type ParsedDelivery,
+  textOf,
 } from './event.js';
 
 /** Gitee's signing rule allows an hour of clock difference between its timestamp and ours. */
@@ -33,29 +34,27 @@ const PR_ACTIONS = new Set(['open', 'reopen', 'update']);
 
 export function parseGitee(headers: Headers, body: Loose): ParsedDelivery {
   const eventName = header(headers, 'x-gitee-event') ?? '';
-  const repo = splitRepoPath(String(body?.repository?.full_name ?? body?.project?.full_name ?? ''));
+  const repo = splitRepoPath(textOf(body?.repository?.full_name, body?.project?.full_name));
   if (!repo) return ignored(eventName, 'the payload names no repository');
   const base = { source: 'gitee' as const, repoOwner: repo.owner, repoName: repo.name, payload: body };
 
   if (eventName === 'Push Hook' || eventName === 'Tag Push Hook') {
-    const sha = String(body.after ?? '');
+    const sha = textOf(body.after);
     if (body.deleted || !sha || ZERO_SHA.test(sha)) {
       return ignored(eventName === 'Push Hook' ? 'push' : 'tag', 'the ref was deleted', repo);
     }
     const head = body.head_commit ?? listOf(body.commits).at(-1);
     const commit = {
       commitId: sha,
-      commitMessage: String(head?.message ?? ''),
-      committer: String(
-        head?.committer?.username ?? head?.committer?.name ?? body.user_name ?? body.pusher?.name ?? '',
-      ),
+      commitMessage: textOf(head?.message),
+      committer: textOf(head?.committer?.username, head?.committer?.name, body.user_name, body.pusher?.name),
     };
     return refPush(base, body.ref, commit, body.commits, repo);
   }
 
   if (eventName === 'Merge Request Hook') {
     const pr = body.pull_request ?? {};
-    const action = String(body.action ?? '');
+    const action = textOf(body.action);
     if (!PR_ACTIONS.has(action))
       return ignored('pull_request', `pull request action "${action}" does not trigger`, repo);
     if (action === 'update' && body.action_desc && body.action_desc !== 'source_branch_changed') {

@@ -8,6 +8,7 @@ import {
   type Headers,
   type Loose,
   type ParsedDelivery,
+  textOf,
 } from './event.js';
 
 /** GitHub signs the raw body with HMAC-SHA256 in X-Hub-Signature-256. */
@@ -24,8 +25,8 @@ export function parseGithub(headers: Headers, body: Loose): ParsedDelivery {
   if (eventName === 'ping') return { kind: 'ping' };
   if (!body?.repository) return ignored(eventName, 'the payload names no repository');
   const repo = {
-    owner: String(body.repository.owner?.login ?? body.repository.owner?.name ?? ''),
-    name: String(body.repository.name ?? ''),
+    owner: textOf(body.repository.owner?.login, body.repository.owner?.name),
+    name: textOf(body.repository.name),
   };
   const base = { source: 'github' as const, repoOwner: repo.owner, repoName: repo.name, payload: body };
 
@@ -35,9 +36,9 @@ export function parseGithub(headers: Headers, body: Loose): ParsedDelivery {
     if (!head) return ignored('push', 'the push has no head commit', repo);
     if (tagOf(body.ref) !== undefined && !body.created) return ignored('tag', 'only tag creation triggers', repo);
     const commit = {
-      commitId: String(head.id ?? body.after ?? ''),
-      commitMessage: String(head.message ?? ''),
-      committer: String(head.committer?.username ?? head.committer?.name ?? body.pusher?.name ?? ''),
+      commitId: textOf(head.id, body.after),
+      commitMessage: textOf(head.message),
+      committer: textOf(head.committer?.username, head.committer?.name, body.pusher?.name),
     };
     return refPush(base, body.ref, commit, body.commits, repo);
   }

@@ -9,6 +9,8 @@ import {
   type Headers,
   type Loose,
   type ParsedDelivery,
+  textOf,
+  requestNumberOf,
 } from './event.js';
 
 /** GitLab sends the configured secret token as is in X-Gitlab-Token. */
@@ -29,21 +31,21 @@ const MR_ACTIONS = new Set(['open', 'reopen', 'update']);
 
 export function parseGitlab(headers: Headers, body: Loose): ParsedDelivery {
   const eventName = header(headers, 'x-gitlab-event') ?? '';
-  const repo = splitRepoPath(String(body?.project?.path_with_namespace ?? ''));
+  const repo = splitRepoPath(textOf(body?.project?.path_with_namespace));
   if (!repo) return ignored(eventName, 'the payload names no project');
   const base = { source: 'gitlab' as const, repoOwner: repo.owner, repoName: repo.name, payload: body };
 
   if (eventName === 'Push Hook' || eventName === 'Tag Push Hook') {
-    const sha = String(body.checkout_sha ?? '');
-    if (!sha || ZERO_SHA.test(String(body.after ?? ''))) {
+    const sha = textOf(body.checkout_sha);
+    if (!sha || ZERO_SHA.test(textOf(body.after))) {
       return ignored(eventName === 'Push Hook' ? 'push' : 'tag', 'the ref was deleted', repo);
     }
     const commits = listOf(body.commits);
     const head = commits.find((c: Loose) => c?.id === sha) ?? commits.at(-1);
     const commit = {
       commitId: sha,
-      commitMessage: String(head?.message ?? body.message ?? ''),
-      committer: String(body.user_username ?? body.user_name ?? head?.author?.name ?? ''),
+      commitMessage: textOf(head?.message, body.message),
+      committer: textOf(body.user_username, body.user_name, head?.author?.name),
     };
     return refPush(base, body.ref, commit, commits, repo);
   }
@@ -58,17 +60,19 @@ export function parseGitlab(headers: Headers, body: Loose): ParsedDelivery {
       return ignored('pull_request', 'the merge request update carries no new commits', repo);
     }
     if (mr.state !== 'opened') return ignored('pull_request', 'the merge request is not open', repo);
+    const number = requestNumberOf(mr.iid);
+    if (number === undefined) return ignored('pull_request', 'the merge request has no number', repo);
     return {
       kind: 'event',
       event: {
         ...base,
         event: 'pull_request',
-        branch: String(mr.source_branch ?? ''),
-        targetBranch: String(mr.target_branch ?? ''),
-        pr: Number(mr.iid),
-        commitId: String(mr.last_commit?.id ?? ''),
-        commitMessage: String(mr.last_commit?.message ?? mr.title ?? ''),
-        committer: String(body.user?.username ?? mr.last_commit?.author?.name ?? ''),
+        branch: textOf(mr.source_branch),
+        targetBranch: textOf(mr.target_branch),
+        pr: number,
+        commitId: textOf(mr.last_commit?.id),
+        commitMessage: textOf(mr.last_commit?.message, mr.title),
+        committer: textOf(body.user?.username, mr.last_commit?.author?.name),
       },
     };
   }

@@ -167,6 +167,33 @@ describe('Gitee', () => {
 
 describe('payload fields of the wrong type', () => {
   // Read before any signature is checked: they must read as absent, not throw.
+  it('read as absent, not as "[object Object]" or NaN', () => {
+    const pr = githubPullRequest();
+    pr.pull_request.user = { login: { x: 1 } };
+    pr.pull_request.title = ['t'];
+    expect(parseGithub({ 'x-github-event': 'pull_request' }, pr)).toMatchObject({
+      kind: 'event',
+      event: { pr: 7, commitMessage: '', committer: 'contributor' },
+    });
+    const push = githubPush();
+    push.head_commit.message = { x: 1 };
+    expect(parseGithub({ 'x-github-event': 'push' }, push)).toMatchObject({ event: { commitMessage: '' } });
+
+    const numberless = githubPullRequest();
+    numberless.pull_request.number = { x: 1 };
+    expect(parseGithub({ 'x-github-event': 'pull_request' }, numberless)).toMatchObject({
+      kind: 'ignored',
+      reason: 'the pull request has no number',
+    });
+    expect(
+      parseGitlab({ 'x-gitlab-event': 'Merge Request Hook' }, gitlabMergeRequest({ iid: 'twelve' })),
+    ).toMatchObject({ kind: 'ignored', reason: 'the merge request has no number' });
+    expect(parseGitlab({ 'x-gitlab-event': 'Merge Request Hook' }, gitlabMergeRequest({ iid: '12' }))).toMatchObject({
+      kind: 'event',
+      event: { pr: 12 },
+    });
+  });
+
   it('read as absent in every provider', () => {
     expect(parseGithub({ 'x-github-event': 'push' }, githubPush({ ref: 1, head_commit: {} }))).toMatchObject({
       kind: 'ignored',
