@@ -23,11 +23,11 @@ const PR_ACTIONS = new Set(['opened', 'synchronize', 'reopened']);
 export function parseGithub(headers: Headers, body: Loose): ParsedDelivery {
   const eventName = header(headers, 'x-github-event') ?? '';
   if (eventName === 'ping') return { kind: 'ping' };
-  if (!body?.repository) return ignored(eventName, 'the payload names no repository');
   const repo = {
-    owner: textOf(body.repository.owner?.login, body.repository.owner?.name),
-    name: textOf(body.repository.name),
+    owner: textOf(body?.repository?.owner?.login, body?.repository?.owner?.name),
+    name: textOf(body?.repository?.name),
   };
+  if (!repo.owner || !repo.name) return ignored(eventName, 'the payload names no repository');
   const base = { source: 'github' as const, repoOwner: repo.owner, repoName: repo.name, payload: body };
 
   if (eventName === 'push') {

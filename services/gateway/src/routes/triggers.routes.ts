@@ -20,6 +20,7 @@ import {
   splitParams,
   syncTimerSchedule,
   triggerSecrets,
+  type GeneralConfig,
   type TriggerBody,
 } from '@stagecoach/triggers';
 import type { GatewayDeps } from '../deps.js';
@@ -75,6 +76,18 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     const params = resolveRunParams(workflow.definition.params ?? [], normalized.trigger.params);
     if (!params.ok) throw new ValidationError('the trigger params do not fit the workflow', params.issues);
     const t = normalized.trigger;
+    // A general hook's mapping to a param the workflow lacks would refuse every delivery, blaming the sender.
+    const known = new Set((workflow.definition.params ?? []).map((p) => p.name));
+    const unmapped = Object.keys((t.config as GeneralConfig).param_mapping ?? {}).filter((name) => !known.has(name));
+    if (unmapped.length > 0) {
+      throw new ValidationError(
+        'the trigger params do not fit the workflow',
+        unmapped.map((name) => ({
+          path: `param_mapping.${name}`,
+          message: `no param "${name}" in workflow "${workflow.name}"`,
+        })),
+      );
+    }
     return {
       name: t.name,
       enabled: t.enabled,
