@@ -466,6 +466,12 @@ describe('Zadig OpenAPI: tasks', () => {
       'Bad Request',
       /stage_name: no approval job or stage/,
     );
+    expectZadigError(
+      await approve('approver', { job_name: 'approve', stage_name: 'after', approve: true }),
+      400,
+      'Bad Request',
+      /stage_name: approval job "approve" is not in stage "after"/,
+    );
     const ok = await approve('approver', { stage_name: 'sign-off', approve: true, comment: 'LGTM' });
     expect(ok.status, ok.text).toBe(200);
     expect(ok.body).toEqual({ message: 'success' });

@@ -108,6 +108,16 @@ export const zadigTaskRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> =
       const row = await runOf(project, workflow, request.body.task_id);
       const { job_name, stage_name, approve, comment } = request.body;
       const job = await approvalJobOf(row, job_name ? { job_name } : { stage_name });
+      // Both named: they must agree, or the vote could land on an approval the caller did not mean.
+      if (
+        job_name &&
+        stage_name &&
+        !row.stages.some((s) => s.name === stage_name && s.jobs.some((j) => j.name === job))
+      ) {
+        throw new ValidationError('the approval job and stage disagree', [
+          { path: 'stage_name', message: `approval job "${job}" is not in stage "${stage_name}"` },
+        ]);
+      }
       await approveJob(runs, row.id, { job, approve, comment, user: request.caller! });
       return SUCCESS;
     },
