@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNotifications } from '@stagecoach/db';
 import { createLogger, SecretBox } from '@stagecoach/platform';
 import { startNotifier, type Notifier } from '@stagecoach/notifier';
-import { Engine, SECRET_KEY } from '@stagecoach/testkit';
+import { Engine, historyText, SECRET_KEY } from '@stagecoach/testkit';
 
 const FEISHU_SECRET = 'feishu-signing-secret';
 const DING_SECRET = 'SECdingtalk-signing-secret';
@@ -360,6 +360,12 @@ describe('notifications end to end', () => {
     expect(byCtl['workflow:6']).toBeUndefined();
     expect(rows.every((r) => r.status !== 'sending')).toBe(true);
     expect(JSON.stringify(rows)).not.toContain(FEISHU_SECRET);
+    // The notifier reads notify_ctls from the run row: their secrets never entered Temporal.
+    const history = await historyText(engine.temporal.workflow.getHandle(runId));
+    expect(history).toContain('np/notified');
+    for (const secret of [FEISHU_SECRET, 'feishu-bot-token', 'wecom-robot-key', BAD_TOKEN]) {
+      expect(history).not.toContain(secret);
+    }
 
     // Redelivery: a new notifier on a recreated durable consumer sees every event again and sends nothing.
     const before = received.length;

@@ -161,7 +161,10 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     remark: req.remark,
     createdAt,
     // First render pass: what is known now. Upstream outputs and credential params stay for later.
-    definition: { ...selected, stages: renderJob(selected.stages, { ...builtins, ...credentialPlaceholders }) },
+    definition: withoutNotifyCtls({
+      ...selected,
+      stages: renderJob(selected.stages, { ...builtins, ...credentialPlaceholders }),
+    }),
     params: params.values,
     secretParams: Object.keys(params.secrets),
     secretMarker,
@@ -193,6 +196,21 @@ export async function launchRun(deps: RunServiceDeps, input: RunInput): Promise<
  */
 function statusAtStart(input: RunInput): Status {
   return (input.definition.concurrency_limit ?? -1) > 0 ? 'created' : 'running';
+}
+
+/**
+ * The definition without its notify_ctls, workflow-level and per job: the notifier reads them from the
+ * run row, the run never does, and their hook addresses, tokens and signing secrets stay out of Temporal.
+ */
+function withoutNotifyCtls(definition: WorkflowDefinition): WorkflowDefinition {
+  const { notify_ctls: _workflowLevel, ...rest } = definition;
+  return {
+    ...rest,
+    stages: rest.stages.map((stage) => ({
+      ...stage,
+      jobs: stage.jobs.map(({ notify_ctls: _jobLevel, ...job }) => job),
+    })),
+  };
 }
 
 /** Every stage and job, not yet started, so a run shows its whole shape before the first event. */
