@@ -50,7 +50,7 @@ describe('a freestyle run end to end', () => {
       project: 'p1',
       params: [
         { name: 'greeting', type: 'string', value: 'hello' },
-        { name: 'token', type: 'string', value: '', is_credential: true },
+        { name: 'token', type: 'string', value: 'default-s3cret', is_credential: true },
       ],
       stages: [
         {
@@ -113,6 +113,7 @@ describe('a freestyle run end to end', () => {
     const history = await historyText(engine.temporal.workflow.getHandle(`p1/basics/${n}`));
     expect(history).toContain('"secretParams":["token"]');
     expect(history).not.toContain('s3cr3t-value');
+    expect(history).not.toContain('default-s3cret');
     const description = await engine.temporal.workflow.getHandle(`p1/basics/${n}`).describe();
     expect(description.typedSearchAttributes.get(SA_STATUS)).toBe('passed');
   });

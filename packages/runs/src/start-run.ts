@@ -161,7 +161,7 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     remark: req.remark,
     createdAt,
     // First render pass: what is known now. Upstream outputs and credential params stay for later.
-    definition: withoutNotifyCtls({
+    definition: withoutSecrets({
       ...selected,
       stages: renderJob(selected.stages, { ...builtins, ...credentialPlaceholders }),
     }),
@@ -199,13 +199,16 @@ function statusAtStart(input: RunInput): Status {
 }
 
 /**
- * The definition without its notify_ctls, workflow-level and per job: the notifier reads them from the
- * run row, the run never does, and their hook addresses, tokens and signing secrets stay out of Temporal.
+ * The definition as Temporal may hold it: without its notify_ctls, workflow-level and per job (the
+ * notifier reads them from the run row, the run never does, and their hook addresses, tokens and
+ * signing secrets stay out), and without the default values of credential params (the run's values
+ * are sealed in run_secrets; the definition's params are only its shape).
  */
-function withoutNotifyCtls(definition: WorkflowDefinition): WorkflowDefinition {
+function withoutSecrets(definition: WorkflowDefinition): WorkflowDefinition {
   const { notify_ctls: _workflowLevel, ...rest } = definition;
   return {
     ...rest,
+    ...(rest.params ? { params: rest.params.map((p) => (p.is_credential ? { ...p, value: '' } : p)) } : {}),
     stages: rest.stages.map((stage) => ({
       ...stage,
       jobs: stage.jobs.map(({ notify_ctls: _jobLevel, ...job }) => job),
