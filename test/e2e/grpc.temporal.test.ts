@@ -236,6 +236,15 @@ describe('gRPC API', () => {
         },
       );
       expect(refusedCall).toMatchObject({ status: 403, body: { code: 'permission_denied' } });
+      // A misspelt field is refused, not dropped: skip_job would have run every job.
+      const misspelt = await post(
+        '/stagecoach.v1.RunService/StartRun',
+        { project: P, workflow: 'pipeline', skip_job: ['compile'] },
+        { authorization: `Bearer ${ADMIN_TOKEN}`, 'x-user': 'ann' },
+      );
+      expect(misspelt.status).toBe(400);
+      expect(misspelt.body).toMatchObject({ code: 'invalid_argument' });
+      expect(misspelt.body.message).toMatch(/skip_job/);
     } finally {
       session.close();
     }
@@ -325,6 +334,10 @@ describe('gRPC API', () => {
     await expect(
       call(runs, 'ListRuns', { project: P, workflow: 'pipeline', page_token: '9'.repeat(20) }, as('carol')),
     ).rejects.toEqual(refused(grpc.status.INVALID_ARGUMENT, /page_token: not a token from next_page_token/));
+    // A status no run can have is a mistake to name, not an empty page.
+    await expect(
+      call(runs, 'ListRuns', { project: P, workflow: 'pipeline', statuses: ['bogus'] }, as('carol')),
+    ).rejects.toEqual(refused(grpc.status.INVALID_ARGUMENT, /statuses: expected any of/));
     for (const n of [2, 3]) await engine.waitForStatus(P, 'pipeline', n, 'passed');
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SA_STATUS } from '@stagecoach/contracts';
-import { Engine, job } from '@stagecoach/testkit';
+import { ADMIN_TOKEN, Engine, job } from '@stagecoach/testkit';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -15,6 +15,27 @@ afterAll(async () => {
 });
 
 const runUrl = (wf: string, n: number) => `/api/v1/projects/life/workflows/${wf}/runs/${n}`;
+
+/**
+ * A job log followed over SSE to its `end` event: the lines it carried. Fails (by the timeout) if the
+ * stream does not end.
+ */
+async function followLog(path: string): Promise<string> {
+  const address = engine.app.server.listening
+    ? `http://127.0.0.1:${(engine.app.server.address() as { port: number }).port}`
+    : await engine.app.listen({ host: '127.0.0.1', port: 0 });
+  const res = await fetch(`${address}${path}?follow=1`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  expect(text.trimEnd().endsWith('event: end\ndata:')).toBe(true);
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('data: '))
+    .map((line) => line.slice('data: '.length))
+    .join('\n');
+}
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -103,6 +124,9 @@ describe('cancel', () => {
     await engine.api('POST', `${runUrl('waiting', m)}/cancel`);
     const paused = await engine.waitForStatus('life', 'waiting', m, 'cancelled');
     expect(paused.stages.map((s: any) => s.status)).toEqual(['passed', 'cancelled']);
+    // An approval writes no log, nor does a job that never ran: following either ends at once.
+    for (const jobName of ['gate', 'later'])
+      expect(await followLog(`${runUrl('waiting', m)}/jobs/${jobName}/logs`)).toBe('');
   });
 });
 
@@ -166,6 +190,8 @@ describe('retry of a run', () => {
     expect(steadyLog.text.match(/steady/g)).toHaveLength(1);
     const pickyLog = await engine.api('GET', `${runUrl('resume', n)}/jobs/picky/logs`);
     expect(pickyLog.text.match(new RegExp(`deploying ${version}`, 'g'))).toHaveLength(3);
+    // A job kept from the first attempt has that attempt's end, and no later one: its follower ends too.
+    expect(await followLog(`${runUrl('resume', n)}/jobs/build/logs`)).toContain('building');
 
     // A passed run cannot be retried; nor can a running one.
     expect((await engine.api('POST', `${runUrl('resume', n)}/retry`)).status).toBe(409);
@@ -305,6 +331,8 @@ describe('listing runs', () => {
     });
     const anns = await engine.api('GET', `${url}?creator=ann`);
     expect(anns.body.runs.map((r: any) => r.run_number)).toEqual([ok2, ok1]);
+    // An empty filter filters nothing, for the creator as for the status.
+    expect((await engine.api('GET', `${url}?creator=&status=`)).body.total).toBe(3);
     const page2 = await engine.api('GET', `${url}?page=2&page_size=2`);
     expect(page2.body).toMatchObject({ total: 3 });
     expect(page2.body.runs.map((r: any) => r.run_number)).toEqual([ok1]);

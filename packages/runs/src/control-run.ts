@@ -16,6 +16,8 @@ import {
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@stagecoach/platform';
 import { editedInputIssues } from './edited-inputs.js';
 import type { RunServiceDeps } from './start-run.js';
+import type { RunRow } from '@stagecoach/db';
+import { isTerminal, type Status } from '@stagecoach/spec';
 
 /** Zadig allows a retry only from these final statuses. */
 const RETRYABLE = new Set(['failed', 'timeout', 'cancelled', 'reject']);
@@ -29,6 +31,22 @@ async function describeOrNotFound(handle: WorkflowHandle) {
     return await handle.describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`run "${handle.workflowId}" not found`);
+    throw err;
+  }
+}
+
+/**
+ * The attempt of a run that is current: the one a watch or a log follower must see to the end. The
+ * projection can lag behind a retry that was just started (the row still shows the previous attempt's
+ * final status): then Temporal already runs the next attempt.
+ */
+export async function currentAttempt(deps: RunServiceDeps, row: RunRow): Promise<number> {
+  if (!isTerminal(row.status as Status)) return row.retryNum;
+  try {
+    const description = await handleOf(deps, row.id).describe();
+    return description.status.name === 'RUNNING' ? row.retryNum + 1 : row.retryNum;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return row.retryNum;
     throw err;
   }
 }

@@ -1,9 +1,8 @@
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampFromDate, timestampFromMs } from '@bufbuild/protobuf/wkt';
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { runWorkflowId, type ApprovalState } from '@stagecoach/contracts';
-import { listJobRuns, type RunRow } from '@stagecoach/db';
+import { listJobRuns } from '@stagecoach/db';
 import { watchRun, type RunWatchItem } from '@stagecoach/events';
 import {
   Scope,
@@ -13,8 +12,7 @@ import {
   type RunSummarySchema,
   type WatchRunResponseSchema,
 } from '@stagecoach/proto';
-import { approveJob, cancelRun, retryRun, startRun } from '@stagecoach/runs';
-import { isTerminal, type Status } from '@stagecoach/spec';
+import { approveJob, cancelRun, currentAttempt, retryRun, startRun } from '@stagecoach/runs';
 import type { GatewayDeps } from '../deps.js';
 import { MAX_OFFSET } from '../schemas.js';
 import {
@@ -23,6 +21,7 @@ import {
   listWorkflowRuns,
   runDetail,
   runServiceDeps,
+  runStatuses,
   type runSummary,
 } from '../routes/runs.routes.js';
 import { callerOf } from './access.js';
@@ -123,22 +122,6 @@ function toWatchResponse(item: RunWatchItem): MessageInitShape<typeof WatchRunRe
   };
 }
 
-/**
- * The attempt a watch must see to the end. The projection can lag behind a retry that was just
- * started (the row still shows the previous attempt's final status): then Temporal already runs
- * the next attempt.
- */
-async function currentAttempt(temporal: Client, row: RunRow): Promise<number> {
-  if (!isTerminal(row.status as Status)) return row.retryNum;
-  try {
-    const description = await temporal.workflow.getHandle(row.id).describe();
-    return description.status.name === 'RUNNING' ? row.retryNum + 1 : row.retryNum;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return row.retryNum;
-    throw err;
-  }
-}
-
 /** The request's run, checked as REST checks its path. */
 function runKey(req: { project: string; workflow: string; runNumber: number }) {
   checkRequest(key('project', req.project), key('workflow', req.workflow), positive('run_number', req.runNumber));
@@ -187,7 +170,7 @@ export function runService(deps: GatewayDeps, closing: AbortSignal): ServiceImpl
       const page = await listWorkflowRuns(deps.db, {
         project: req.project,
         workflow: req.workflow,
-        status: req.statuses.length > 0 ? (req.statuses as Status[]) : undefined,
+        status: req.statuses.length > 0 ? runStatuses(req.statuses, 'statuses') : undefined,
         creator: req.creator || undefined,
         limit: pageSize,
         offset,
@@ -236,7 +219,7 @@ export function runService(deps: GatewayDeps, closing: AbortSignal): ServiceImpl
         {
           names: deps.names,
           signal,
-          minRetry: await currentAttempt(deps.temporal, row),
+          minRetry: await currentAttempt(runs, row),
           jobs: row.stages.flatMap((stage) => stage.jobs.map((job) => job.name)),
         },
       );

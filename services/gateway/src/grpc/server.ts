@@ -43,6 +43,8 @@ export async function buildGrpcServer(deps: GatewayDeps): Promise<GrpcServer> {
       accessInterceptor({ db: deps.db, adminToken: deps.adminToken }),
     ],
     shutdownTimeoutMs: SHUTDOWN_GRACE_MS,
+    // A misspelt field in a JSON request is refused, as REST refuses it, rather than silently dropped.
+    jsonOptions: { ignoreUnknownFields: false },
   });
   await server.ready();
   return server as unknown as GrpcServer;

@@ -2,7 +2,9 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { DEFAULT_STREAM_NAMES, jobLogSubject, readJobLog } from '@stagecoach/events';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, JobLogParams } from '../schemas.js';
-import { ensureRunHasJob, existingRun } from './runs.routes.js';
+import { currentAttempt } from '@stagecoach/runs';
+import { isDone, isTerminal, type Status } from '@stagecoach/spec';
+import { ensureRunHasJob, existingRun, runServiceDeps } from './runs.routes.js';
 import { access, inProject } from '../access/rules.js';
 
 /** One SSE event carrying a chunk of log text; every line gets its own `data:` field, as the format requires. */
@@ -36,6 +38,15 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       const names = deps.names ?? DEFAULT_STREAM_NAMES;
       const subject = jobLogSubject(names, project, name, number, job);
       const follow = request.query.follow === '1' || request.query.follow === 'true';
+      const attempt = follow ? await currentAttempt(runServiceDeps(deps), run) : run.retryNum;
+      const jobNow = run.stages.flatMap((s) => s.jobs).find((j) => j.name === job)!;
+      // Nothing more can be written: the run is over with no retry starting, the job is done in this
+      // attempt (run, or kept from an earlier one), or it is an approval, which writes no log. A follower
+      // then gets what is stored and the end; waiting for an end marker that never comes would hang it.
+      const settled =
+        (isTerminal(run.status as Status) && attempt === run.retryNum) ||
+        isDone(jobNow.status as Status) ||
+        jobNow.type === 'approval';
 
       if (!follow) {
         let text = '';
@@ -55,9 +66,9 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
       reply.raw.write(': following\n\n');
       try {
         for await (const chunk of readJobLog(deps.js, subject, {
-          follow: true,
+          follow: !settled,
           signal: abort.signal,
-          minRetry: run.retryNum,
+          minRetry: attempt,
           names,
         })) {
           reply.raw.write(sseData(chunk));

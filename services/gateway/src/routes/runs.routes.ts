@@ -188,7 +188,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
         project: request.params.project,
         workflow: request.params.name,
         status: statusFilter(status),
-        creator,
+        // Empty means no filter, as `status=` does and gRPC's creator does.
+        creator: creator || undefined,
         limit: page_size,
         offset: (page - 1) * page_size,
       });
@@ -328,12 +329,15 @@ const RUN_STATUSES = new Set<string>(STATUSES.filter((status) => status !== ''))
 
 /** The runs list's `status` filter: each of its comma-separated statuses one Zadig knows, or a 400 naming the others. */
 function statusFilter(value: string | undefined): Status[] | undefined {
-  if (!value) return undefined;
-  const statuses = value.split(',');
+  return value ? runStatuses(value.split(','), 'querystring.status') : undefined;
+}
+
+/** Run statuses a caller filters by, each a known one: any other is a 400 at `path`, not an empty list. */
+export function runStatuses(statuses: readonly string[], path: string): Status[] {
   const unknown = statuses.filter((status) => !RUN_STATUSES.has(status));
   if (unknown.length > 0) {
     throw new ValidationError(`unknown run status ${unknown.map((status) => JSON.stringify(status)).join(', ')}`, [
-      { path: 'querystring.status', message: `expected any of ${[...RUN_STATUSES].join(', ')}` },
+      { path, message: `expected any of ${[...RUN_STATUSES].join(', ')}` },
     ]);
   }
   return statuses as Status[];
