@@ -225,6 +225,28 @@ describe('projector', () => {
     expect(await listJobRuns(handle.db, 'demo/wf/5')).toMatchObject([{ status: 'running', endTime: null }]);
   });
 
+  it('starts the clock at the running work of each attempt: not at a queue, not at a cancel', async () => {
+    await publishRunEvents(js, [event(40, 0, { status: 'queued' }), event(40, 1, { status: 'cancelled' })], { names });
+    await drained();
+    expect(await getRun(handle.db, 'demo/wf/40')).toMatchObject({ status: 'cancelled', startTime: null });
+
+    // Retried through the concurrency queue: the clock starts when the retry runs, not when it queues.
+    await publishRunEvents(
+      js,
+      [
+        event(40, 0, { retryNum: 1, status: 'queued', time: 1_800_000_000_000 }),
+        event(40, 1, { retryNum: 1, status: 'running', time: 1_800_000_005_000 }),
+      ],
+      { names },
+    );
+    await drained();
+    expect(await getRun(handle.db, 'demo/wf/40')).toMatchObject({
+      status: 'running',
+      retryNum: 1,
+      startTime: new Date(1_800_000_005_000),
+    });
+  });
+
   it('resumes without loss after a restart with the same durable', async () => {
     await projector!.stop();
     projector = undefined;

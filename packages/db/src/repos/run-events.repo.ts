@@ -185,8 +185,10 @@ function foldRunLevel(run: ProjectedRun, event: RunEvent): boolean {
   const newAttempt = event.retryNum > run.retryNum;
   run.status = event.status;
   run.retryNum = Math.max(run.retryNum, event.retryNum);
-  // A retry restarts the clock; otherwise the first started status sets it.
-  if (hasStarted(event.status) && (newAttempt || !run.startTime)) run.startTime = time;
+  // A retry restarts the clock, which the attempt's first status of running work sets: a retry may
+  // queue first, and a run that ends without running (cancelled while queued) has no start.
+  if (newAttempt) run.startTime = null;
+  if (hasStarted(event.status) && !isTerminal(event.status) && !run.startTime) run.startTime = time;
   run.endTime = isTerminal(event.status) ? time : null;
   // The latest run-level event describes the run: a retry's 'running' clears the old error.
   run.error = event.error ?? null;
