@@ -131,8 +131,9 @@ async function sendUpdate(handle: WorkflowHandle, send: (h: WorkflowHandle) => P
       switch (err.cause.type) {
         case GateRejection.NotAllowed:
           throw new ForbiddenError(message);
+        // Only a resume's edited inputs are refused so (the run's own check, after the gateway's).
         case GateRejection.InvalidInput:
-          throw new ValidationError(message);
+          throw new ValidationError(message, [{ path: 'inputs', message }]);
         case GateRejection.NotWaiting:
         case GateRejection.AlreadyVoted:
           throw new ConflictError(message);

@@ -35,6 +35,12 @@ describe('selectJobs', () => {
     });
   });
 
+  it('refuses a job both turned off and on, rather than choosing one', () => {
+    expect(issuesOf(() => selectJobs(definition, { skip_jobs: ['extra'], run_jobs: ['extra'] }))).toEqual([
+      { path: 'run_jobs[0]', message: 'job "extra" is also in skip_jobs' },
+    ]);
+  });
+
   it('names the entry of the request that is refused', () => {
     expect(issuesOf(() => selectJobs(definition, { skip_jobs: ['build', 'gate'], run_jobs: ['nope'] }))).toEqual([
       { path: 'run_jobs[0]', message: 'no job named "nope"' },

@@ -49,6 +49,9 @@ export function selectJobs(definition: WorkflowDefinition, selection: JobSelecti
   }
   const skip = new Set(selection.skip_jobs ?? []);
   const run = new Set(selection.run_jobs ?? []);
+  (selection.run_jobs ?? []).forEach((name, i) => {
+    if (skip.has(name)) issues.push({ path: `run_jobs[${i}]`, message: `job "${name}" is also in skip_jobs` });
+  });
   const stages = definition.stages.map((stage) => ({
     ...stage,
     jobs: stage.jobs.map((job): Job => {

@@ -84,9 +84,9 @@ export async function saveWorkflow(
   const { project, name, definition } = input;
   const issues: SpecIssue[] = [];
   if (definition.name !== name)
-    issues.push({ path: 'name', message: `must equal the workflow key in the URL ("${name}")` });
+    issues.push({ path: 'name', message: `must equal the workflow key it is saved under ("${name}")` });
   if (definition.project !== project)
-    issues.push({ path: 'project', message: `must equal the project in the URL ("${project}")` });
+    issues.push({ path: 'project', message: `must equal the project it is saved in ("${project}")` });
   if (issues.length > 0) throw new ValidationError('invalid workflow definition', issues);
   await findProject(deps.db, project);
   const view = input.view && !isAllView(input.view) ? input.view : undefined;
