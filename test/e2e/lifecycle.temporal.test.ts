@@ -131,6 +131,21 @@ describe('cancel', () => {
 });
 
 describe('retry of a run', () => {
+  it('ends a log follower when the run ends without running the job', async () => {
+    await engine.defineWorkflow({
+      name: 'cut-short',
+      project: 'life',
+      stages: [
+        { name: 'first', jobs: [{ name: 'fails', type: 'freestyle', spec: { script: 'sleep 2; exit 1' } }] },
+        { name: 'second', jobs: [{ name: 'never', type: 'freestyle', spec: { script: 'echo never' } }] },
+      ],
+    });
+    const n = await engine.startRun('life', 'cut-short');
+    await engine.waitForRun('life', 'cut-short', n, (r) => job(r, 'fails').status === 'running');
+    expect(await followLog(`${runUrl('cut-short', n)}/jobs/never/logs`)).toBe('');
+    expect(job(await engine.waitForStatus('life', 'cut-short', n, 'failed'), 'never').status).toBe('');
+  });
+
   it('resumes under the same run number, reruns only what did not pass, keeps upstream outputs', async () => {
     const flag = join(tmpdir(), `sc-retry-flag-${engine.id}`);
     await engine.defineWorkflow({

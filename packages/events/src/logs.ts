@@ -137,6 +137,11 @@ export interface ReadJobLogOptions {
    * end the tail before the new attempt has written anything.
    */
   minRetry?: number;
+  /**
+   * Following also ends once the tail has read up to this stream sequence, when it resolves: the last
+   * the job stored before its run ended (0: nothing), for a job its run ended without running.
+   */
+  until?: Promise<number>;
   names?: StreamNames;
 }
 
@@ -177,11 +182,41 @@ export async function* readJobLog(
     }
   }
 
-  for await (const msg of orderedMessages(js, stream, subject, signal)) {
-    const isEnd = msg.headers?.get(LOG_HEADER.end) === '1';
-    if (!isEnd && msg.data.length > 0) yield decoder.decode(msg.data);
-    if (!follow && msg.seq >= lastSeq) return;
-    if (follow && isEnd && retryOf(msg) >= minRetry && msg.info.pending === 0) return;
+  // The tail stops on its own (an end marker), at `until`, or when the caller's signal fires.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let read = 0;
+  let until: number | undefined;
+  opts.until?.then(
+    (seq) => {
+      until = seq;
+      if (read >= seq) stop.abort();
+    },
+    () => undefined,
+  );
+  try {
+    for await (const msg of orderedMessages(js, stream, subject, stop.signal)) {
+      const isEnd = msg.headers?.get(LOG_HEADER.end) === '1';
+      if (!isEnd && msg.data.length > 0) yield decoder.decode(msg.data);
+      read = msg.seq;
+      if (!follow && msg.seq >= lastSeq) return;
+      if (follow && isEnd && retryOf(msg) >= minRetry && msg.info.pending === 0) return;
+      if (until !== undefined && read >= until) return;
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The stream sequence of the newest chunk stored for a job log subject (0: none). */
+export async function lastLogSeq(js: JetStreamClient, subject: string, names = DEFAULT_STREAM_NAMES): Promise<number> {
+  const jsm = await js.jetstreamManager();
+  try {
+    return (await jsm.streams.getMessage(names.logsStream, { last_by_subj: subject })).seq;
+  } catch (err) {
+    if (isNotFound(err)) return 0;
+    throw err;
   }
 }
 

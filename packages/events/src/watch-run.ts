@@ -121,6 +121,25 @@ export async function* watchRun(
   }
 }
 
+/**
+ * Resolves true once the run's final event of attempt `minRetry` or later is stored (at once for a run
+ * that is over), false when `signal` stops the wait first.
+ */
+export async function runEnded(
+  js: JetStreamClient,
+  run: WatchRunTarget,
+  opts: Pick<WatchRunOptions, 'names' | 'signal' | 'minRetry'> = {},
+): Promise<boolean> {
+  const names = opts.names ?? DEFAULT_STREAM_NAMES;
+  const subject = runEventSubject(names, run.project, run.workflow, run.runNumber);
+  for await (const msg of orderedMessages(js, names.eventsStream, subject, opts.signal)) {
+    const event = parseEvent(msg.data);
+    const final = event?.kind === 'run' && isTerminal(event.status) && event.retryNum >= (opts.minRetry ?? 0);
+    if (final && msg.info.pending === 0) return true;
+  }
+  return false;
+}
+
 function parseEvent(data: Uint8Array): RunEvent | undefined {
   try {
     const event = JSON.parse(decoder.decode(data)) as RunEvent;

@@ -1,5 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DEFAULT_STREAM_NAMES, jobLogSubject, readJobLog } from '@stagecoach/events';
+import { DEFAULT_STREAM_NAMES, jobLogSubject, lastLogSeq, readJobLog, runEnded } from '@stagecoach/events';
 import type { GatewayDeps } from '../deps.js';
 import { errorResponses, JobLogParams } from '../schemas.js';
 import { currentAttempt } from '@stagecoach/runs';
@@ -56,6 +56,20 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
 
       const abort = new AbortController();
       request.raw.on('close', () => abort.abort());
+      // A job its run ends without running writes no end marker: the run's end ends the tail then,
+      // once what the job stored (if anything) is read.
+      const watching = new AbortController();
+      const until = settled
+        ? undefined
+        : runEnded(
+            deps.js,
+            { project, workflow: name, runNumber: number },
+            {
+              names,
+              minRetry: attempt,
+              signal: watching.signal,
+            },
+          ).then((ended) => (ended ? lastLogSeq(deps.js, subject, names) : new Promise<number>(() => undefined)));
       reply.hijack();
       reply.raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -69,6 +83,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
           follow: !settled,
           signal: abort.signal,
           minRetry: attempt,
+          ...(until ? { until } : {}),
           names,
         })) {
           reply.raw.write(sseData(chunk));
@@ -78,6 +93,7 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
         request.log.warn({ err }, 'log stream failed');
         reply.raw.write('event: error\ndata: log stream interrupted\n\n');
       } finally {
+        watching.abort();
         reply.raw.end();
       }
     },
