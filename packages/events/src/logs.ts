@@ -1,5 +1,5 @@
 import type { Status } from '@stagecoach/spec';
-import { headers, type JetStreamClient, type JsMsg } from 'nats';
+import { headers, type JetStreamClient, type JetStreamManager, type JsMsg } from 'nats';
 import { DEFAULT_STREAM_NAMES, isNotFound, jobLogSubject, type StreamNames } from './jetstream.js';
 import { orderedMessages } from './ordered.js';
 
@@ -172,15 +172,8 @@ export async function* readJobLog(
   // Subjects under the known prefix skip the lookup; anything else asks the server which stream has it.
   const stream = subject.startsWith(`${names.logsSubjectPrefix}.`) ? names.logsStream : await jsm.streams.find(subject);
 
-  let lastSeq = 0;
-  if (!follow) {
-    try {
-      lastSeq = (await jsm.streams.getMessage(stream, { last_by_subj: subject })).seq;
-    } catch (err) {
-      if (isNotFound(err)) return; // nothing written yet
-      throw err;
-    }
-  }
+  const lastSeq = follow ? 0 : await lastSeqOfSubject(jsm, stream, subject);
+  if (!follow && lastSeq === 0) return; // nothing written yet
 
   // The tail stops on its own (an end marker), at `until`, or when the caller's signal fires.
   const stop = new AbortController();
@@ -211,9 +204,12 @@ export async function* readJobLog(
 
 /** The stream sequence of the newest chunk stored for a job log subject (0: none). */
 export async function lastLogSeq(js: JetStreamClient, subject: string, names = DEFAULT_STREAM_NAMES): Promise<number> {
-  const jsm = await js.jetstreamManager();
+  return lastSeqOfSubject(await js.jetstreamManager(), names.logsStream, subject);
+}
+
+async function lastSeqOfSubject(jsm: JetStreamManager, stream: string, subject: string): Promise<number> {
   try {
-    return (await jsm.streams.getMessage(names.logsStream, { last_by_subj: subject })).seq;
+    return (await jsm.streams.getMessage(stream, { last_by_subj: subject })).seq;
   } catch (err) {
     if (isNotFound(err)) return 0;
     throw err;

@@ -87,9 +87,7 @@ export async function* watchRun(
     for await (const msg of orderedMessages(js, names.eventsStream, subject, stop.signal)) {
       const event = parseEvent(msg.data);
       if (!event) continue; // not ours to interpret (the consumers terminate malformed events)
-      const final =
-        event.kind === 'run' && isTerminal(event.status) && event.retryNum >= minRetry && msg.info.pending === 0;
-      if (final) return event;
+      if (isFinal(event, minRetry) && msg.info.pending === 0) return event;
       await out.push({ type: 'event', event });
     }
     return undefined;
@@ -134,10 +132,14 @@ export async function runEnded(
   const subject = runEventSubject(names, run.project, run.workflow, run.runNumber);
   for await (const msg of orderedMessages(js, names.eventsStream, subject, opts.signal)) {
     const event = parseEvent(msg.data);
-    const final = event?.kind === 'run' && isTerminal(event.status) && event.retryNum >= (opts.minRetry ?? 0);
-    if (final && msg.info.pending === 0) return true;
+    if (event && isFinal(event, opts.minRetry ?? 0) && msg.info.pending === 0) return true;
   }
   return false;
+}
+
+/** A run's final status of attempt `minRetry` or later: final for the run when nothing is stored after it. */
+function isFinal(event: RunEvent, minRetry: number): boolean {
+  return event.kind === 'run' && isTerminal(event.status) && event.retryNum >= minRetry;
 }
 
 function parseEvent(data: Uint8Array): RunEvent | undefined {

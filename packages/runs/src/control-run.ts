@@ -13,11 +13,11 @@ import {
   type RunInput,
   type RunResult,
 } from '@stagecoach/contracts';
+import type { RunRow } from '@stagecoach/db';
 import { AppError, ConflictError, ForbiddenError, NotFoundError, ValidationError } from '@stagecoach/platform';
+import { isTerminal, type Status } from '@stagecoach/spec';
 import { editedInputIssues } from './edited-inputs.js';
 import type { RunServiceDeps } from './start-run.js';
-import type { RunRow } from '@stagecoach/db';
-import { isTerminal, type Status } from '@stagecoach/spec';
 
 /** Zadig allows a retry only from these final statuses. */
 const RETRYABLE = new Set(['failed', 'timeout', 'cancelled', 'reject']);

@@ -1,9 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DEFAULT_STREAM_NAMES, jobLogSubject, lastLogSeq, readJobLog, runEnded } from '@stagecoach/events';
-import type { GatewayDeps } from '../deps.js';
-import { errorResponses, JobLogParams } from '../schemas.js';
 import { currentAttempt } from '@stagecoach/runs';
 import { isDone, isTerminal, type Status } from '@stagecoach/spec';
+import type { GatewayDeps } from '../deps.js';
+import { errorResponses, JobLogParams } from '../schemas.js';
 import { ensureRunHasJob, existingRun, runServiceDeps } from './runs.routes.js';
 import { access, inProject } from '../access/rules.js';
 
@@ -34,12 +34,18 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
     async (request, reply) => {
       const { project, name, number, job } = request.params;
       const run = await existingRun(deps.db, { project, name, number });
-      ensureRunHasJob(run, job);
+      const jobNow = ensureRunHasJob(run, job);
       const names = deps.names ?? DEFAULT_STREAM_NAMES;
       const subject = jobLogSubject(names, project, name, number, job);
       const follow = request.query.follow === '1' || request.query.follow === 'true';
-      const attempt = follow ? await currentAttempt(runServiceDeps(deps), run) : run.retryNum;
-      const jobNow = run.stages.flatMap((s) => s.jobs).find((j) => j.name === job)!;
+
+      if (!follow) {
+        let text = '';
+        for await (const chunk of readJobLog(deps.js, subject, { names })) text += chunk;
+        return reply.type('text/plain; charset=utf-8').send(text);
+      }
+
+      const attempt = await currentAttempt(runServiceDeps(deps), run);
       // Nothing more can be written: the run is over with no retry starting, the job is done in this
       // attempt (run, or kept from an earlier one), or it is an approval, which writes no log. A follower
       // then gets what is stored and the end; waiting for an end marker that never comes would hang it.
@@ -47,12 +53,6 @@ export const logRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = async
         (isTerminal(run.status as Status) && attempt === run.retryNum) ||
         isDone(jobNow.status as Status) ||
         jobNow.type === 'approval';
-
-      if (!follow) {
-        let text = '';
-        for await (const chunk of readJobLog(deps.js, subject, { names })) text += chunk;
-        return reply.type('text/plain; charset=utf-8').send(text);
-      }
 
       const abort = new AbortController();
       request.raw.on('close', () => abort.abort());

@@ -105,10 +105,11 @@ export async function existingRun(db: Db, p: { project: string; name: string; nu
   return row;
 }
 
-/** 404 for a job `run` does not hold (it holds the jobs it was started with). */
-export function ensureRunHasJob(run: RunRow, job: string): void {
-  if (!run.stages.some((s) => s.jobs.some((j) => j.name === job)))
-    throw new NotFoundError(`run ${run.runNumber} has no job "${job}"`);
+/** The job of `run` so named, or a 404 (a run holds the jobs it was started with). */
+export function ensureRunHasJob(run: RunRow, job: string): RunRow['stages'][number]['jobs'][number] {
+  const found = run.stages.flatMap((s) => s.jobs).find((j) => j.name === job);
+  if (!found) throw new NotFoundError(`run ${run.runNumber} has no job "${job}"`);
+  return found;
 }
 
 /** 404 for a stage `run` does not hold. */
