@@ -486,7 +486,17 @@ describe('the Helm chart, installed into the test cluster', () => {
     expect(rotated.code).toBe(0);
     const afterSecret = await checksums('gateway');
     expect(afterSecret.secret).not.toBe(before.secret);
-    for (const d of await deployments()) {
+    // helm's --wait reads the new ReplicaSets; each Deployment's own status is written by its controller a
+    // moment later, so it is read once it has settled (or after 30 s, to fail on what it says then).
+    const rolled = (ds: Awaited<ReturnType<typeof deployments>>) =>
+      ds.every(
+        (d) => d.status?.updatedReplicas === d.spec!.replicas && d.status?.availableReplicas === d.spec!.replicas,
+      );
+    let list = await deployments();
+    for (const deadline = Date.now() + 30_000; !rolled(list) && Date.now() < deadline; list = await deployments()) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    for (const d of list) {
       expect(d.status?.updatedReplicas, d.metadata!.name).toBe(d.spec!.replicas);
       expect(d.status?.availableReplicas, d.metadata!.name).toBe(d.spec!.replicas);
     }
