@@ -3,7 +3,14 @@ import { credentialKey, type JobActivityInput, type JobActivityResult } from '@s
 import { loadRunSecrets } from '@stagecoach/db';
 import { createLogWriter, publishRunEvents, publishRunEventsUntilStored, type LogWriter } from '@stagecoach/events';
 import { maskSecrets } from '@stagecoach/platform';
-import { renderJob, type FreestyleSpec, type NotificationSpec } from '@stagecoach/spec';
+import {
+  channelSecretValues,
+  renderJob,
+  restoreChannelSecrets,
+  type ChannelSecrets,
+  type FreestyleSpec,
+  type NotificationSpec,
+} from '@stagecoach/spec';
 import type { ActivityDeps } from './create-activities.js';
 import { toActivityFailure } from './activity-failure.js';
 import { cleanupFreestyleJob, runFreestyleJob } from './freestyle/index.js';
@@ -39,12 +46,17 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
       }),
   });
   const secrets = input.secretParams.length > 0 ? await loadRunSecrets(deps.db, input.runId, deps.box) : {};
-  const secretValues = Object.values(secrets);
-  const spec = renderJob(
-    input.spec,
-    Object.fromEntries(
-      Object.entries(secrets).map(([name, value]) => [credentialKey(name, input.secretMarker), value]),
+  const channel = input.jobType === 'notification' ? await loadChannelSecrets(deps, input) : {};
+  const secretValues = [...Object.values(secrets), ...channelSecretValues(channel)];
+  // The channel's credentials go in after rendering: they are values, never templates.
+  const spec = restoreChannelSecrets(
+    renderJob(
+      input.spec,
+      Object.fromEntries(
+        Object.entries(secrets).map(([name, value]) => [credentialKey(name, input.secretMarker), value]),
+      ),
     ),
+    channel,
   );
   const log = createLogWriter(
     deps.js,
@@ -75,6 +87,13 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
     await startEventsStored;
     throw toActivityFailure(err, secretValues);
   }
+}
+
+/** What the run sealed of a notification job's channel when it started (nothing for runs from before). */
+async function loadChannelSecrets(deps: ActivityDeps, input: JobActivityInput): Promise<ChannelSecrets> {
+  const sealed = await loadRunSecrets(deps.db, input.runId, deps.box, 'channel', input.job);
+  const json = sealed[input.job];
+  return json === undefined ? {} : (JSON.parse(json) as ChannelSecrets);
 }
 
 async function freestyle({

@@ -8,7 +8,7 @@ import { listNotifications } from '@stagecoach/db';
 import { createMailer, type Mailer } from '@stagecoach/notify';
 import { startNotifier, type Notifier } from '@stagecoach/notifier';
 import { createLogger, SecretBox } from '@stagecoach/platform';
-import { Engine, job, SECRET_KEY } from '@stagecoach/testkit';
+import { Engine, historyText, job, SECRET_KEY } from '@stagecoach/testkit';
 
 const SMTP_USER = 'mailer';
 const SMTP_PASS = 'smtp-password-123';
@@ -173,6 +173,11 @@ describe('notification jobs', () => {
     expect(mail.mail.html).toContain('<h2>Release 1.4.2 &lt;ready&gt;</h2>');
     const logs = await engine.api('GET', `/api/v1/projects/${P}/workflows/announce/runs/${n}/jobs/tell-mail/logs`);
     expect(logs.text).toContain('delivered in 1 attempt(s)');
+    // The hook's address and signing key were sealed when the run started: Temporal never held them.
+    const history = await historyText(engine.temporal.workflow.getHandle(`${P}/announce/${n}`));
+    expect(history).toContain('tell-hook');
+    expect(history).not.toContain(`${hooksUrl}/release`);
+    expect(history).not.toContain(HOOK_TOKEN);
   });
 
   it('mail dynamic_recipients resolved from params and the outputs of earlier jobs', async () => {

@@ -30,6 +30,9 @@ import {
   renderJob,
   renderNotifyCtls,
   resolveRunParams,
+  takeChannelSecrets,
+  type Job,
+  type Stage,
   type Status,
   type WorkflowDefinition,
 } from '@stagecoach/spec';
@@ -150,6 +153,8 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
   const credentialPlaceholders = Object.fromEntries(
     Object.keys(params.secrets).map((name) => [`workflow.params.${name}`, `{{.${credentialKey(name, secretMarker)}}}`]),
   );
+  const { stages, channels } = sealChannels(renderJob(selected.stages, { ...builtins, ...credentialPlaceholders }));
+  await storeRunSecrets(tx, runId, channels, deps.box, 'channel');
 
   const input: RunInput = {
     version: 2,
@@ -161,10 +166,7 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     remark: req.remark,
     createdAt,
     // First render pass: what is known now. Upstream outputs and credential params stay for later.
-    definition: withoutSecrets({
-      ...selected,
-      stages: renderJob(selected.stages, { ...builtins, ...credentialPlaceholders }),
-    }),
+    definition: withoutSecrets({ ...selected, stages }),
     params: params.values,
     secretParams: Object.keys(params.secrets),
     secretMarker,
@@ -214,6 +216,24 @@ function withoutSecrets(definition: WorkflowDefinition): WorkflowDefinition {
       jobs: stage.jobs.map(({ notify_ctls: _jobLevel, ...job }) => job),
     })),
   };
+}
+
+/**
+ * Takes the channel credentials (hook addresses, signing keys) out of the notification jobs; what it
+ * returns per job name is what the job's activity opens again.
+ */
+function sealChannels(stages: Stage[]): { stages: Stage[]; channels: Record<string, string> } {
+  const channels: Record<string, string> = {};
+  const sealed = stages.map((stage) => ({
+    ...stage,
+    jobs: stage.jobs.map((job) => {
+      if (job.type !== 'notification') return job;
+      const { spec, secrets } = takeChannelSecrets(job.spec as Record<string, unknown>);
+      if (Object.keys(secrets).length > 0) channels[job.name] = JSON.stringify(secrets);
+      return { ...job, spec } as Job;
+    }),
+  }));
+  return { stages: sealed, channels };
 }
 
 /** Every stage and job, not yet started, so a run shows its whole shape before the first event. */

@@ -31,6 +31,7 @@ describe('package root entry (imported by Temporal workflow code)', () => {
 
   it('reaches the expected modules and not the loader', () => {
     expect([...modules.keys()].sort()).toEqual([
+      'channel-secrets.ts',
       'checker.ts',
       'compensation.ts',
       'execute-policy.ts',

@@ -5,6 +5,7 @@ export * from './kube-specs.js';
 export * from './compensation.js';
 export * from './validate.js';
 export * from './notify.js';
+export * from './channel-secrets.js';
 export * from './recipients.js';
 export * from './render.js';
 export * from './params.js';

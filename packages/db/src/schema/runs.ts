@@ -67,17 +67,22 @@ export const jobRuns = pgTable(
   (t) => [primaryKey({ columns: [t.runId, t.job] })],
 );
 
-/** Credential params of a run, sealed with SecretBox; only activities open them. */
+/** What a run secret is: a credential param (named by the param) or a notification job's channel credentials (named by the job). */
+export type RunSecretKind = 'param' | 'channel';
+
+/** A run's secrets, sealed with SecretBox; only activities open them. */
 export const runSecrets = pgTable(
   'run_secrets',
   {
     runId: text()
       .notNull()
       .references(() => runs.id, { onDelete: 'cascade' }),
+    // Param names are free text: a kind of its own keeps a job's channel apart from a param of the same name.
+    kind: text().$type<RunSecretKind>().notNull().default('param'),
     name: text().notNull(),
     sealedValue: text().notNull(),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.name] })],
+  (t) => [primaryKey({ columns: [t.runId, t.kind, t.name] })],
 );
 
 /**
