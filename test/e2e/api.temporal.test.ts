@@ -239,6 +239,23 @@ stages:
     expect(run.body.params).toEqual({ greeting: 'hi' });
   });
 
+  it('names every problem of a refused start, in its params and its job selection together, and takes no number', async () => {
+    const refused = await engine.api('POST', '/api/v1/projects/api/workflows/bodiless/runs', {
+      params: { greting: 'typo' },
+      skip_jobs: ['nope'],
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toBe('invalid run params and job selection');
+    expect(refused.body.issues).toEqual([
+      { path: 'params.greting', message: 'unknown param "greting"' },
+      { path: 'skip_jobs[0]', message: 'no job named "nope"' },
+    ]);
+    const runs = await engine.api('GET', '/api/v1/projects/api/workflows/bodiless/runs');
+    expect(runs.body.total).toBe(1);
+    const next = await engine.api('POST', '/api/v1/projects/api/workflows/bodiless/runs', { skip_jobs: [] });
+    expect(next.body.run_number).toBe(2);
+  });
+
   it('refuses numbers no stored row can have, rather than failing the lookup', async () => {
     const huge = '9'.repeat(20);
     const refusal = async (path: string) => {

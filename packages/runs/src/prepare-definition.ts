@@ -35,8 +35,8 @@ export interface JobSelection {
   run_jobs?: string[];
 }
 
-/** Applies run_policy and the caller's selection: sets `skipped` on each job, Zadig's runtime flag. */
-export function selectJobs(definition: WorkflowDefinition, selection: JobSelection): WorkflowDefinition {
+/** What is wrong with the caller's selection: jobs that do not exist, named twice, or that may not be skipped. */
+export function jobSelectionIssues(definition: WorkflowDefinition, selection: JobSelection): SpecIssue[] {
   const names = new Set(definition.stages.flatMap((s) => s.jobs.map((j) => j.name)));
   const issues: SpecIssue[] = [];
   for (const [key, list] of [
@@ -48,24 +48,33 @@ export function selectJobs(definition: WorkflowDefinition, selection: JobSelecti
     });
   }
   const skip = new Set(selection.skip_jobs ?? []);
-  const run = new Set(selection.run_jobs ?? []);
   (selection.run_jobs ?? []).forEach((name, i) => {
     if (skip.has(name)) issues.push({ path: `run_jobs[${i}]`, message: `job "${name}" is also in skip_jobs` });
   });
+  for (const job of definition.stages.flatMap((s) => s.jobs)) {
+    if (job.run_policy === 'force_run' && skip.has(job.name)) {
+      issues.push({
+        path: `skip_jobs[${selection.skip_jobs!.indexOf(job.name)}]`,
+        message: `job "${job.name}" has run_policy force_run and cannot be skipped`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** Applies run_policy and the caller's selection: sets `skipped` on each job, Zadig's runtime flag. */
+export function selectJobs(definition: WorkflowDefinition, selection: JobSelection): WorkflowDefinition {
+  const issues = jobSelectionIssues(definition, selection);
+  if (issues.length > 0) throw new ValidationError('invalid job selection', issues);
+  const skip = new Set(selection.skip_jobs ?? []);
+  const run = new Set(selection.run_jobs ?? []);
   const stages = definition.stages.map((stage) => ({
     ...stage,
     jobs: stage.jobs.map((job): Job => {
       const policy = job.run_policy ?? '';
-      if (policy === 'force_run' && skip.has(job.name)) {
-        issues.push({
-          path: `skip_jobs[${selection.skip_jobs!.indexOf(job.name)}]`,
-          message: `job "${job.name}" has run_policy force_run and cannot be skipped`,
-        });
-      }
       const skipped = policy === 'skip' || skip.has(job.name) || (policy === 'default_not_run' && !run.has(job.name));
       return { ...job, skipped };
     }),
   }));
-  if (issues.length > 0) throw new ValidationError('invalid job selection', issues);
   return { ...definition, stages };
 }

@@ -36,7 +36,7 @@ import {
   type Status,
   type WorkflowDefinition,
 } from '@stagecoach/spec';
-import { expandStageApprovals, selectJobs, type JobSelection } from './prepare-definition.js';
+import { expandStageApprovals, jobSelectionIssues, selectJobs, type JobSelection } from './prepare-definition.js';
 import { resolveUserGroups } from './resolve-user-groups.js';
 
 export interface RunServiceDeps {
@@ -102,7 +102,13 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     throw new ValidationError('a remark is required to run this workflow', [{ path: 'remark', message: 'required' }]);
   }
   const params = resolveRunParams(definition.params ?? [], req.params);
-  if (!params.ok) throw new ValidationError('invalid run params', params.issues);
+  // Both are the caller's choices: one answer names every problem with either.
+  const selectionIssues = jobSelectionIssues(expandStageApprovals(definition), req);
+  if (!params.ok || selectionIssues.length > 0) {
+    const paramIssues = params.ok ? [] : params.issues;
+    const what = [paramIssues.length > 0 && 'run params', selectionIssues.length > 0 && 'job selection'];
+    throw new ValidationError(`invalid ${what.filter(Boolean).join(' and ')}`, [...paramIssues, ...selectionIssues]);
+  }
   // Groups become their members here, in this transaction: an unknown group refuses the run before anything is written.
   const withUsers = await resolveUserGroups(tx, definition, req.creator);
   const selected = selectJobs(expandStageApprovals(withUsers), req);
