@@ -256,6 +256,25 @@ stages:
     expect(next.body.run_number).toBe(2);
   });
 
+  it("lists a deleted workflow's runs as history, and knows no workflow that never was", async () => {
+    await engine.defineWorkflow({
+      name: 'gone',
+      project: 'api',
+      stages: [{ name: 's', jobs: [{ name: 'j', type: 'freestyle', spec: { script: 'true' } }] }],
+    });
+    const started = await engine.api('POST', '/api/v1/projects/api/workflows/gone/runs');
+    expect(started.status).toBe(201);
+    expect((await engine.api('DELETE', '/api/v1/projects/api/workflows/gone')).status).toBe(204);
+    const listed = await engine.api('GET', '/api/v1/projects/api/workflows/gone/runs');
+    expect(listed.status).toBe(200);
+    expect(listed.body.runs.map((r: { run_number: number }) => r.run_number)).toEqual([started.body.run_number]);
+    expect((await engine.api('GET', '/api/v1/projects/api/workflows/gone/runs?status=failed')).body.total).toBe(0);
+    expect((await engine.api('GET', '/api/v1/projects/api/workflows/gone/runs/1')).status).toBe(200);
+    const never = await engine.api('GET', '/api/v1/projects/api/workflows/never-was/runs');
+    expect(never.status).toBe(404);
+    expect(never.body.message).toBe('workflow "api/never-was" not found');
+  });
+
   it('refuses numbers no stored row can have, rather than failing the lookup', async () => {
     const huge = '9'.repeat(20);
     const refusal = async (path: string) => {

@@ -119,10 +119,17 @@ function ensureRunHasStage(run: RunRow, stage: string): void {
 }
 
 /** A page of a workflow's runs, newest first, with the total matching; 404 when the workflow does not exist. */
+/**
+ * A workflow's runs, newest first. A deleted workflow's runs stay history, listed as each of them is still
+ * read: only a key that names no workflow and never ran is unknown.
+ */
 export async function listWorkflowRuns(db: Db, query: ListRunsQuery) {
-  if (!(await getWorkflow(db, query.project, query.workflow)))
-    throw new NotFoundError(`workflow "${query.project}/${query.workflow}" not found`);
   const result = await listRuns(db, query);
+  const known = async () =>
+    (await getWorkflow(db, query.project, query.workflow)) !== undefined ||
+    (await listRuns(db, { project: query.project, workflow: query.workflow, limit: 1, offset: 0 })).total > 0;
+  if (result.total === 0 && !(await known()))
+    throw new NotFoundError(`workflow "${query.project}/${query.workflow}" not found`);
   return { total: result.total, runs: result.runs.map(runSummary) };
 }
 
