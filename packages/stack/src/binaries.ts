@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { publishStaging, stagingFolder } from './build-folder.js';
 
 /** Built binaries live outside the clone so every checkout on the machine reuses them. */
 export function cacheDir(): string {
@@ -49,13 +50,21 @@ export function goInstalled(
   for (const version of versions) {
     const dir = join(cacheDir(), 'go-bin', `${binary}-${version}`);
     log(`building ${module}@${version} with Go (once; cached in ${dir}) ...`);
+    // Into a folder of this process's own: two processes building at once (`npm start` beside `npm test`
+    // on a new machine) must neither fail on each other's half-written binary nor run it.
+    const staging = stagingFolder(dir);
     const result = spawnSync(go, ['install', `${module}@${version}`], {
-      env: { ...process.env, GOBIN: dir, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
+      env: { ...process.env, GOBIN: staging, CGO_ENABLED: process.env.CGO_ENABLED ?? '0' },
       stdio: ['ignore', 'inherit', 'pipe'],
       encoding: 'utf8',
     });
     const target = join(dir, binary);
-    if (result.status === 0 && existsSync(target)) return target;
+    const built = (folder: string) => existsSync(join(folder, binary));
+    if (result.status === 0 && built(staging)) {
+      publishStaging(staging, dir, built);
+      return target;
+    }
+    rmSync(staging, { recursive: true, force: true });
     failures.push(`${version}: ${(result.stderr ?? '').trim().split('\n').slice(-3).join(' / ')}`);
   }
   throw new Error(`could not build ${module}: ${failures.join('; ')}`);
