@@ -1,7 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensurePostgres, startNats, startTemporal, type NatsServer, type TemporalServer } from '@stagecoach/stack';
+import {
+  ensurePostgres,
+  natsServerBinary,
+  startNats,
+  startTemporal,
+  temporalBinary,
+  type NatsServer,
+  type TemporalServer,
+} from '@stagecoach/stack';
 
 export interface TestStack {
   env: { DATABASE_URL: string; NATS_URL: string; TEMPORAL_ADDRESS?: string };
@@ -15,6 +23,10 @@ const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
  * an ephemeral Temporal dev server. Already-set NATS_URL / TEMPORAL_ADDRESS are reused instead.
  */
 export async function startTestStack(options: { temporal: boolean }): Promise<TestStack> {
+  // Binaries first: building one can take minutes on a new machine, and a server already started would
+  // outlive a run interrupted meanwhile (the build holds the event loop, so no signal handler runs).
+  if (!process.env.NATS_URL) natsServerBinary();
+  if (options.temporal && !process.env.TEMPORAL_ADDRESS) temporalBinary();
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   await ensurePostgres(databaseUrl);
   const started: Array<NatsServer | TemporalServer> = [];
