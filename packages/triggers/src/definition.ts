@@ -1,7 +1,7 @@
 import type { TriggerKind } from '@stagecoach/db';
 import type { SpecIssue } from '@stagecoach/spec';
 import { repoKey, type GitSource } from './git/event.js';
-import type { MainRepo } from './git/match.js';
+import { goRegexp, type MainRepo } from './git/match.js';
 import { timerIssues, type TimerConfig } from './timer.js';
 
 /** Per kind, the body fields that are credentials: sealed on save, never returned or logged. */
@@ -73,7 +73,7 @@ export function normalizeTrigger(
     for (const [field, pattern, regular] of patterns) {
       if (!regular || !pattern) continue;
       try {
-        new RegExp(pattern);
+        goRegexp(pattern);
       } catch (err) {
         issues.push({
           path: `main_repo.${field}`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GitEvent } from './event.js';
-import { matchFolders, matchGitTrigger, type MainRepo } from './match.js';
+import { goRegexp, matchFolders, matchGitTrigger, type MainRepo } from './match.js';
 
 const repo = (overrides: Partial<MainRepo> = {}): MainRepo => ({
   source: 'github',
@@ -52,6 +52,20 @@ describe('matchGitTrigger', () => {
       ok: false,
       reason: 'branch release/1.2 does not match ^release$',
     });
+  });
+
+  it('reads patterns as Go does: its flags and Unicode classes, no lookaround', () => {
+    const main = push({ targetBranch: 'MAIN' });
+    expect(matchGitTrigger(repo({ branch: '(?i)^main$', is_regular: true }), main).ok).toBe(true);
+    expect(matchGitTrigger(repo({ branch: '^\\pL+$', is_regular: true }), main).ok).toBe(true);
+    expect(matchGitTrigger(repo({ branch: '^\\pL+$', is_regular: true }), push({ targetBranch: 'v1' })).ok).toBe(false);
+    expect(() => goRegexp('^(?!dev).*')).toThrow('invalid or unsupported Perl syntax: `(?!`');
+  });
+
+  it('matches in time linear in the ref name, whatever the pattern', () => {
+    // Catastrophic for a backtracking engine: about 2^40 steps on this ref.
+    const crafted = push({ targetBranch: `${'a'.repeat(40)}b` });
+    expect(matchGitTrigger(repo({ branch: '^(a+)+$', is_regular: true }), crafted).ok).toBe(false);
   });
 
   it('matches pull requests on the target branch, with the pr_branch / push_branch overrides', () => {

@@ -1,4 +1,5 @@
 import { extname } from 'node:path/posix';
+import { RE2JS } from 're2js';
 import type { GitEvent, GitEventType, GitSource } from './event.js';
 
 /** Zadig's MainHookRepo, as a git trigger stores it. */
@@ -21,11 +22,17 @@ export interface MainRepo {
 export type Match = { ok: true } | { ok: false; reason: string };
 
 /**
- * Zadig's patterns are Go regular expressions used with MatchString: unanchored, so `release` also
- * matches `release/1.2` unless the pattern anchors itself.
+ * Compiles a Zadig branch or tag pattern as Go does: RE2 syntax (`(?i)`, `\pL`; no lookaround or
+ * backreferences), matched in time linear in the ref name, so no pattern can stall webhook intake on a
+ * crafted ref. Throws on a pattern Go refuses, with Go's message.
  */
+export function goRegexp(pattern: string): RE2JS {
+  return RE2JS.compile(pattern);
+}
+
+/** Used with MatchString, as in Zadig: unanchored, so `release` also matches `release/1.2` unless the pattern anchors itself. */
 function matchesPattern(value: string, pattern: string, regular: boolean | undefined): boolean {
-  return regular ? new RegExp(pattern).test(value) : value === pattern;
+  return regular ? goRegexp(pattern).matcher(value).find() : value === pattern;
 }
 
 /** The branch rule for one event type: the per-event override when set, else the common `branch`. */
