@@ -1,6 +1,9 @@
 // Field readers shared by the definition validators: each reports a path-named issue and returns undefined on a bad value.
 import type { SpecIssue } from './types.js';
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
 /** A second, in the minutes timeouts are given in. */
 const MIN_TIMEOUT_MINUTES = 1 / 60;
 /** A hundred years of minutes. */
@@ -72,6 +75,12 @@ export class Checker {
     if (absent(v)) return undefined;
     if (typeof v !== 'number' || !Number.isInteger(v)) {
       this.add(join(parent, key), 'must be an integer');
+      return undefined;
+    }
+    // Counts, limits and numbers of a definition are 32-bit where they are kept: in PostgreSQL integer
+    // columns (a larger one failed the save) and in Kubernetes and Zadig's own int32 fields.
+    if (v < INT32_MIN || v > INT32_MAX) {
+      this.add(join(parent, key), `must be an integer from ${INT32_MIN} to ${INT32_MAX}`);
       return undefined;
     }
     return v;

@@ -131,6 +131,17 @@ describe('validateDefinition: valid input', () => {
     expect(validateDefinition({ ...withSpec('freestyle', { script: '' }), concurrency_limit: 0 }).ok).toBe(true);
   });
 
+  it('refuses integers a 32-bit field cannot hold, naming the range', () => {
+    const base = withSpec('freestyle', { script: '' });
+    expect(validateDefinition({ ...base, concurrency_limit: 2 ** 31 - 1 }).ok).toBe(true);
+    for (const limit of [2 ** 31, 1e20]) {
+      expect(validateDefinition({ ...base, concurrency_limit: limit })).toMatchObject({
+        ok: false,
+        issues: [{ path: 'concurrency_limit', message: 'must be an integer from -2147483648 to 2147483647' }],
+      });
+    }
+  });
+
   it('treats timeout 0 (Go zero value) as unset', () => {
     const r = validateDefinition(
       withStage({
