@@ -202,7 +202,7 @@ describe('manual-exec stages', () => {
       { user: 'ops' },
     );
     expect(unknownJob.status).toBe(400);
-    expect(unknownJob.body.issues).toEqual([{ path: 'inputs', message: 'stage "production" has no job "nope"' }]);
+    expect(unknownJob.body.issues).toEqual([{ path: 'inputs.nope', message: 'stage "production" has no job "nope"' }]);
     // An edit the job could not run with is refused as a save would refuse it, and the stage stays paused.
     const badEdit = await engine.api(
       'POST',

@@ -50,11 +50,13 @@ describe('editedInputIssues', () => {
     ]);
   });
 
-  it('leaves stages and jobs it does not know to the run, and changes nothing it was given', () => {
+  it('names a job the stage does not hold at its own path, leaves stages it does not know to the run, and changes nothing it was given', () => {
     const definition = frozen();
     const before = structuredClone(definition);
     expect(editedInputIssues(definition, 'nowhere', { ship: { script: 1 } })).toEqual([]);
-    expect(editedInputIssues(definition, 'deploy', { compile: { script: 1 } })).toEqual([]);
+    expect(editedInputIssues(definition, 'deploy', { compile: { script: 1 }, ship: { script: 'ok' } })).toEqual([
+      { path: 'inputs.compile', message: 'stage "deploy" has no job "compile"' },
+    ]);
     editedInputIssues(definition, 'deploy', { ship: { script: 1 } });
     expect(definition).toEqual(before);
   });

@@ -5,8 +5,8 @@ import { validateDefinition, type SpecIssue, type WorkflowDefinition } from '@st
  * definition with the edits applied as the run applies them (each job's spec fields replaced, one level
  * deep), validated, and only the problems the edits bring reported, at `inputs.<job>.<field>`. The run
  * itself takes any object, so an edit the job cannot run with (a script that is a number, a timeout of
- * "abc") would otherwise fail only inside the job, after its attempts ran out. Jobs the stage does not
- * hold are left to the run, which refuses them by name.
+ * "abc") would otherwise fail only inside the job, after its attempts ran out. A job the stage does not
+ * hold is named at its own path (the run refuses it too, by name).
  */
 export function editedInputIssues(
   definition: WorkflowDefinition,
@@ -15,6 +15,11 @@ export function editedInputIssues(
 ): SpecIssue[] {
   const si = definition.stages.findIndex((s) => s.name === stage);
   if (si < 0) return [];
+  const held = new Set(definition.stages[si]!.jobs.map((job) => job.name));
+  const strangers = Object.keys(inputs).filter((name) => !held.has(name));
+  if (strangers.length > 0) {
+    return strangers.map((name) => ({ path: `inputs.${name}`, message: `stage "${stage}" has no job "${name}"` }));
+  }
   const edited: WorkflowDefinition = structuredClone(definition);
   const specPaths = new Map<string, string>();
   edited.stages[si]!.jobs.forEach((job, ji) => {
