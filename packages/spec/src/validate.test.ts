@@ -742,6 +742,17 @@ describe('validateDefinition: freestyle spec', () => {
     );
   });
 
+  it('refuses an env key set twice, naming where it was set first', () => {
+    const envs = [
+      { key: 'REGION', value: 'eu' },
+      { key: 'TAG', value: '1' },
+      { key: 'REGION', value: 'us' },
+    ];
+    expect(issuesOf(withSpec('freestyle', { script: '', envs }))).toEqual([
+      { path: `${P}.envs[2].key`, message: `duplicate environment variable "REGION" (already set by ${P}.envs[0])` },
+    ]);
+  });
+
   it('checks advanced_setting timeout and outputs', () => {
     expect(
       issuesOf(

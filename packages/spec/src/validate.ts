@@ -168,6 +168,7 @@ function checkFreestyleSpec(c: Checker, spec: Obj, path: string): Obj {
 
   const envs = c.array(spec, 'envs', path);
   out['envs'] = envs ?? [];
+  const envKeys = new Map<string, string>();
   envs?.forEach((kv, i) => {
     const p = `${join(path, 'envs')}[${i}]`;
     if (!isObj(kv)) {
@@ -178,6 +179,14 @@ function checkFreestyleSpec(c: Checker, spec: Obj, path: string): Obj {
     // A templated key gets its name when the job is rendered.
     if (key !== undefined && !key.includes('{{') && !ENV_NAME_RE.test(key)) {
       c.add(join(p, 'key'), `environment variable name ${JSON.stringify(key)} must match ${ENV_NAME_RE.source}`);
+    } else if (key !== undefined && envKeys.has(key)) {
+      // Only one value reaches the script: which one would be an accident of order.
+      c.add(
+        join(p, 'key'),
+        `duplicate environment variable ${JSON.stringify(key)} (already set by ${envKeys.get(key)})`,
+      );
+    } else if (key !== undefined) {
+      envKeys.set(key, p);
     }
     c.string(kv, 'value', p);
     c.string(kv, 'type', p);
