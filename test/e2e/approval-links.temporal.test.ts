@@ -176,6 +176,47 @@ describe('approval links', () => {
     expect(announced.get(runKey('two-keys', n))).toBe(1);
   });
 
+  it('stay usable when the run refused the vote they carried', async () => {
+    const n = await engine.startRun(P, 'two-keys');
+    const links = await linksOf(n, 'two-keys');
+    await engine.waitForRun(P, 'two-keys', n, (run) => job(run, 'go-live').status === 'wait_for_approval');
+    // ann votes through the API first; her link's vote is then refused by the run.
+    const api = await engine.api(
+      'POST',
+      `/api/v1/projects/${P}/workflows/two-keys/runs/${n}/approvals`,
+      { job: 'go-live', approve: true },
+      { user: 'ann' },
+    );
+    expect(api.status).toBe(200);
+    const refused = await fetch(links.ann, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'decision=reject',
+    });
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toContain('Not recorded');
+    const [link] = (
+      await engine.dbHandle.db.execute<{ used_at: Date | null }>(
+        sql`SELECT used_at FROM approval_links WHERE run_id = ${`${P}/two-keys/${n}`} AND approver = 'ann'`,
+      )
+    ).rows;
+    expect(link!.used_at).toBeNull();
+
+    await fetch(links.bob, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'decision=approve',
+    });
+    await engine.waitForStatus(P, 'two-keys', n, 'passed');
+    // Once the approval no longer waits, the unused link says so.
+    const closed = await fetch(links.ann, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'decision=approve',
+    });
+    expect(closed.status).toBe(410);
+  });
+
   it('work when followed before the projection shows the job waiting: the run itself is asked', async () => {
     const n = await engine.startRun(P, 'release');
     const links = await linksOf(n);

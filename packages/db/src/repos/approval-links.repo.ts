@@ -37,6 +37,14 @@ export async function findApprovalLink(db: DbOrTx, token: string): Promise<Appro
   return row;
 }
 
+/** Makes a link usable again whose use did not record a vote (the run refused it or could not be asked). */
+export async function releaseApprovalLink(db: DbOrTx, token: string): Promise<void> {
+  await db
+    .update(approvalLinks)
+    .set({ usedAt: null })
+    .where(eq(approvalLinks.tokenHash, hashApprovalToken(token)));
+}
+
 /** Marks the link used if nobody has; false when another use came first (a second click, a race). */
 export async function useApprovalLink(db: DbOrTx, token: string): Promise<boolean> {
   const rows = await db

@@ -4,6 +4,7 @@ import {
   findApprovalLink,
   getRun,
   listJobRuns,
+  releaseApprovalLink,
   useApprovalLink,
   type ApprovalLinkRow,
   type JobRunRow,
@@ -130,7 +131,11 @@ export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
           ...(request.body.comment ? { comment: request.body.comment } : {}),
         });
       } catch (err) {
+        // No vote was recorded: the link is the approver's to use again, for as long as the approval waits.
+        await releaseApprovalLink(deps.db, request.params.token);
         if (err instanceof AppError && err.httpStatus < 500) {
+          const now = await check(request.params.token);
+          if (!now.ok) return html(reply, now.status, messagePage(now.title, now.message));
           return html(reply, 409, messagePage('Not recorded', err.message));
         }
         throw err;
