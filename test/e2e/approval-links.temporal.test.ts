@@ -101,6 +101,11 @@ afterAll(async () => {
   hooks?.close();
 });
 
+/** Posts the approval page's form to a link. */
+function vote(link: string, form: string): Promise<Response> {
+  return fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+}
+
 async function linksOf(runNumber: number, workflow = 'release') {
   const key = runKey(workflow, runNumber);
   await expect.poll(() => received.get(key)?.length ?? 0, { timeout: 20_000 }).toBe(2);
@@ -152,11 +157,7 @@ describe('approval links', () => {
   it('show the votes so far while the approval waits for more, without announcing it again', async () => {
     const n = await engine.startRun(P, 'two-keys');
     const links = await linksOf(n, 'two-keys');
-    const voted = await fetch(links.ann, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ decision: 'approve', comment: 'fine by me' }).toString(),
-    });
+    const voted = await vote(links.ann, new URLSearchParams({ decision: 'approve', comment: 'fine by me' }).toString());
     expect(voted.status).toBe(200);
     const waiting = await engine.waitForRun(P, 'two-keys', n, (run) => job(run, 'go-live').approval.votes.length > 0);
     expect(job(waiting, 'go-live').status).toBe('wait_for_approval');
@@ -164,11 +165,7 @@ describe('approval links', () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<h2>Votes so far</h2><ul><li>ann: approved — fine by me</li></ul>');
 
-    await fetch(links.bob, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'decision=approve',
-    });
+    await vote(links.bob, 'decision=approve');
     const run = await engine.waitForStatus(P, 'two-keys', n, 'passed');
     expect(job(run, 'go-live').approval.votes.map((v: { user: string }) => v.user)).toEqual(['ann', 'bob']);
     // The vote was published as the job still waiting; the notifier announced the approval once.
@@ -188,11 +185,7 @@ describe('approval links', () => {
       { user: 'ann' },
     );
     expect(api.status).toBe(200);
-    const refused = await fetch(links.ann, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'decision=reject',
-    });
+    const refused = await vote(links.ann, 'decision=reject');
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain('Not recorded');
     const [link] = (
@@ -202,18 +195,10 @@ describe('approval links', () => {
     ).rows;
     expect(link!.used_at).toBeNull();
 
-    await fetch(links.bob, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'decision=approve',
-    });
+    await vote(links.bob, 'decision=approve');
     await engine.waitForStatus(P, 'two-keys', n, 'passed');
     // Once the approval no longer waits, the unused link says so.
-    const closed = await fetch(links.ann, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'decision=approve',
-    });
+    const closed = await vote(links.ann, 'decision=approve');
     expect(closed.status).toBe(410);
   });
 
@@ -230,11 +215,7 @@ describe('approval links', () => {
     // The approver count comes from the run's answer: the stale row has no approval.
     expect(await opened.text()).toContain('waits for\n1 of 2 approvers');
 
-    const approved = await fetch(links.ann, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'decision=approve',
-    });
+    const approved = await vote(links.ann, 'decision=approve');
     expect(approved.status).toBe(200);
     expect(await approved.text()).toContain('Recorded: ann approved.');
     await engine.waitForStatus(P, 'release', n, 'passed');
@@ -273,11 +254,10 @@ describe('approval links', () => {
     });
     expect(bad.status).toBe(400);
 
-    const rejected = await fetch(links.bob, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ decision: 'reject', comment: 'not today' }).toString(),
-    });
+    const rejected = await vote(
+      links.bob,
+      new URLSearchParams({ decision: 'reject', comment: 'not today' }).toString(),
+    );
     expect(rejected.status).toBe(200);
     const run = await engine.waitForStatus(P, 'release', n, 'reject');
     expect(job(run, 'go-live').approval.votes).toMatchObject([{ user: 'bob', approve: false, comment: 'not today' }]);
