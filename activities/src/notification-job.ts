@@ -24,7 +24,8 @@ export async function runNotificationJob(
     runNumber: input.runNumber,
     job: input.job,
   });
-  log.write(`sending "${spec.title}" by ${spec.webhook_type}\n`);
+  // The title may carry a credential param: the log shows it masked, as a script's output is.
+  log.write(maskSecrets(`sending "${spec.title}" by ${spec.webhook_type}\n`, secretValues));
   const ctl: NotifyCtl = { ...spec, notify_type: [] } as NotifyCtl;
   const result = await deliverMessage(ctl, msg, {
     ...(deps.mailer ? { mailer: deps.mailer } : {}),

@@ -225,6 +225,40 @@ describe('notification jobs', () => {
     expect(mail.to.sort()).toEqual(['coder@example.com', 'lead@example.com']);
   });
 
+  it('fill in a credential param where the author wrote it, and show it masked in their log', async () => {
+    await engine.defineWorkflow({
+      name: 'keyed',
+      project: P,
+      params: [{ name: 'KEY', type: 'string', value: HOOK_TOKEN, is_credential: true }],
+      stages: [
+        {
+          name: 'tell',
+          jobs: [
+            {
+              name: 'tell',
+              type: 'notification',
+              spec: {
+                webhook_type: 'webhook',
+                webhook_notification_config: { address: `${hooksUrl}/keyed`, token: '{{.workflow.params.KEY}}' },
+                title: 'signed with {{.workflow.params.KEY}}',
+                content: 'c',
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const n = await engine.startRun(P, 'keyed');
+    const run = await engine.waitForStatus(P, 'keyed', n, ['passed', 'failed']);
+    expect(job(run, 'tell').status).toBe('passed');
+    const post = posts.find((p) => p.path === '/keyed')!;
+    expect(post.valid).toBe(true);
+    expect(post.body.title).toBe(`signed with ${HOOK_TOKEN}`);
+    const logs = await engine.api('GET', `/api/v1/projects/${P}/workflows/keyed/runs/${n}/jobs/tell/logs`);
+    expect(logs.text).toContain('sending "signed with ***" by webhook');
+    expect(logs.text).not.toContain(HOOK_TOKEN);
+  });
+
   it('fail with the reason when the channel refuses, never showing the hook token', async () => {
     await engine.defineWorkflow({
       name: 'refused',
