@@ -104,6 +104,32 @@ afterAll(async () => {
   hooks?.close();
 });
 
+/** A workflow of one notification job, `tell`, sending `title` by webhook. */
+function defineWebhookNotice(
+  name: string,
+  config: { address: string; token: string },
+  title: string,
+  params: Record<string, unknown>[] = [],
+) {
+  return engine.defineWorkflow({
+    name,
+    project: P,
+    params,
+    stages: [
+      {
+        name: 'tell',
+        jobs: [
+          {
+            name: 'tell',
+            type: 'notification',
+            spec: { webhook_type: 'webhook', webhook_notification_config: config, title, content: 'c' },
+          },
+        ],
+      },
+    ],
+  });
+}
+
 describe('notification jobs', () => {
   it('send their rendered title and content by webhook and by mail, with upstream outputs', async () => {
     await engine.defineWorkflow({
@@ -226,28 +252,12 @@ describe('notification jobs', () => {
   });
 
   it('fill in a credential param where the author wrote it, and show it masked in their log', async () => {
-    await engine.defineWorkflow({
-      name: 'keyed',
-      project: P,
-      params: [{ name: 'KEY', type: 'string', value: HOOK_TOKEN, is_credential: true }],
-      stages: [
-        {
-          name: 'tell',
-          jobs: [
-            {
-              name: 'tell',
-              type: 'notification',
-              spec: {
-                webhook_type: 'webhook',
-                webhook_notification_config: { address: `${hooksUrl}/keyed`, token: '{{.workflow.params.KEY}}' },
-                title: 'signed with {{.workflow.params.KEY}}',
-                content: 'c',
-              },
-            },
-          ],
-        },
-      ],
-    });
+    await defineWebhookNotice(
+      'keyed',
+      { address: `${hooksUrl}/keyed`, token: '{{.workflow.params.KEY}}' },
+      'signed with {{.workflow.params.KEY}}',
+      [{ name: 'KEY', type: 'string', value: HOOK_TOKEN, is_credential: true }],
+    );
     const n = await engine.startRun(P, 'keyed');
     const run = await engine.waitForStatus(P, 'keyed', n, ['passed', 'failed']);
     expect(job(run, 'tell').status).toBe('passed');
@@ -260,27 +270,7 @@ describe('notification jobs', () => {
   });
 
   it('fail with the reason when the channel refuses, never showing the hook token', async () => {
-    await engine.defineWorkflow({
-      name: 'refused',
-      project: P,
-      stages: [
-        {
-          name: 'tell',
-          jobs: [
-            {
-              name: 'tell',
-              type: 'notification',
-              spec: {
-                webhook_type: 'webhook',
-                webhook_notification_config: { address: `${hooksUrl}/refuse`, token: HOOK_TOKEN },
-                title: 't',
-                content: 'c',
-              },
-            },
-          ],
-        },
-      ],
-    });
+    await defineWebhookNotice('refused', { address: `${hooksUrl}/refuse`, token: HOOK_TOKEN }, 't');
     const run = await engine.waitForStatus(P, 'refused', await engine.startRun(P, 'refused'), 'failed');
     expect(job(run, 'tell').error).toBe('notification not delivered: HTTP 400: {}');
     expect(JSON.stringify(run)).not.toContain(HOOK_TOKEN);
