@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNotifications } from '@stagecoach/db';
 import { createMailer, type Mailer } from '@stagecoach/notify';
@@ -267,6 +268,38 @@ describe('notification jobs', () => {
     const logs = await engine.api('GET', `/api/v1/projects/${P}/workflows/keyed/runs/${n}/jobs/tell/logs`);
     expect(logs.text).toContain('sending "signed with ***" by webhook');
     expect(logs.text).not.toContain(HOOK_TOKEN);
+  });
+
+  it("fill a run's notify_ctls with the credential params they name when they are sent, never storing them", async () => {
+    await engine.defineWorkflow({
+      name: 'ctl-keyed',
+      project: P,
+      params: [{ name: 'KEY', type: 'string', value: HOOK_TOKEN, is_credential: true }],
+      notify_ctls: [
+        {
+          webhook_type: 'webhook',
+          notify_type: ['passed'],
+          webhook_notification_config: {
+            address: `${hooksUrl}/ctl-keyed/{{.workflow.params.KEY}}`,
+            token: '{{.workflow.params.KEY}}',
+          },
+        },
+      ],
+      stages: [{ name: 's', jobs: [{ name: 'j', type: 'freestyle', spec: { script: 'true' } }] }],
+    });
+    const n = await engine.startRun(P, 'ctl-keyed');
+    await engine.waitForStatus(P, 'ctl-keyed', n, 'passed');
+    await expect
+      .poll(() => posts.find((p) => p.path.startsWith('/ctl-keyed/'))?.path, { timeout: 20_000 })
+      .toBe(`/ctl-keyed/${HOOK_TOKEN}`);
+    expect(posts.find((p) => p.path.startsWith('/ctl-keyed/'))!.valid).toBe(true);
+    const [row] = (
+      await engine.dbHandle.db.execute<{ ctls: string }>(
+        sql`SELECT notify_ctls::text AS ctls FROM runs WHERE id = ${`${P}/ctl-keyed/${n}`}`,
+      )
+    ).rows;
+    expect(row!.ctls).toContain('/ctl-keyed/{{.secret-');
+    expect(row!.ctls).not.toContain(HOOK_TOKEN);
   });
 
   it('fail with the reason when the channel refuses, never showing the hook token', async () => {

@@ -131,6 +131,15 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     }),
     ...req.variables,
   };
+  // The author's credential placeholders take the run's own key now, in the pass that never re-reads
+  // what it substitutes: a payload value that spells one is left as text, and blanked later.
+  const secretMarker = `secret-${randomBytes(16).toString('hex')}`;
+  const credentialPlaceholders = Object.fromEntries(
+    Object.keys(params.secrets).map((name) => [`workflow.params.${name}`, `{{.${credentialKey(name, secretMarker)}}}`]),
+  );
+  // First render pass: what is known now. Upstream outputs and credential params stay for later.
+  const firstPass = { ...builtins, ...credentialPlaceholders };
+  const renderCtl = <T>(value: T): T => renderJob(value, firstPass);
   await insertRunTakingNumber(tx, {
     project: req.project,
     workflow: req.workflow,
@@ -142,24 +151,18 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     createdAt: new Date(createdAt),
     // Recipients and texts may use run variables: the ones known now are filled in when the run is frozen.
     notifyCtls: {
-      workflow: renderNotifyCtls(selected.notify_ctls ?? [], (v) => renderJob(v, builtins)),
+      workflow: renderNotifyCtls(selected.notify_ctls ?? [], renderCtl),
       jobs: Object.fromEntries(
-        selected.stages.flatMap((st) =>
-          st.jobs.map((j) => [j.name, renderNotifyCtls(j.notify_ctls ?? [], (v) => renderJob(v, builtins))]),
-        ),
+        selected.stages.flatMap((st) => st.jobs.map((j) => [j.name, renderNotifyCtls(j.notify_ctls ?? [], renderCtl)])),
       ),
+      // The notifier fills the credential placeholders in from run_secrets when it sends.
+      ...(Object.keys(params.secrets).length > 0 ? { secretMarker } : {}),
       displayName: definition.display_name ?? req.workflow,
       ...(req.variables && Object.keys(req.variables).length > 0 ? { variables: req.variables } : {}),
     },
   });
   await storeRunSecrets(tx, runId, params.secrets, deps.box);
-  // The author's credential placeholders take the run's own key now, in the pass that never re-reads
-  // what it substitutes: a payload value that spells one is left as text, and blanked later.
-  const secretMarker = `secret-${randomBytes(16).toString('hex')}`;
-  const credentialPlaceholders = Object.fromEntries(
-    Object.keys(params.secrets).map((name) => [`workflow.params.${name}`, `{{.${credentialKey(name, secretMarker)}}}`]),
-  );
-  const { stages, channels } = sealChannels(renderJob(selected.stages, { ...builtins, ...credentialPlaceholders }));
+  const { stages, channels } = sealChannels(renderJob(selected.stages, firstPass));
   await storeRunSecrets(tx, runId, channels, deps.box, 'channel');
 
   const input: RunInput = {
@@ -171,7 +174,6 @@ export async function prepareRun(deps: RunServiceDeps, tx: Tx, req: StartRunRequ
     creator: req.creator,
     remark: req.remark,
     createdAt,
-    // First render pass: what is known now. Upstream outputs and credential params stay for later.
     definition: withoutSecrets({ ...selected, stages }),
     params: params.values,
     secretParams: Object.keys(params.secrets),

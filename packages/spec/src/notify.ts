@@ -95,6 +95,11 @@ export interface RunNotifyCtls {
   displayName?: string;
   /** What a trigger supplied (`payload.*`), kept for `dynamic_recipients`; never credentials. */
   variables?: Record<string, string>;
+  /**
+   * The run's key of its credential placeholders (see credentialKey), when it has credential params:
+   * the ctls hold the placeholders, and the notifier fills them in from run_secrets when it sends.
+   */
+  secretMarker?: string;
 }
 
 /** The config key and address field each HTTP channel needs. */

@@ -1,10 +1,18 @@
-import { approvalPageUrl, eventMsgId, runUrl, type RunEvent, type StageResult } from '@stagecoach/contracts';
+import {
+  approvalPageUrl,
+  credentialKey,
+  eventMsgId,
+  runUrl,
+  type RunEvent,
+  type StageResult,
+} from '@stagecoach/contracts';
 import {
   claimNotification,
   createApprovalLinks,
   finishNotification,
   getRun,
   listJobRuns,
+  loadRunSecrets,
   previousRunStatus,
   type Db,
   type RunRow,
@@ -22,10 +30,11 @@ import {
   type Mailer,
   type RetryPolicy,
 } from '@stagecoach/notify';
-import type { Logger, SecretBox } from '@stagecoach/platform';
+import { maskSecrets, type Logger, type SecretBox } from '@stagecoach/platform';
 import {
   dynamicRecipientKeys,
   isTerminal,
+  renderJob,
   stageStatusFromJobs,
   withDynamicRecipients,
   type NotifyCtl,
@@ -42,7 +51,10 @@ export interface NotifierOptions {
   logger: Logger;
   /** Base of run links (STAGECOACH_PUBLIC_URL). */
   publicUrl: string;
-  /** Opens trigger secrets: comments back to Jira / Feishu Project need their API tokens. */
+  /**
+   * Opens sealed secrets: trigger secrets (comments back to Jira / Feishu Project need their API tokens)
+   * and a run's credential params where its notify_ctls name them.
+   */
   box: SecretBox;
   /** Durable consumer name (default `notifier`). */
   durableName?: string;
@@ -145,17 +157,30 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
       log.debug(fields, 'notification already handled');
       return;
     }
-    const result = await deliverMessage(c.ctl, runMessage(ctx), {
+    const credentials = await credentialsOf(run, c.ctl);
+    const result = await deliverMessage(credentials ? renderJob(c.ctl, credentials) : c.ctl, runMessage(ctx), {
       ...sendDeps,
       mailDirectory: { creator: run.creator, emailsOf: (names) => emailsOf(opts.db, names) },
     });
+    const error = credentials && result.error ? maskSecrets(result.error, Object.values(credentials)) : result.error;
     await finishNotification(
       opts.db,
       { eventId: ctx.eventId, ctl: c.key },
-      { status: result.ok ? 'sent' : 'failed', attempts: result.attempts, error: result.error },
+      { status: result.ok ? 'sent' : 'failed', attempts: result.attempts, error },
     );
     if (result.ok) log.info({ ...fields, attempts: result.attempts }, 'notification sent');
-    else log.warn({ ...fields, attempts: result.attempts, error: result.error }, 'notification failed');
+    else log.warn({ ...fields, attempts: result.attempts, error }, 'notification failed');
+  }
+
+  /**
+   * The run's credential params by the keys of its placeholders, when `ctl` holds one: the run froze its
+   * ctls with the placeholders, and the values are read from run_secrets only for the send.
+   */
+  async function credentialsOf(run: RunRow, ctl: NotifyCtl): Promise<Record<string, string> | undefined> {
+    const marker = run.notifyCtls?.secretMarker;
+    if (!marker || !JSON.stringify(ctl).includes(marker)) return undefined;
+    const secrets = await loadRunSecrets(opts.db, run.id, opts.box);
+    return Object.fromEntries(Object.entries(secrets).map(([name, value]) => [credentialKey(name, marker), value]));
   }
 
   const triggerFeedback = createTriggerFeedback(opts);
