@@ -174,6 +174,19 @@ describe('trigger definitions', () => {
     expect(list.body.map((t: any) => t.name)).toEqual(['on-main']);
     expect(list.text).not.toContain(SECRET);
 
+    // What a GET shows, sent back as it is, keeps the credential param: `***` is no new value.
+    const shown = await engine.api('GET', `${triggers('crud', 'git')}/on-main`);
+    const readOnly = new Set(['id', 'kind', 'secrets_set', 'hook_url', 'created_by', 'updated_by', 'updated_at']);
+    const editable = Object.fromEntries(Object.entries(shown.body).filter(([key]) => !readOnly.has(key)));
+    expect(editable.params).toEqual({ TARGET: 'prod', TOKEN: '***' });
+    expect((await engine.api('PUT', `${triggers('crud', 'git')}/on-main`, editable)).status).toBe(200);
+    const [stored] = (
+      await engine.dbHandle.pool.query<{ sealed_params: string }>(
+        `SELECT sealed_params FROM triggers WHERE name = 'on-main'`,
+      )
+    ).rows;
+    expect(JSON.parse(new SecretBox(SECRET_KEY).open(stored!.sealed_params))).toEqual({ TOKEN: 's3cret-param' });
+
     // PUT without the secret keeps it; the new params are validated against the workflow again.
     const replaced = await engine.api('PUT', `${triggers('crud', 'git')}/on-main`, {
       ...gitTrigger({ enabled: false, params: { TARGET: 'staging' } }),

@@ -48,15 +48,23 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     name: row.name,
     enabled: row.enabled,
     // Credential params are named but never shown.
-    params: { ...row.params, ...Object.fromEntries(sealedParamNames(row).map((k) => [k, MASK])) },
+    params: { ...row.params, ...Object.fromEntries(Object.keys(sealedParams(row)).map((k) => [k, MASK])) },
     secrets_set: Object.keys(triggerSecrets(deps.box, row)).sort(),
     hook_url: hookUrl(deps.hooksUrl, row),
     created_by: row.createdBy,
     updated_by: row.updatedBy,
     updated_at: row.updatedAt.toISOString(),
   });
-  const sealedParamNames = (row: TriggerRow) =>
-    row.sealedParams ? Object.keys(JSON.parse(deps.box.open(row.sealedParams)) as Record<string, string>) : [];
+
+  const sealedParams = (row: TriggerRow): Record<string, string> =>
+    row.sealedParams ? (JSON.parse(deps.box.open(row.sealedParams)) as Record<string, string>) : {};
+  /** A credential param sent back as a GET shows it (`***`) keeps its stored value: GET, edit, PUT works. */
+  const keepMaskedParams = (params: Record<string, string>, previous: TriggerRow | undefined) => {
+    const stored = previous ? sealedParams(previous) : {};
+    return Object.fromEntries(
+      Object.entries(params).map(([name, value]) => [name, value === MASK && name in stored ? stored[name]! : value]),
+    );
+  };
 
   const workflowOf = (p: { project: string; name: string }) => findWorkflow(deps.db, p.project, p.name);
   const existing = async (workflow: WorkflowRow, kind: TriggerKind, name: string) => {
@@ -73,9 +81,9 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
       previous && { secrets: triggerSecrets(deps.box, previous), config: previous.config },
     );
     if (!normalized.ok) throw new ValidationError(`invalid ${kind} trigger`, normalized.issues);
-    const params = resolveRunParams(workflow.definition.params ?? [], normalized.trigger.params);
+    const t = { ...normalized.trigger, params: keepMaskedParams(normalized.trigger.params, previous) };
+    const params = resolveRunParams(workflow.definition.params ?? [], t.params);
     if (!params.ok) throw new ValidationError('the trigger params do not fit the workflow', params.issues);
-    const t = normalized.trigger;
     // A general hook's mapping to a param the workflow lacks would refuse every delivery, blaming the sender.
     const known = new Set((workflow.definition.params ?? []).map((p) => p.name));
     const unmapped = Object.keys((t.config as GeneralConfig).param_mapping ?? {}).filter((name) => !known.has(name));
