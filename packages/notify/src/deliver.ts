@@ -1,4 +1,4 @@
-import type { NotifyCtl } from '@stagecoach/spec';
+import { CHANNEL_CONFIG, type NotifyCtl } from '@stagecoach/spec';
 import type { Message } from './content.js';
 import { deliverLarkApp } from './lark-delivery.js';
 import { LarkTokens, type LarkAppDirectory } from './lark-app.js';
@@ -40,6 +40,12 @@ export async function deliverMessage(ctl: NotifyCtl, msg: Message, deps: Deliver
     });
   }
   const req = prepareRequest(ctl, msg, (deps.now ?? Date.now)());
-  if (!req) return refusedDelivery(`webhook_type ${JSON.stringify(ctl.webhook_type)} is not delivered yet`);
-  return sendWithRetry(req, deps);
+  if (req) return sendWithRetry(req, deps);
+  const channel = CHANNEL_CONFIG[ctl.webhook_type as keyof typeof CHANNEL_CONFIG];
+  // A saved ctl has its address; one that is empty now came from a variable that had no value.
+  return refusedDelivery(
+    channel
+      ? `no address: ${channel.key}.${channel.address} is empty (a variable it names may have had no value)`
+      : `webhook_type ${JSON.stringify(ctl.webhook_type)} is not delivered`,
+  );
 }

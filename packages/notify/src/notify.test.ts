@@ -4,6 +4,8 @@ import type { NotifyCtl } from '@stagecoach/spec';
 import { describe, expect, it } from 'vitest';
 import {
   backoffDelay,
+  customMessage,
+  deliverMessage,
   prepareRequest,
   runMessage,
   DEFAULT_RETRY_POLICY,
@@ -377,5 +379,27 @@ describe('sendWithRetry', () => {
     const r = await sendWithRetry(req, { fetch: fetchFn, sleep: async () => {}, policy });
     expect(r).toEqual({ ok: false, attempts: 4, status: 503, error: 'HTTP 503: down' });
     expect(calls).toHaveLength(4);
+  });
+});
+
+describe('deliverMessage', () => {
+  it('names the empty address of a ctl whose address rendered empty, sending nothing', async () => {
+    let sent = 0;
+    const ctl = { webhook_type: 'webhook', notify_type: [], webhook_notification_config: { address: '' } } as NotifyCtl;
+    const result = await deliverMessage(
+      ctl,
+      customMessage({ title: 't', content: 'c', eventId: 'e', project: 'p', workflow: 'w', runNumber: 1, job: 'j' }),
+      {
+        fetch: (async () => {
+          sent++;
+          return new Response('{}');
+        }) as typeof fetch,
+      },
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      error: 'no address: webhook_notification_config.address is empty (a variable it names may have had no value)',
+    });
+    expect(sent).toBe(0);
   });
 });
