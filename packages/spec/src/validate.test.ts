@@ -864,6 +864,23 @@ describe('validateDefinition: approval spec', () => {
     ).toEqual([{ path: `${P}.native_approval.needed_approvers`, message: 'must be an integer' }]);
   });
 
+  it('refuses the same approver listed twice, naming where it was listed first', () => {
+    const twice = [{ user_name: 'a' }, { type: 'task_creator' }, { user_name: 'a' }, { type: 'task_creator' }];
+    expect(issuesOf(withSpec('approval', { native_approval: { approve_users: twice, needed_approvers: 2 } }))).toEqual([
+      {
+        path: `${P}.native_approval.approve_users[2]`,
+        message: `user "a" is listed already (${P}.native_approval.approve_users[0])`,
+      },
+      {
+        path: `${P}.native_approval.approve_users[3]`,
+        message: `task_creator is listed already (${P}.native_approval.approve_users[1])`,
+      },
+    ]);
+    // A name and an id are different keys: which user an id is, only the directory knows.
+    const distinct = [{ user_name: 'a' }, { user_id: 'a' }, { type: 'group', group_name: 'a' }];
+    expect(validateDefinition(withSpec('approval', { native_approval: { approve_users: distinct } })).ok).toBe(true);
+  });
+
   it('checks timeout, type, description and user shapes', () => {
     expect(
       issuesOf(

@@ -49,6 +49,8 @@ export const DEFAULT_APPROVAL_TIMEOUT_MINUTES = 60;
  */
 function checkUsers(c: Checker, list: unknown[], path: string): number | undefined {
   let countable = true;
+  // The same person twice is one approver: counted twice, needed_approvers could ask for a vote nobody can give.
+  const listed = new Map<string, string>();
   list.forEach((item, i) => {
     const p = `${path}[${i}]`;
     if (!isObj(item)) {
@@ -66,6 +68,17 @@ function checkUsers(c: Checker, list: unknown[], path: string): number | undefin
       countable = false;
       if (!groupId && !groupName) c.add(p, 'needs group_name or group_id');
     }
+    const who =
+      type === 'task_creator'
+        ? 'task_creator'
+        : type === 'group'
+          ? (groupName ?? groupId) && `group ${JSON.stringify(groupName ?? groupId)}`
+          : userName
+            ? `user ${JSON.stringify(userName)}`
+            : userId && `user id ${JSON.stringify(userId)}`;
+    if (!who) return;
+    if (listed.has(who)) c.add(p, `${who} is listed already (${listed.get(who)})`);
+    else listed.set(who, p);
   });
   return countable ? list.length : undefined;
 }
