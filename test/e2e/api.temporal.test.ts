@@ -1,5 +1,6 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Engine } from '@stagecoach/testkit';
+import { ADMIN_TOKEN, Engine } from '@stagecoach/testkit';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -21,6 +22,34 @@ stages:
         spec:
           script: echo hi
 `;
+
+/** A request written on a socket as it is given, repeated headers included (inject and fetch merge them). */
+async function sendRaw(
+  method: string,
+  path: string,
+  headers: [string, string][],
+): Promise<{ status: number; body: string }> {
+  const base = new URL(await engine.app.listen({ host: '127.0.0.1', port: 0 }));
+  try {
+    const head = [
+      `${method} ${path} HTTP/1.1`,
+      `host: ${base.host}`,
+      'connection: close',
+      ...headers.map(([k, v]) => `${k}: ${v}`),
+    ];
+    const response = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(base.port), base.hostname, () => socket.write(`${head.join('\r\n')}\r\n\r\n`));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    const [statusLine = '', ...rest] = response.split('\r\n');
+    return { status: Number(statusLine.split(' ')[1]), body: rest.slice(rest.indexOf('') + 1).join('\r\n') };
+  } finally {
+    await engine.app.server.close();
+  }
+}
 
 describe('projects and workflows', () => {
   it('creates projects, rejects duplicates and bad keys', async () => {
@@ -178,6 +207,14 @@ stages:
     });
     expect(longName.status).toBe(400);
     expect(longName.body.issues).toEqual([{ path: 'headers.x-user', message: 'must be at most 64 characters' }]);
+    // Sent twice, the header would be read as one caller named "ann, bob".
+    const twice = await sendRaw('DELETE', '/api/v1/projects/api/workflows/yamly', [
+      ['authorization', `Bearer ${ADMIN_TOKEN}`],
+      ['x-user', 'ann'],
+      ['x-user', 'bob'],
+    ]);
+    expect(twice.status).toBe(400);
+    expect(twice.body).toContain('"issues":[{"path":"headers.x-user","message":"must be given once"}]');
     // A choice of values names them.
     const decision = await engine.api('POST', '/api/v1/projects/api/workflows/yamly/runs/1/decisions', {
       job: 'build',

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '@stagecoach/db';
-import { UnauthorizedError } from '@stagecoach/platform';
+import { UnauthorizedError, ValidationError } from '@stagecoach/platform';
 import { authenticate, type Principal } from '../access/authenticate.js';
 import { authorize } from '../access/authorize.js';
 import type { Visibility } from '../access/policy.js';
@@ -27,6 +27,11 @@ export interface GuardedRoute {
 }
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** How many times a header was sent (raw headers alternate names and values). */
+function timesGiven(rawHeaders: string[], name: string): number {
+  return rawHeaders.filter((value, i) => i % 2 === 0 && value.toLowerCase() === name).length;
+}
 
 async function check(db: Db, request: FastifyRequest, rule: AccessRule): Promise<void> {
   const target = rule.kind === 'project' ? (rule.target ?? pathTarget)(request) : undefined;
@@ -55,6 +60,12 @@ export function registerAuth(app: FastifyInstance, options: { db: Db; adminToken
     const rule = request.routeOptions.config.access;
     if (!rule) return;
     if (rule.kind !== 'public') {
+      // Node joins a repeated header into one value ("ann, bob"): that would name a caller nobody is.
+      if (timesGiven(request.raw.rawHeaders, 'x-user') > 1) {
+        throw new ValidationError('the X-User header names one caller and was given more than once', [
+          { path: 'headers.x-user', message: 'must be given once' },
+        ]);
+      }
       const xUser = request.headers['x-user'];
       request.principal = await authenticate(
         options,
