@@ -37,4 +37,14 @@ describe('cronProblem', () => {
     expect(cronProblem('@daily')).toBe('must have five fields (minute hour day-of-month month day-of-week), not 1');
     expect(cronProblem('0 0 0 * * *')).toMatch(/not 6$/);
   });
+
+  it('refuses a day of the month no month it names has, while a weekday may widen the days', () => {
+    expect(cronProblem('0 0 31 2 *')).toBe('day of month "31" falls in no month of "2": the timer would never fire');
+    expect(cronProblem('0 0 31 feb,apr,jun *')).toBe(
+      'day of month "31" falls in no month of "feb,apr,jun": the timer would never fire',
+    );
+    for (const expression of ['0 0 29 2 *', '0 0 31 1-2 *', '0 0 31 */2 *', '0 0 31 2 mon', '0 0 20/10 2 *']) {
+      expect(cronProblem(expression), expression).toBeUndefined();
+    }
+  });
 });

@@ -47,7 +47,34 @@ export function cronProblem(expression: string): string | undefined {
     const problem = fieldProblem(parts[i]!, field);
     if (problem) return `${field.name} "${parts[i]}": ${problem}`;
   }
-  return undefined;
+  return neverFires(parts);
+}
+
+/** Days in each month at most (February in a leap year). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * A day of the month no month it names has (`0 0 31 2 *`): a timer that would be saved and never fire.
+ * Only when the day of the week is `*`, since a weekday list widens the days in cron's reading.
+ */
+function neverFires(parts: string[]): string | undefined {
+  if (parts[4] !== '*') return undefined;
+  const days = valuesOf(parts[2]!, FIELDS[2]!);
+  const months = valuesOf(parts[3]!, FIELDS[3]!);
+  if ([...months].some((month) => [...days].some((day) => day <= MONTH_DAYS[month - 1]!))) return undefined;
+  return `day of month "${parts[2]}" falls in no month of "${parts[3]}": the timer would never fire`;
+}
+
+/** Every value a field that fieldProblem accepted stands for. */
+function valuesOf(text: string, field: CronField): Set<number> {
+  const values = new Set<number>();
+  for (const part of text.split(',')) {
+    const [range, step] = part.split('/');
+    const ends = range === '*' ? [field.min, field.max] : range!.split('-').map((end) => valueOf(end, field)!);
+    const last = ends.length === 2 ? ends[1]! : step !== undefined ? field.max : ends[0]!;
+    for (let v = ends[0]!; v <= last; v += Number(step ?? 1)) values.add(v);
+  }
+  return values;
 }
 
 function fieldProblem(text: string, field: CronField): string | undefined {
