@@ -185,6 +185,9 @@ describe('approval links', () => {
       { user: 'ann' },
     );
     expect(api.status).toBe(200);
+    // Her page no longer offers a choice she has made.
+    await expect.poll(async () => (await (await fetch(links.ann)).text()).includes('You approved already.')).toBe(true);
+    expect(await (await fetch(links.ann)).text()).not.toContain('<form');
     const refused = await vote(links.ann, 'decision=reject');
     expect(refused.status).toBe(409);
     expect(await refused.text()).toContain('Not recorded');

@@ -55,6 +55,7 @@ export function approvalPage(
         `<li>${esc(v.user)}: ${v.approve ? 'approved' : 'rejected'}${v.comment ? ` — ${esc(v.comment)}` : ''}</li>`,
     )
     .join('');
+  const mine = approval?.votes.find((v) => v.user === link.approver);
   const title = `Approve ${run.workflow} #${run.runNumber}`;
   return page(
     title,
@@ -64,10 +65,15 @@ export function approvalPage(
 ${approval ? `${approval.neededApprovers} of ${approval.approvers.length} approvers` : 'approval'}; you are <b>${esc(link.approver)}</b>.</p>
 <table><tr><th>stage</th><th>state</th><th>jobs</th></tr>${stageRows}</table>
 ${votes ? `<h2>Votes so far</h2><ul>${votes}</ul>` : ''}
-<form method="post" action="${esc(action)}">
+${mine ? `<p id="message">You ${mine.approve ? 'approved' : 'rejected'} already.</p>` : voteForm(action)}`,
+  );
+}
+
+/** The approver's choice; shown only to one who has not voted yet (by this link or otherwise). */
+function voteForm(action: string): string {
+  return `<form method="post" action="${esc(action)}">
 <label for="comment">Comment</label><textarea id="comment" name="comment" maxlength="2000"></textarea>
 <button class="approve" name="decision" value="approve" type="submit">Approve</button>
 <button class="reject" name="decision" value="reject" type="submit">Reject</button>
-</form>`,
-  );
+</form>`;
 }
