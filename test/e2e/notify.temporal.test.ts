@@ -196,6 +196,7 @@ async function until(what: string, probe: () => boolean, timeoutMs = 30_000): Pr
 
 describe('notifications end to end', () => {
   it('delivers each channel its events, signed, retrying 5xx, recording a 400, never twice', async () => {
+    await engine.api('POST', '/api/v1/projects', { name: 'np', display_name: 'Notify Project' });
     await engine.defineWorkflow({
       name: 'notified',
       project: 'np',
@@ -338,10 +339,16 @@ describe('notifications end to end', () => {
     expect(hooks.map((r) => r.headers['x-stagecoach-event-id'])).toEqual([`${runId}:created`, hooks[1]!.body.event_id]);
     expect(hooks[1]!.body.workflow).toMatchObject({
       task_id: n,
+      project_display_name: 'Notify Project',
       status: 'passed',
       detail_url: link,
       task_creator: 'carol',
+      // carol is no user of the directory: no address.
+      task_creator_email: '',
     });
+    const { create_time, start_time } = hooks[1]!.body.workflow;
+    expect(create_time).toBeGreaterThan(0);
+    expect(create_time).toBeLessThanOrEqual(start_time);
 
     const teams = of('msteams');
     expect(teams).toHaveLength(1);

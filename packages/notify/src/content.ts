@@ -7,12 +7,18 @@ export interface NotificationContext {
   level: 'workflow' | 'job';
   notifyType: NotifyType;
   project: string;
+  /** The project's display name (absent: its key) */
+  projectDisplayName?: string;
   workflow: string;
   workflowDisplayName: string;
   runNumber: number;
+  /** when the run was created, unix ms */
+  createTime?: number;
   /** The run's status (workflow level) or the job's (job level). */
   status: Status;
   creator: string;
+  /** the creator's address in the user directory, when they have one */
+  creatorEmail?: string;
   remark?: string;
   /** unix ms */
   startTime?: number;
@@ -312,15 +318,18 @@ export function buildWebhookPayload(ctx: NotificationContext): Record<string, un
     workflow: {
       task_id: ctx.runNumber,
       project_name: ctx.project,
+      project_display_name: ctx.projectDisplayName ?? ctx.project,
       workflow_name: ctx.workflow,
       workflow_display_name: ctx.workflowDisplayName,
       status: ctx.status,
       remark: ctx.remark ?? '',
       detail_url: ctx.url,
       error: ctx.error ?? '',
+      create_time: unix(ctx.createTime),
       start_time: unix(ctx.startTime),
       end_time: unix(ctx.endTime),
       task_creator: ctx.creator,
+      task_creator_email: ctx.creatorEmail ?? '',
       stages: ctx.stages.map((s) => ({
         name: s.name,
         status: s.status,

@@ -287,15 +287,18 @@ describe('message builders', () => {
       workflow: {
         task_id: 3,
         project_name: 'p',
+        project_display_name: 'p',
         workflow_name: 'wf',
         workflow_display_name: 'My WF',
         status: 'failed',
         remark: '',
         detail_url: ctx.url,
         error: 'job build failed',
+        create_time: 0,
         start_time: 1000,
         end_time: 1065,
         task_creator: 'alice',
+        task_creator_email: '',
         stages: [
           {
             name: 'build',
@@ -313,6 +316,21 @@ describe('message builders', () => {
           },
         ],
       },
+    });
+  });
+
+  it('webhook: the project display name, creation time and creator address when known', () => {
+    const known = { ...ctx, projectDisplayName: 'Payments', createTime: 999_500, creatorEmail: 'alice@example.com' };
+    const req = requestFor(
+      { webhook_type: 'webhook', notify_type: ['failed'], webhook_notification_config: { address: 'http://x/hook' } },
+      known,
+      0,
+    )!;
+    expect(JSON.parse(req.body).workflow).toMatchObject({
+      project_name: 'p',
+      project_display_name: 'Payments',
+      create_time: 999,
+      task_creator_email: 'alice@example.com',
     });
   });
 

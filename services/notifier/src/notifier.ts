@@ -10,6 +10,7 @@ import {
   claimNotification,
   createApprovalLinks,
   finishNotification,
+  getProject,
   getRun,
   listJobRuns,
   loadRunSecrets,
@@ -273,6 +274,10 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
     const approvalLinks = await approvalLinksFor(event);
     const variables = matching.some((c) => dynamicRecipientKeys(c.ctl).length > 0) ? await runVariables(run) : {};
     const jobResult = event.job ? stages.flatMap((s) => s.jobs).find((j) => j.name === event.job) : undefined;
+    // Only the generic webhook's body carries the project's display name and the creator's address.
+    const webhook = matching.some((c) => c.ctl.webhook_type === 'webhook');
+    const projectDisplayName = webhook ? (await getProject(opts.db, run.project))?.displayName : undefined;
+    const creatorEmail = webhook ? (await emailsOf(opts.db, [run.creator])).get(run.creator) : undefined;
     await Promise.all(
       matching.map((c) => {
         const notifyType = notifyTypeOf(event, c.level)!;
@@ -283,11 +288,14 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
           level: c.level,
           notifyType,
           project: run.project,
+          ...(projectDisplayName ? { projectDisplayName } : {}),
           workflow: run.workflow,
           workflowDisplayName: run.notifyCtls?.displayName ?? run.workflow,
           runNumber: run.runNumber,
+          createTime: run.createdAt.getTime(),
           status: event.status,
           creator: run.creator,
+          ...(creatorEmail ? { creatorEmail } : {}),
           ...(run.remark ? { remark: run.remark } : {}),
           ...(run.startTime ? { startTime: run.startTime.getTime() } : {}),
           ...(run.endTime && event.kind === 'run' ? { endTime: run.endTime.getTime() } : {}),
