@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { credentialKey, type JobActivityInput, type JobActivityResult } from '@stagecoach/contracts';
+import { credentialValues, type JobActivityInput, type JobActivityResult } from '@stagecoach/contracts';
 import { loadRunSecrets } from '@stagecoach/db';
 import { createLogWriter, publishRunEvents, publishRunEventsUntilStored, type LogWriter } from '@stagecoach/events';
 import { maskSecrets } from '@stagecoach/platform';
@@ -49,15 +49,7 @@ export async function runJobActivity(deps: ActivityDeps, input: JobActivityInput
   const channel = input.jobType === 'notification' ? await loadChannelSecrets(deps, input) : {};
   const secretValues = [...Object.values(secrets), ...channelSecretValues(channel)];
   // The channel's credentials go in after rendering: they are values, never templates.
-  const spec = restoreChannelSecrets(
-    renderJob(
-      input.spec,
-      Object.fromEntries(
-        Object.entries(secrets).map(([name, value]) => [credentialKey(name, input.secretMarker), value]),
-      ),
-    ),
-    channel,
-  );
+  const spec = restoreChannelSecrets(renderJob(input.spec, credentialValues(secrets, input.secretMarker)), channel);
   const log = createLogWriter(
     deps.js,
     {

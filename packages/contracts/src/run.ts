@@ -48,6 +48,11 @@ export function credentialKey(name: string, marker: string | undefined): string 
   return marker ? `${marker}.${name}` : `workflow.params.${name}`;
 }
 
+/** A run's credential values by the render keys of its placeholders (what fills them in). */
+export function credentialValues(secrets: Record<string, string>, marker: string | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(secrets).map(([name, value]) => [credentialKey(name, marker), value]));
+}
+
 export interface JobResult {
   name: string;
   type: string;

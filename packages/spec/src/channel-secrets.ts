@@ -1,12 +1,10 @@
 // A `notification` job's channel credentials travel outside Temporal: the run seals them when it starts
 // and the job's activity puts them back, so neither histories nor activity inputs hold them.
+import { isObj, type Obj } from './checker.js';
 import { CHANNEL_CONFIG } from './notify.js';
 
 /** Per channel config key (`webhook_notification_config`, ...), its credential fields and their values. */
 export type ChannelSecrets = Record<string, Record<string, string>>;
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A custom bot's hook address carries its access token; `secret` and `token` sign the request. */
 const CREDENTIAL_FIELDS: Record<string, readonly string[]> = Object.fromEntries(

@@ -7,13 +7,17 @@ export function triggerSecrets(box: SecretBox, row: Pick<TriggerRow, 'sealedSecr
   return row.sealedSecrets ? (JSON.parse(box.open(row.sealedSecrets)) as Record<string, string>) : {};
 }
 
+/** The credential params of a stored trigger, opened. */
+export function sealedTriggerParams(box: SecretBox, row: Pick<TriggerRow, 'sealedParams'>): Record<string, string> {
+  return row.sealedParams ? (JSON.parse(box.open(row.sealedParams)) as Record<string, string>) : {};
+}
+
 /** The run arguments a trigger starts runs with, credential values included. */
 export function triggerParams(
   box: SecretBox,
   row: Pick<TriggerRow, 'params' | 'sealedParams'>,
 ): Record<string, string> {
-  const sealed = row.sealedParams ? (JSON.parse(box.open(row.sealedParams)) as Record<string, string>) : {};
-  return { ...row.params, ...sealed };
+  return { ...row.params, ...sealedTriggerParams(box, row) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import {
   approvalPageUrl,
-  credentialKey,
+  credentialValues,
   eventMsgId,
   runUrl,
   type RunEvent,
@@ -181,7 +181,7 @@ export async function startNotifier(opts: NotifierOptions): Promise<Notifier> {
     const marker = run.notifyCtls?.secretMarker;
     if (!marker || !JSON.stringify(ctl).includes(marker)) return undefined;
     const secrets = await loadRunSecrets(opts.db, run.id, opts.box);
-    return Object.fromEntries(Object.entries(secrets).map(([name, value]) => [credentialKey(name, marker), value]));
+    return credentialValues(secrets, marker);
   }
 
   const triggerFeedback = createTriggerFeedback(opts);

@@ -17,6 +17,7 @@ import {
   deleteTimerSchedule,
   normalizeTrigger,
   sealSecrets,
+  sealedTriggerParams,
   splitParams,
   syncTimerSchedule,
   triggerSecrets,
@@ -48,7 +49,10 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     name: row.name,
     enabled: row.enabled,
     // Credential params are named but never shown.
-    params: { ...row.params, ...Object.fromEntries(Object.keys(sealedParams(row)).map((k) => [k, MASK])) },
+    params: {
+      ...row.params,
+      ...Object.fromEntries(Object.keys(sealedTriggerParams(deps.box, row)).map((k) => [k, MASK])),
+    },
     secrets_set: Object.keys(triggerSecrets(deps.box, row)).sort(),
     hook_url: hookUrl(deps.hooksUrl, row),
     created_by: row.createdBy,
@@ -56,11 +60,9 @@ export const triggerRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }> = a
     updated_at: row.updatedAt.toISOString(),
   });
 
-  const sealedParams = (row: TriggerRow): Record<string, string> =>
-    row.sealedParams ? (JSON.parse(deps.box.open(row.sealedParams)) as Record<string, string>) : {};
   /** A credential param sent back as a GET shows it (`***`) keeps its stored value: GET, edit, PUT works. */
   const keepMaskedParams = (params: Record<string, string>, previous: TriggerRow | undefined) => {
-    const stored = previous ? sealedParams(previous) : {};
+    const stored = previous ? sealedTriggerParams(deps.box, previous) : {};
     return Object.fromEntries(
       Object.entries(params).map(([name, value]) => [name, value === MASK && name in stored ? stored[name]! : value]),
     );
