@@ -200,6 +200,13 @@ describe('gRPC API', () => {
     await expect(call(runs, 'StartRun', { project: P, workflow: 'pipeline' }, adminToken)).rejects.toEqual(
       refused(grpc.status.INVALID_ARGUMENT, /x-user/i),
     );
+    // Repeated x-user reaches the server joined ("ann, bob"): a caller nobody is, refused rather than recorded.
+    const twoUsers = admin('ann');
+    twoUsers.add('x-user', 'bob');
+    await expect(call(workflows, 'ListWorkflows', { project: P }, twoUsers)).rejects.toEqual(
+      refused(grpc.status.INVALID_ARGUMENT, /given more than once/),
+    );
+    await expect(call(workflows, 'ListWorkflows', { project: P }, admin('ann, bob'))).resolves.toBeTruthy();
   });
 
   it('answers the Connect protocol (JSON over HTTP/2) on the same port, with the same checks', async () => {

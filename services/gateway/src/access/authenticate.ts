@@ -18,6 +18,13 @@ export interface CallerHeaders {
   authorization?: string;
   /** with the admin token, the person acting */
   xUser?: string;
+  /** how many times X-User was sent: both transports join repeats into one value ("ann, bob") */
+  xUserTimes: number;
+}
+
+/** How many times a header was sent, from a request's raw headers (names and values alternate). */
+export function timesGiven(rawHeaders: string[], name: string): number {
+  return rawHeaders.filter((value, i) => i % 2 === 0 && value.toLowerCase() === name).length;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -48,6 +55,12 @@ export async function authenticate(
   headers: CallerHeaders,
   mutating: boolean,
 ): Promise<Principal | undefined> {
+  // A joined value would name a caller nobody is.
+  if (headers.xUserTimes > 1) {
+    throw new ValidationError('the X-User header names one caller and was given more than once', [
+      { path: 'headers.x-user', message: 'must be given once' },
+    ]);
+  }
   const token = bearerOf(headers.authorization);
   if (token === '') return undefined;
   // Compare digests so the comparison takes the same time whatever the token's length.

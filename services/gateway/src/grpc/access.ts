@@ -42,6 +42,12 @@ export interface Caller {
 
 const CALLER = createContextKey<Caller | undefined>(undefined, { description: 'the authorized caller' });
 
+/**
+ * How many times the call sent `x-user`. Node joins repeated metadata into one value, so the count is
+ * read off the raw HTTP/2 headers when the call arrives (server.ts) and handed to the interceptor here.
+ */
+export const X_USER_TIMES = createContextKey(0, { description: 'how many times x-user was sent' });
+
 export function callerOf(ctx: HandlerContext): Caller {
   const caller = ctx.values.get(CALLER);
   if (!caller) throw new Error(`${ctx.method.name} ran without an authorized caller`);
@@ -68,7 +74,11 @@ export function accessInterceptor(options: { db: Db; adminToken: string }): Inte
     if (!rule) throw new Error(`gRPC method ${req.method.name} declares no access rule`);
     const principal = await authenticate(
       options,
-      { authorization: req.header.get('authorization') ?? undefined, xUser: req.header.get('x-user') ?? undefined },
+      {
+        authorization: req.header.get('authorization') ?? undefined,
+        xUser: req.header.get('x-user') ?? undefined,
+        xUserTimes: req.contextValues.get(X_USER_TIMES),
+      },
       req.method.idempotency !== MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS,
     );
     const read = await requestMessage(req);

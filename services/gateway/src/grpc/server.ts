@@ -1,9 +1,11 @@
 import type { Http2Server } from 'node:http2';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { createContextValues } from '@connectrpc/connect';
 import { fastifyConnectPlugin } from '@connectrpc/connect-fastify';
 import { RunService, WorkflowService } from '@stagecoach/proto';
 import type { GatewayDeps } from '../deps.js';
-import { accessInterceptor } from './access.js';
+import { timesGiven } from '../access/authenticate.js';
+import { accessInterceptor, X_USER_TIMES } from './access.js';
 import { errorInterceptor } from './errors.js';
 import { runService } from './run-service.js';
 import { unstorableInputInterceptor } from './validate.js';
@@ -42,6 +44,7 @@ export async function buildGrpcServer(deps: GatewayDeps): Promise<GrpcServer> {
       unstorableInputInterceptor,
       accessInterceptor({ db: deps.db, adminToken: deps.adminToken }),
     ],
+    contextValues: (request) => createContextValues().set(X_USER_TIMES, timesGiven(request.raw.rawHeaders, 'x-user')),
     shutdownTimeoutMs: SHUTDOWN_GRACE_MS,
     // A misspelt field in a JSON request is refused, as REST refuses it, rather than silently dropped.
     jsonOptions: { ignoreUnknownFields: false },
