@@ -256,6 +256,16 @@ describe('approval links', () => {
       body: '{"decision":"maybe"}',
     });
     expect(bad.status).toBe(400);
+    const misspelt = await fetch(links.bob, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"decision":"reject","coment":"typo"}',
+    });
+    expect(misspelt.status).toBe(400);
+    expect(await misspelt.text()).toContain('coment');
+    const text = await fetch(links.bob, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'approve' });
+    expect(text.status).toBe(415);
+    expect(await text.text()).toContain('application/x-www-form-urlencoded');
 
     const rejected = await vote(
       links.bob,

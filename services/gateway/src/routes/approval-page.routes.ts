@@ -21,10 +21,14 @@ import { approvalPage, messagePage } from '../approval-page.js';
 const QUERY_DEADLINE_MS = 2000;
 // The router refuses a path part over 100 characters (httpServerOptions) before this schema is read.
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1 }) });
-const Decision = Type.Object({
-  decision: Type.Enum(['approve', 'reject']),
-  comment: Type.Optional(Type.String({ maxLength: 2000 })),
-});
+const Decision = Type.Object(
+  {
+    decision: Type.Enum(['approve', 'reject']),
+    comment: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  // A misspelt field ("coment") would drop what the approver wrote without a word.
+  { additionalProperties: false },
+);
 
 type Checked =
   | { ok: true; link: ApprovalLinkRow; run: RunRow; jobs: JobRunRow[]; approval: ApprovalState | undefined }
@@ -112,7 +116,19 @@ export const approvalPageRoutes: FastifyPluginAsyncTypebox<{ deps: GatewayDeps }
 
   app.post(
     '/approvals/:token',
-    { schema: { hide: true, params: TokenParams, body: Decision } },
+    {
+      schema: { hide: true, params: TokenParams, body: Decision },
+      // The app reads YAML and plain text as text for definitions; a decision is a form or JSON.
+      preValidation: async (request) => {
+        if (typeof request.body === 'string') {
+          throw new AppError(
+            'send the decision as a form (application/x-www-form-urlencoded) or as JSON (application/json)',
+            'unsupported_media_type',
+            415,
+          );
+        }
+      },
+    },
     async (request, reply) => {
       const checked = await check(request.params.token);
       if (!checked.ok) return html(reply, checked.status, messagePage(checked.title, checked.message));
