@@ -1,7 +1,9 @@
 // npm run bench:engine-overhead — Stagecoach's overhead over a bare Temporal workflow of the same
 // shape. Both run 4 stages x 3 parallel no-op freestyle jobs through the same job activity on the
 // same servers, interleaved; a Stagecoach run is timed from the gateway's POST to the run's result.
-// Each side's worker is a process of its own, as deployed; the gateway and the projector run here.
+// Each side's worker is a process of its own, as deployed, and so is Stagecoach's notifier service: the
+// projector and the notification consumer, whose work on every run's events is part of the engine's
+// cost. The gateway runs here.
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -23,8 +25,9 @@ Object.assign(process.env, stack.env);
 // The servers run in process groups of their own: an interrupted benchmark must still stop them.
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.once(signal, () => void stack.stop().then(() => process.exit(130)));
-const engine = await Engine.start({ inProcessWorker: false });
+const engine = await Engine.start({ inProcessWorker: false, inProcessProjector: false });
 const worker = engine.spawnService('worker');
+const notifier = engine.spawnService('notifier');
 
 const bareQueue = `${engine.taskQueue}-bare`;
 const bareWorker = engine.spawnScript(fileURLToPath(new URL('./bare-worker.ts', import.meta.url)), {
@@ -230,8 +233,8 @@ console.log(`workflow start to end p50: ${p50(ourHandoffs.map((h) => h.span))} m
 console.log(`bare workflow start to end p50: ${p50(bareHandoffs.map((h) => h.span))} ms`);
 
 const exited = (child: ChildProcess) => new Promise((resolve) => child.once('exit', resolve));
-worker.kill('SIGTERM');
-bareWorker.kill('SIGTERM');
-await Promise.all([exited(worker), exited(bareWorker)]);
+const services = [worker, notifier, bareWorker];
+for (const child of services) child.kill('SIGTERM');
+await Promise.all(services.map(exited));
 await engine.stop();
 await stack.stop();

@@ -66,7 +66,8 @@ export class Engine {
     /** the trigger service (webhook ingress), driven with inject like the gateway */
     readonly hooks: FastifyInstance,
     private readonly clientConnection: Connection,
-    private readonly projector: Projector,
+    /** absent when the projector runs in a spawned notifier service instead */
+    private readonly projector: Projector | undefined,
     private nativeConnection: NativeConnection | undefined,
     private worker: Worker | undefined,
     private workerRun: Promise<void> | undefined,
@@ -78,7 +79,13 @@ export class Engine {
   private gatewayDeps!: GatewayDeps;
   private grpc: GrpcServer | undefined;
 
-  static async start(options: { inProcessWorker?: boolean; mailer?: Mailer } = {}): Promise<Engine> {
+  /**
+   * `inProcessWorker: false` leaves the worker to a spawned service (spawnService('worker')), and
+   * `inProcessProjector: false` the projector (spawnService('notifier'), which runs it as deployed).
+   */
+  static async start(
+    options: { inProcessWorker?: boolean; inProcessProjector?: boolean; mailer?: Mailer } = {},
+  ): Promise<Engine> {
     quietTemporalRuntime();
     const id = randomBytes(4).toString('hex');
     const database = await createTestDatabase(env('DATABASE_URL'));
@@ -93,7 +100,10 @@ export class Engine {
     const workspaceRoot = mkdtempSync(join(tmpdir(), 'sc-ws-'));
     const logger = createLogger({ name: 'test', level: process.env.LOG_LEVEL ?? 'silent' });
     const box = new SecretBox(SECRET_KEY);
-    const projector = await startProjector({ nc, db: dbHandle.db, durableName: 'projector', logger, names });
+    const projector =
+      options.inProcessProjector === false
+        ? undefined
+        : await startProjector({ nc, db: dbHandle.db, durableName: 'projector', logger, names });
     const gatewayDeps: GatewayDeps = {
       db: dbHandle.db,
       temporal,
@@ -170,7 +180,7 @@ export class Engine {
    * A service (services/<name>/src/main.ts) as its own process on this engine's database, task
    * queue, streams and servers, as deployed; `env` adds or overrides settings.
    */
-  spawnService(name: 'worker' | 'trigger', env: Record<string, string> = {}): ChildProcess {
+  spawnService(name: 'worker' | 'trigger' | 'notifier', env: Record<string, string> = {}): ChildProcess {
     return this.spawnScript(join(REPO_ROOT, 'services', name, 'src', 'main.ts'), env);
   }
 
@@ -308,7 +318,7 @@ export class Engine {
 
   async stop(): Promise<void> {
     await this.stopWorker();
-    await this.projector.stop();
+    await this.projector?.stop();
     await this.stopGrpc();
     await this.app.close();
     await this.hooks.close();
