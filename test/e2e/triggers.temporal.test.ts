@@ -338,6 +338,22 @@ describe('git webhooks', () => {
       message: 'github: the payload names no repository',
       issues: [{ path: 'body.repository', message: 'required' }],
     });
+    // Without a payload or the event header the answer says so, not that a repository is missing.
+    for (const [path, header] of [
+      ['/hooks/github', 'x-github-event'],
+      ['/hooks/gitlab', 'x-gitlab-event'],
+      ['/hooks/gitee', 'x-gitee-event'],
+    ]) {
+      const withEvent = { [header!]: 'push' };
+      for (const empty of ['', '[]', 'null']) {
+        const res = await engine.deliver(path!, empty, withEvent);
+        expect(res.status).toBe(400);
+        expect(res.body.issues).toEqual([{ path: 'body', message: 'must be a JSON object' }]);
+      }
+      const noEvent = await engine.deliver(path!, d.body, {});
+      expect(noEvent.status).toBe(400);
+      expect(noEvent.body.issues).toEqual([{ path: `headers.${header}`, message: 'required' }]);
+    }
 
     // Read before the signature is checked: fields of the wrong type are a 401 here, never a 500.
     const unsigned = { 'x-github-event': 'push', 'x-github-delivery': 'delivery-odd' };

@@ -37,17 +37,43 @@ const REPOSITORY_FIELD: Record<GitSource, string> = {
 };
 
 interface Provider {
+  /** the header that names the event; every delivery of the provider sends it */
+  eventHeader: string;
   parse(headers: Headers, body: unknown): ParsedDelivery;
   verify(headers: Headers, rawBody: Buffer, secret: string): boolean;
   deliveryId(headers: Headers): string | undefined;
 }
 
 const PROVIDERS: Record<GitSource, Provider> = {
-  github: { parse: parseGithub, verify: verifyGithub, deliveryId: githubDeliveryId },
-  gitlab: { parse: parseGitlab, verify: verifyGitlab, deliveryId: gitlabDeliveryId },
+  github: { eventHeader: 'x-github-event', parse: parseGithub, verify: verifyGithub, deliveryId: githubDeliveryId },
+  gitlab: { eventHeader: 'x-gitlab-event', parse: parseGitlab, verify: verifyGitlab, deliveryId: gitlabDeliveryId },
   // Gitee sends no delivery id header; a redelivery repeats the body, whose digest is the key.
-  gitee: { parse: parseGitee, verify: verifyGitee, deliveryId: () => undefined },
+  gitee: { eventHeader: 'x-gitee-event', parse: parseGitee, verify: verifyGitee, deliveryId: () => undefined },
 };
+
+/**
+ * What every delivery of the provider has, asked for before anything else: without the event header
+ * or a JSON object to read, the answer would otherwise be about a repository the payload cannot name.
+ */
+function refuseIncompleteDelivery(
+  source: GitSource,
+  provider: Provider,
+  headers: Headers,
+  body: unknown,
+  raw: Buffer,
+): void {
+  if (!headers[provider.eventHeader]) {
+    throw new ValidationError(`${source}: the ${provider.eventHeader} header names the event and is required`, [
+      { path: `headers.${provider.eventHeader}`, message: 'required' },
+    ]);
+  }
+  // The JSON parser reads no bytes as {}, which other hooks accept; a git delivery always has a payload.
+  if (raw.length === 0 || typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError(`${source}: the delivery carries no payload: a JSON object is required`, [
+      { path: 'body', message: 'must be a JSON object' },
+    ]);
+  }
+}
 
 /** The subject auto-cancel compares: the PR for PR events, the ref otherwise. */
 const subjectOf = (event: GitEvent) =>
@@ -85,6 +111,7 @@ export const gitHooks: FastifyPluginAsync<{ deps: TriggerServiceDeps }> = async 
     const provider = PROVIDERS[source];
     const headers = request.headers as Headers;
     const raw = rawBodyOf(request);
+    refuseIncompleteDelivery(source, provider, headers, request.body, raw);
     const parsed = readPayload(source, () => provider.parse(headers, request.body));
     if (parsed.kind === 'ping') return { ok: true, message: 'pong' };
     // An event always names its repository; an ignored delivery may not, and says why.
