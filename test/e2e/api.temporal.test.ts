@@ -188,6 +188,18 @@ stages:
     expect(deep.body.issues).toEqual([
       { path: `body.display_name${'.0'.repeat(63)}`, message: 'nests deeper than 64 levels' },
     ]);
+
+    // JSON keeps the last of a repeated key without a word; the same definition in YAML is refused.
+    const twice = `{"name": "twice", "project": "api", "stages": [{"name": "s", "jobs": [
+      {"name": "a", "type": "freestyle", "spec": {"script": "echo one", "script": "rm -rf build"}}]}]}`;
+    const repeated = await engine.api('PUT', '/api/v1/projects/api/workflows/twice', twice, {
+      contentType: 'application/json',
+    });
+    expect(repeated.status).toBe(400);
+    expect(repeated.body.issues).toEqual([
+      { path: 'body.stages.0.jobs.0.spec.script', message: 'is given more than once' },
+    ]);
+    expect((await engine.api('GET', '/api/v1/projects/api/workflows/twice')).status).toBe(404);
   });
 
   it('lints without saving, deletes, and needs the admin token to change anything', async () => {

@@ -391,6 +391,14 @@ describe('Zadig OpenAPI: tasks', () => {
     expect(kv.body.extra.issues).toEqual([expect.objectContaining({ path: 'inputs[0].parameters.kv' })]);
     expectZadigError(await run({ notify_inputs: [{ id: 0, type: 'mail' }] }), 400, 'Bad Request', /notify_inputs/);
     expectZadigError(await run({ parameters: 'branch=x' }), 400, 'Bad Request', /parameters/);
+    // Which of two values a repeated key means is not ours to guess.
+    const twice = `{"project_key": "${P}", "workflow_key": "build-deploy", "parameters": [{"name": "branch", "value": "a", "value": "b"}]}`;
+    expectZadigError(
+      await call('POST', '/openapi/workflows/custom/task', twice, 'scripter', 'application/json'),
+      400,
+      'Bad Request',
+      /body\.parameters\.0\.value is given more than once/,
+    );
     const unknown = await call('POST', '/openapi/workflows/custom/task', { project_key: P, workflow_key: 'nope' });
     expectZadigError(unknown, 404, 'Request Not Found', /"zadig\/nope"/);
     expectZadigError(

@@ -10,7 +10,7 @@ import { auditRoutes } from './routes/audit.routes.js';
 import { clusterRoutes } from './routes/clusters.routes.js';
 import { identityRoutes } from './routes/identity.routes.js';
 import { imAppRoutes } from './routes/im-apps.routes.js';
-import { httpServerOptions, registerErrorHandler, rejectUnstorableInput } from '@stagecoach/http';
+import { httpServerOptions, registerErrorHandler, rejectUnstorableInput, strictJsonParser } from '@stagecoach/http';
 import { approvalPageRoutes } from './routes/approval-page.routes.js';
 import { logRoutes } from './routes/logs.routes.js';
 import { memberRoutes } from './routes/members.routes.js';
@@ -37,6 +37,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     ...httpServerOptions,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, strictJsonParser(app));
   // Workflow definitions may come as YAML; the route parses them so YAML errors carry line numbers.
   app.addContentTypeParser(
     ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml', 'text/plain'],

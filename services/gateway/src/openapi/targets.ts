@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { projectsVisibleTo, projectsWithWorkflow, type Db } from '@stagecoach/db';
+import { strictJsonParser } from '@stagecoach/http';
 import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import type { Principal } from '../access/authenticate.js';
 import type { Verb } from '../access/policy.js';
@@ -161,7 +162,8 @@ export function registerWorkflowKeyLookup(app: FastifyInstance, db: Db): void {
     await resolve(request, { ...query, workflowKey }, 'workflowKey', 'projectKey');
   });
 
-  const parseJson = app.getDefaultJsonParser('error', 'error');
+  const parseJson = strictJsonParser(app);
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     void parseJson(request, body as string, (err, parsed: unknown) => {
       if (err || request.routeOptions.config.zadigLookup !== 'body') return done(err, parsed);

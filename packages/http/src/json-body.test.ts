@@ -1,0 +1,69 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerErrorHandler } from './errors.js';
+import { duplicateKeyPath, strictJsonParser } from './json-body.js';
+
+describe('duplicateKeyPath', () => {
+  it('finds a key named twice, at any depth, and says where', () => {
+    expect(duplicateKeyPath('{"a": 1, "a": 2}')).toEqual(['a']);
+    expect(duplicateKeyPath('{"stages": [{"jobs": []}, {"jobs": [{"name": "x", "spec": {"s": 1, "s": 2}}]}]}')).toEqual(
+      ['stages', '1', 'jobs', '0', 'spec', 's'],
+    );
+    expect(duplicateKeyPath('[[1, 2], {"b": {}, "c": [], "b": null}]')).toEqual(['1', 'b']);
+  });
+
+  it('takes escapes as the characters they spell', () => {
+    expect(duplicateKeyPath('{"ab": 1, "a\\u0062": 2}')).toEqual(['ab']);
+    expect(duplicateKeyPath('{"a\\"": 1, "a\\\\": 2}')).toBeUndefined();
+  });
+
+  it('passes the same key in different objects, and braces, quotes and commas inside strings', () => {
+    expect(duplicateKeyPath('[{"a": 1}, {"a": 2}]')).toBeUndefined();
+    expect(duplicateKeyPath('{"a": {"a": {"a": 1}}}')).toBeUndefined();
+    expect(duplicateKeyPath('{"a": "}, \\"a\\": {", "b": "[,", "c": ["a", "a"]}')).toBeUndefined();
+    expect(duplicateKeyPath('"a"')).toBeUndefined();
+  });
+
+  it('walks nesting of any depth without recursion', () => {
+    const depth = 200_000;
+    const deep = `${'{"k": ['.repeat(depth)}1${']}'.repeat(depth)}`;
+    expect(duplicateKeyPath(deep)).toBeUndefined();
+    expect(duplicateKeyPath(`${'['.repeat(depth)}{"x": 1, "x": 2}${']'.repeat(depth)}`)).toHaveLength(depth + 1);
+  });
+});
+
+describe('strictJsonParser', () => {
+  let app: FastifyInstance;
+  let handled = 0;
+  beforeAll(async () => {
+    app = Fastify();
+    registerErrorHandler(app);
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, strictJsonParser(app));
+    app.post('/things', async (request) => {
+      handled++;
+      return { got: request.body };
+    });
+    await app.ready();
+  });
+  afterAll(() => app.close());
+  const post = (body: string) =>
+    app.inject({ method: 'POST', url: '/things', payload: body, headers: { 'content-type': 'application/json' } });
+
+  it('refuses a repeated key with a 400 naming it, before the handler runs', async () => {
+    const res = await post('{"env": [{"key": "A", "value": "1", "value": "2"}]}');
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toEqual({
+      error: 'validation_failed',
+      message: 'body.env.0.value is given more than once',
+      issues: [{ path: 'body.env.0.value', message: 'is given more than once' }],
+    });
+    expect(handled).toBe(0);
+  });
+
+  it("parses everything else as Fastify's own parser does", async () => {
+    expect((await post('{"a": [1, {"b": "c"}]}')).json()).toEqual({ got: { a: [1, { b: 'c' }] } });
+    expect((await post('"text"')).json()).toEqual({ got: 'text' });
+    expect((await post('{"broken')).statusCode).toBe(400);
+    expect((await post('{"__proto__": {"x": 1}}')).statusCode).toBe(400);
+  });
+});
