@@ -1,36 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerErrorHandler } from './errors.js';
-import { duplicateKeyPath, strictJsonParser } from './json-body.js';
-
-describe('duplicateKeyPath', () => {
-  it('finds a key named twice, at any depth, and says where', () => {
-    expect(duplicateKeyPath('{"a": 1, "a": 2}')).toEqual(['a']);
-    expect(duplicateKeyPath('{"stages": [{"jobs": []}, {"jobs": [{"name": "x", "spec": {"s": 1, "s": 2}}]}]}')).toEqual(
-      ['stages', '1', 'jobs', '0', 'spec', 's'],
-    );
-    expect(duplicateKeyPath('[[1, 2], {"b": {}, "c": [], "b": null}]')).toEqual(['1', 'b']);
-  });
-
-  it('takes escapes as the characters they spell', () => {
-    expect(duplicateKeyPath('{"ab": 1, "a\\u0062": 2}')).toEqual(['ab']);
-    expect(duplicateKeyPath('{"a\\"": 1, "a\\\\": 2}')).toBeUndefined();
-  });
-
-  it('passes the same key in different objects, and braces, quotes and commas inside strings', () => {
-    expect(duplicateKeyPath('[{"a": 1}, {"a": 2}]')).toBeUndefined();
-    expect(duplicateKeyPath('{"a": {"a": {"a": 1}}}')).toBeUndefined();
-    expect(duplicateKeyPath('{"a": "}, \\"a\\": {", "b": "[,", "c": ["a", "a"]}')).toBeUndefined();
-    expect(duplicateKeyPath('"a"')).toBeUndefined();
-  });
-
-  it('walks nesting of any depth without recursion', () => {
-    const depth = 200_000;
-    const deep = `${'{"k": ['.repeat(depth)}1${']}'.repeat(depth)}`;
-    expect(duplicateKeyPath(deep)).toBeUndefined();
-    expect(duplicateKeyPath(`${'['.repeat(depth)}{"x": 1, "x": 2}${']'.repeat(depth)}`)).toHaveLength(depth + 1);
-  });
-});
+import { strictJsonParser } from './json-body.js';
 
 describe('strictJsonParser', () => {
   let app: FastifyInstance;

@@ -36,6 +36,7 @@ describe('package root entry (imported by Temporal workflow code)', () => {
       'compensation.ts',
       'execute-policy.ts',
       'index.ts',
+      'json-duplicates.ts',
       'json-schema.ts',
       'kube-specs.ts',
       'notify.ts',

@@ -14,3 +14,4 @@ export * from './execute-policy.js';
 export * from './users.js';
 export * from './json-schema.js';
 export * from './unstorable.js';
+export * from './json-duplicates.js';

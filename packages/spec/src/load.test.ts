@@ -112,6 +112,14 @@ describe('loadDefinition: YAML', () => {
     ]);
   });
 
+  it('reports a key a JSON object names twice, which JSON.parse would let the later one replace', () => {
+    const text = '{"name": "a",\n "project": "p",\n "stages": [{"name": "s", "jobs": [],\n "name": "t"}]}';
+    expect(loadDefinition(text)).toEqual({
+      ok: false,
+      issues: [{ path: 'stages[0].name', message: 'is given more than once', line: 4 }],
+    });
+  });
+
   it('attaches the line of every issue path', () => {
     const text = `name: bad name
 project: demo

@@ -1,5 +1,6 @@
 import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
+import { repeatedJsonKey } from './json-duplicates.js';
 import type { WorkflowDefinition } from './types.js';
 import { MAX_NESTING_DEPTH } from './unstorable.js';
 import { validateDefinition } from './validate.js';
@@ -155,6 +156,15 @@ export function loadDefinition(text: string, contentType?: 'yaml' | 'json'): Spe
     } catch (err) {
       const message = `invalid JSON: ${err instanceof Error ? err.message : String(err)}`;
       return { ok: false, issues: [{ path: '', message, line: jsonErrorLine(text, err) }] };
+    }
+    // JSON.parse let a repeated key's last value replace the others: which one the author meant is unknown.
+    const repeated = repeatedJsonKey(text);
+    if (repeated) {
+      const path = repeated.path.map((part, i) =>
+        typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`,
+      );
+      const line = text.slice(0, repeated.offset).split('\n').length;
+      return { ok: false, issues: [{ path: path.join(''), message: 'is given more than once', line }] };
     }
     // JSON is YAML too; parsing it again only serves to locate issues.
     const located = parseDocument(text, { lineCounter: lines });
