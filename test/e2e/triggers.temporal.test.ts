@@ -220,6 +220,17 @@ describe('trigger definitions', () => {
     });
     expect(timer.status).toBe(400);
     expect(timer.body.issues.map((i: any) => i.path)).toEqual(['time', 'frequency']);
+    const mixed = await engine.api('POST', triggers('bad-defs', 'timer'), {
+      name: 't',
+      job_type: 'gap',
+      frequency: 'hours',
+      number: 2,
+      cron: '0 3 * * *',
+    });
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.issues).toEqual([
+      expect.objectContaining({ path: 'cron', message: 'does not apply to a gap timer' }),
+    ]);
     expect((await engine.api('GET', triggers('bad-defs', 'git'))).body).toEqual([]);
     expect((await engine.api('GET', triggers('bad-defs', 'timer'))).body).toEqual([]);
 

@@ -30,6 +30,17 @@ describe('timer forms', () => {
     });
   });
 
+  it("refuses another form's fields rather than storing them as if they applied", () => {
+    expect(timerIssues({ job_type: 'gap', frequency: 'hours', number: 2, cron: '0 3 * * *' })).toEqual([
+      { path: 'cron', message: 'does not apply to a gap timer' },
+    ]);
+    expect(timerIssues({ job_type: 'crontab', cron: '0 3 * * *', time: '09:00', unix_stamp: 1 })).toEqual([
+      { path: 'time', message: 'does not apply to a crontab timer' },
+      { path: 'unix_stamp', message: 'does not apply to a crontab timer' },
+    ]);
+    expect(timerIssues({ job_type: 'timing', frequency: 'day', time: '09:00', time_zone: 'UTC' })).toEqual([]);
+  });
+
   it('names every incomplete or invalid field', () => {
     expect(timerIssues({ job_type: 'timing', frequency: 'someday', time: '25:00' }).map((i) => i.path)).toEqual([
       'time',

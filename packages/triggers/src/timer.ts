@@ -38,12 +38,27 @@ function timeZoneProblem(zone: string): string | undefined {
   return undefined;
 }
 
+/** The fields each form reads; `job_type` and `time_zone` are every form's. */
+const FORM_FIELDS: Record<TimerConfig['job_type'], (keyof TimerConfig)[]> = {
+  timing: ['frequency', 'time'],
+  gap: ['frequency', 'number'],
+  crontab: ['cron'],
+  unix_stamp: ['unix_stamp'],
+};
+const ALL_FORM_FIELDS = new Set(Object.values(FORM_FIELDS).flat());
+
 /**
  * What is wrong with timer `t`. A one-shot's time must be after `now`, unless it is the time
  * `previous` (the stored timer, when one is replaced) already had.
  */
 export function timerIssues(t: TimerConfig, now = new Date(), previous?: TimerConfig): SpecIssue[] {
   const issues: SpecIssue[] = [];
+  // A `cron` kept on a `gap` timer would be stored and shown as if it were in effect.
+  const own = FORM_FIELDS[t.job_type];
+  for (const field of own ? ALL_FORM_FIELDS : []) {
+    if (t[field] !== undefined && !own!.includes(field))
+      issues.push({ path: field, message: `does not apply to a ${t.job_type} timer` });
+  }
   const zoneProblem = t.time_zone === undefined ? undefined : timeZoneProblem(t.time_zone);
   if (zoneProblem) issues.push({ path: 'time_zone', message: zoneProblem });
   switch (t.job_type) {
