@@ -23,6 +23,7 @@ export async function runNotificationJob(
     workflow: input.workflow,
     runNumber: input.runNumber,
     job: input.job,
+    ...(input.runUrl ? { url: input.runUrl } : {}),
   });
   // The title may carry a credential param: the log shows it masked, as a script's output is.
   log.write(maskSecrets(`sending "${spec.title}" by ${spec.webhook_type}\n`, secretValues));

@@ -189,7 +189,12 @@ describe('notification jobs', () => {
       object_kind: 'notification',
       title: 'Release 1.4.2',
       content: `Run ${n} ships 1.4.2 to staging`,
-      workflow: { project_name: P, workflow_name: 'announce', task_id: n },
+      workflow: {
+        project_name: P,
+        workflow_name: 'announce',
+        task_id: n,
+        detail_url: `http://stagecoach.test/api/v1/projects/${P}/workflows/announce/runs/${n}`,
+      },
       job: { name: 'tell-hook' },
     });
     const mail = mails.find((m) => m.mail.subject === 'Release 1.4.2 <ready>')!;

@@ -399,6 +399,7 @@ export async function pipelineRunWorkflow(input: RunInput): Promise<RunResult> {
         env: jobEnvironment(input, job.name),
         secretParams: input.secretParams,
         ...(input.secretMarker ? { secretMarker: input.secretMarker } : {}),
+        ...(job.type === 'notification' && input.url ? { runUrl: input.url } : {}),
         startEvents,
         passedEvent,
       });

@@ -21,6 +21,8 @@ export interface JobActivityInput {
   secretParams: string[];
   /** the run's credential placeholder prefix (RunInput.secretMarker) */
   secretMarker?: string;
+  /** a `notification` job's only: the run's page (RunInput.url), which its message links to */
+  runUrl?: string;
   /**
    * Events the workflow had pending when it scheduled the job (the job's `running`, and stage
    * transitions before it): the activity publishes them first, so a stage hand-off costs no extra
