@@ -335,8 +335,12 @@ export function buildWebhookPayload(ctx: NotificationContext): Record<string, un
         status: s.status,
         start_time: unix(s.startTime),
         end_time: unix(s.endTime),
+        // Zadig fills a stage's own error only when the stage could not start its jobs; ours never fails so.
+        error: '',
         jobs: s.jobs.map((j) => ({
           name: j.name,
+          // Zadig's is `job-svc-module` for jobs it expands per service; none of ours expands.
+          display_name: j.name,
           type: j.type,
           status: j.status,
           start_time: unix(j.startTime),
