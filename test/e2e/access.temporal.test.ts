@@ -274,6 +274,15 @@ describe('roles and grants', () => {
       token: tokens.member,
     });
     expect(member.status).toBe(404);
+    // Zadig's OpenAPI finds the project by workflow key: for a caller whose grant is on another
+    // workflow of the project, an existing key reads as a missing one.
+    const byKey = (workflow: string) =>
+      engine.api('GET', `/openapi/workflows/custom/task?workflowKey=${workflow}&taskId=1`, undefined, {
+        token: tokens.granted,
+      });
+    const [otherOne, noSuch] = [await byKey('other'), await byKey('nope')];
+    expect([otherOne.status, noSuch.status]).toEqual([404, 404]);
+    expect(otherOne.body.description).toBe(noSuch.body.description.replace('"nope"', '"other"'));
   });
 
   it('lists only what the caller may see', async () => {

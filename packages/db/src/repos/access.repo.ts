@@ -31,6 +31,14 @@ export async function projectsVisibleTo(db: DbOrTx, userId: string): Promise<Set
   return new Set(rows.rows.map((r) => r.project));
 }
 
+/** Projects where the user may see workflow `workflow`: as a member, or through a grant on that workflow. */
+export async function projectsShowingWorkflowTo(db: DbOrTx, userId: string, workflow: string): Promise<Set<string>> {
+  const rows = await db.execute<{ project: string }>(sql`
+    SELECT project FROM ${projectMembers} WHERE user_id = ${userId}
+    UNION SELECT project FROM ${workflowGrants} WHERE user_id = ${userId} AND workflow = ${workflow}`);
+  return new Set(rows.rows.map((r) => r.project));
+}
+
 export interface MemberView {
   username: string;
   role: ProjectRole;

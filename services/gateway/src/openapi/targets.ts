@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { projectsVisibleTo, projectsWithWorkflow, type Db } from '@stagecoach/db';
+import { projectsShowingWorkflowTo, projectsWithWorkflow, type Db } from '@stagecoach/db';
 import { strictJsonParser } from '@stagecoach/http';
 import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import type { Principal } from '../access/authenticate.js';
@@ -120,12 +120,13 @@ declare module 'fastify' {
 }
 
 /**
- * The project holding workflow `key` among those the caller may see (every project for a system
- * admin). A key the caller cannot see reads as unknown, so the answer tells nothing of other projects.
+ * The project holding workflow `key` among those where the caller may see it (every project for a
+ * system admin). A key the caller cannot see reads as unknown, so the answer tells nothing of other
+ * projects, nor of the workflows beside the one a grant shows them.
  */
 async function projectOfWorkflow(db: Db, principal: Principal, key: string, field: string): Promise<string> {
   const holders = await projectsWithWorkflow(db, key);
-  const visible = principal.systemAdmin ? undefined : await projectsVisibleTo(db, principal.user!.id);
+  const visible = principal.systemAdmin ? undefined : await projectsShowingWorkflowTo(db, principal.user!.id, key);
   const candidates = visible ? holders.filter((p) => visible.has(p)) : holders;
   if (candidates.length === 0) {
     throw new NotFoundError(`workflow "${key}" not found`);
