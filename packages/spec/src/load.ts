@@ -18,6 +18,11 @@ export function pathSegments(path: string): Segment[] {
   return segments;
 }
 
+/** ['stages', 0, 'jobs', 1, 'spec'] → `stages[0].jobs[1].spec` (pathSegments read back) */
+function pathText(segments: Segment[]): string {
+  return segments.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+}
+
 function keyMatches(key: unknown, segment: Segment): boolean {
   const k = isScalar(key) ? key.value : key;
   return k === segment || String(k) === String(segment);
@@ -160,11 +165,8 @@ export function loadDefinition(text: string, contentType?: 'yaml' | 'json'): Spe
     // JSON.parse let a repeated key's last value replace the others: which one the author meant is unknown.
     const repeated = repeatedJsonKey(text);
     if (repeated) {
-      const path = repeated.path.map((part, i) =>
-        typeof part === 'number' ? `[${part}]` : i === 0 ? part : `.${part}`,
-      );
       const line = text.slice(0, repeated.offset).split('\n').length;
-      return { ok: false, issues: [{ path: path.join(''), message: 'is given more than once', line }] };
+      return { ok: false, issues: [{ path: pathText(repeated.path), message: 'is given more than once', line }] };
     }
     // JSON is YAML too; parsing it again only serves to locate issues.
     const located = parseDocument(text, { lineCounter: lines });

@@ -43,6 +43,20 @@ export const USER_TYPES = ['user', 'group', 'task_creator'] as const;
 /** Zadig's default approval timeout, in minutes. */
 export const DEFAULT_APPROVAL_TIMEOUT_MINUTES = 60;
 
+/** Who a user-list entry names, as its refusal says it (undefined when it names nobody yet). */
+function listedAs(
+  type: string | undefined,
+  ids: { userId?: string; userName?: string; groupId?: string; groupName?: string },
+): string | undefined {
+  if (type === 'task_creator') return 'task_creator';
+  if (type === 'group') {
+    const group = ids.groupName ?? ids.groupId;
+    return group && `group ${JSON.stringify(group)}`;
+  }
+  if (ids.userName) return `user ${JSON.stringify(ids.userName)}`;
+  return ids.userId && `user id ${JSON.stringify(ids.userId)}`;
+}
+
 /**
  * Checks a user list. Returns how many approvers it stands for, or undefined when a group makes that unknowable
  * until a run is built: the run build expands groups and checks the count again (packages/runs/src/user-groups.ts).
@@ -68,14 +82,7 @@ function checkUsers(c: Checker, list: unknown[], path: string): number | undefin
       countable = false;
       if (!groupId && !groupName) c.add(p, 'needs group_name or group_id');
     }
-    const who =
-      type === 'task_creator'
-        ? 'task_creator'
-        : type === 'group'
-          ? (groupName ?? groupId) && `group ${JSON.stringify(groupName ?? groupId)}`
-          : userName
-            ? `user ${JSON.stringify(userName)}`
-            : userId && `user id ${JSON.stringify(userId)}`;
+    const who = listedAs(type, { userId, userName, groupId, groupName });
     if (!who) return;
     if (listed.has(who)) c.add(p, `${who} is listed already (${listed.get(who)})`);
     else listed.set(who, p);

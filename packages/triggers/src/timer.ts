@@ -54,9 +54,9 @@ const ALL_FORM_FIELDS = new Set(Object.values(FORM_FIELDS).flat());
 export function timerIssues(t: TimerConfig, now = new Date(), previous?: TimerConfig): SpecIssue[] {
   const issues: SpecIssue[] = [];
   // A `cron` kept on a `gap` timer would be stored and shown as if it were in effect.
-  const own = FORM_FIELDS[t.job_type];
-  for (const field of own ? ALL_FORM_FIELDS : []) {
-    if (t[field] !== undefined && !own!.includes(field))
+  const own = FORM_FIELDS[t.job_type] ?? [...ALL_FORM_FIELDS];
+  for (const field of ALL_FORM_FIELDS) {
+    if (t[field] !== undefined && !own.includes(field))
       issues.push({ path: field, message: `does not apply to a ${t.job_type} timer` });
   }
   const zoneProblem = t.time_zone === undefined ? undefined : timeZoneProblem(t.time_zone);

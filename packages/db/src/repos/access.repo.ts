@@ -23,19 +23,15 @@ export async function projectAccessOf(db: DbOrTx, userId: string, project: strin
   return { role: roles[0]?.role ?? null, grants: new Map(grants.map((g) => [g.workflow, g.verbs])) };
 }
 
-/** Projects where the user has a role or any workflow grant. */
-export async function projectsVisibleTo(db: DbOrTx, userId: string): Promise<Set<string>> {
+/**
+ * Projects where the user has a role or a workflow grant: any grant, or with `workflow`, a grant on that
+ * workflow only (the projects where the user may see it).
+ */
+export async function projectsVisibleTo(db: DbOrTx, userId: string, workflow?: string): Promise<Set<string>> {
+  const grantsOf = workflow === undefined ? sql`` : sql` AND workflow = ${workflow}`;
   const rows = await db.execute<{ project: string }>(sql`
     SELECT project FROM ${projectMembers} WHERE user_id = ${userId}
-    UNION SELECT project FROM ${workflowGrants} WHERE user_id = ${userId}`);
-  return new Set(rows.rows.map((r) => r.project));
-}
-
-/** Projects where the user may see workflow `workflow`: as a member, or through a grant on that workflow. */
-export async function projectsShowingWorkflowTo(db: DbOrTx, userId: string, workflow: string): Promise<Set<string>> {
-  const rows = await db.execute<{ project: string }>(sql`
-    SELECT project FROM ${projectMembers} WHERE user_id = ${userId}
-    UNION SELECT project FROM ${workflowGrants} WHERE user_id = ${userId} AND workflow = ${workflow}`);
+    UNION SELECT project FROM ${workflowGrants} WHERE user_id = ${userId}${grantsOf}`);
   return new Set(rows.rows.map((r) => r.project));
 }
 

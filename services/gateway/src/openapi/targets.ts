@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { projectsShowingWorkflowTo, projectsWithWorkflow, type Db } from '@stagecoach/db';
+import { projectsVisibleTo, projectsWithWorkflow, type Db } from '@stagecoach/db';
 import { strictJsonParser } from '@stagecoach/http';
 import { NotFoundError, ValidationError } from '@stagecoach/platform';
 import type { Principal } from '../access/authenticate.js';
@@ -126,7 +126,7 @@ declare module 'fastify' {
  */
 async function projectOfWorkflow(db: Db, principal: Principal, key: string, field: string): Promise<string> {
   const holders = await projectsWithWorkflow(db, key);
-  const visible = principal.systemAdmin ? undefined : await projectsShowingWorkflowTo(db, principal.user!.id, key);
+  const visible = principal.systemAdmin ? undefined : await projectsVisibleTo(db, principal.user!.id, key);
   const candidates = visible ? holders.filter((p) => visible.has(p)) : holders;
   if (candidates.length === 0) {
     throw new NotFoundError(`workflow "${key}" not found`);
